@@ -1,0 +1,130 @@
+"""`create_app(settings)`: the backend as one Starlette application.
+
+The lifespan owns everything shared: one `httpx.AsyncClient` for all Admin API calls, the store,
+Shopify's verifier, and the background tasks that confirm cancellations.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from shopify_app import ShopifyApp
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from backend.auth.app_proxy import verify_app_proxy
+from backend.background import Background
+from backend.cancellation import Cancellations
+from backend.graphql.endpoint import StorefrontGraphQL, VerifiedGraphQL
+from backend.graphql.schema import build_schema
+from backend.settings import Settings
+from backend.shopify.client import AdminClient
+from backend.shopify.gateway import AdminGateway
+from backend.shopify.transport import AdminOriginTransport
+from backend.store.base import Store
+from backend.store.sqlite import SQLiteStore
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def open_store(settings: Settings) -> Store:
+    if settings.redis_url:
+        raise NotImplementedError("REDIS_URL is set, but this build has no Redis store yet")
+    settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    return SQLiteStore(settings.sqlite_path)
+
+
+def admin_http_client(
+    settings: Settings, transport: httpx.AsyncBaseTransport | None
+) -> httpx.AsyncClient:
+    if settings.admin_base_url:
+        transport = AdminOriginTransport(
+            settings.admin_base_url, transport or httpx.AsyncHTTPTransport()
+        )
+    return httpx.AsyncClient(
+        transport=transport,
+        timeout=httpx.Timeout(settings.admin_timeout, connect=5.0),
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+    )
+
+
+async def healthz(request: Request) -> JSONResponse:
+    store: Store = request.state.store
+    if not await store.ping():
+        return JSONResponse({"status": "store unavailable"}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(
+    settings: Settings,
+    *,
+    admin_transport: httpx.AsyncBaseTransport | None = None,
+    store: Store | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Starlette:
+    """The backend. Tests pass devshop's ASGI transport, a store and a clock."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        shop_store = store or open_store(settings)
+        await shop_store.open()
+        background = Background()
+        async with admin_http_client(settings, admin_transport) as http:
+
+            async def token_for(shop: str) -> str | None:
+                if shop == settings.single_shop:
+                    return settings.single_shop_token
+                token = await shop_store.get_token(shop)
+                return token.access_token if token else None
+
+            client = AdminClient(
+                http,
+                token_for,
+                api_version=settings.api_version,
+                timeout=settings.admin_timeout,
+                retry_budget=settings.admin_retry_budget,
+            )
+            cancellations = Cancellations(
+                AdminGateway(client),
+                shop_store,
+                clock=clock,
+                spawn=background.spawn,
+                flight_wait=settings.flight_wait,
+            )
+            app.state.background = background
+            try:
+                yield {
+                    "settings": settings,
+                    "store": shop_store,
+                    "shopify": ShopifyApp(
+                        settings.api_key, settings.api_secret, settings.old_api_secret
+                    ),
+                    "cancellations": cancellations,
+                }
+            finally:
+                await background.aclose()
+                await shop_store.close()
+
+    schema = build_schema(production=not settings.development)
+    storefront = StorefrontGraphQL(
+        schema,
+        graphql_ide="graphiql" if settings.development else None,
+        allow_queries_via_get=False,
+    )
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route(
+            "/proxy/graphql",
+            VerifiedGraphQL(storefront, verify_app_proxy),
+            methods=["GET", "POST"],
+        ),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

@@ -1,0 +1,373 @@
+"""The use case: load the order, check who owns it, decide, cancel once, record.
+
+Every path through `cancel` records one `Attempt`. The single flight rests on the store's
+atomic `claim`: whoever claims an order calls Shopify; everyone else, in this process or
+another, waits for that flight to settle and answers with its outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from backend.auth.viewer import Viewer
+from backend.orders import OrderSnapshot, order_gid
+from backend.policy import CancelBlock, CancelReason, Decision, ShopPolicy, decide
+from backend.shopify.client import ShopifyUnavailable
+from backend.shopify.gateway import AdminGateway, CancelAccepted, staff_note
+from backend.store.base import Attempt, CancellationRecord, FlightState, Outcome, Store
+
+logger = logging.getLogger(__name__)
+
+NOTE_LIMIT = 500
+# A flight not settled after this long belongs to a process that died mid-flight.
+STALE_FLIGHT = timedelta(minutes=2)
+
+MESSAGES: dict[CancelBlock, str] = {
+    CancelBlock.NOT_FOUND: "We couldn't find that order.",
+    CancelBlock.ALREADY_CANCELLED: "This order has already been cancelled.",
+    CancelBlock.WINDOW_CLOSED: "The time to cancel this order online has passed.",
+    CancelBlock.CUTOFF_PASSED: "This order is already being prepared for today's dispatch.",
+    CancelBlock.FULFILLMENT_STARTED: "Your order is already being packed or has shipped.",
+    CancelBlock.EXCLUDED_PRODUCT: "This order contains an item that can't be cancelled online.",
+    CancelBlock.EXCLUDED_ORDER: "This order can't be cancelled online.",
+    CancelBlock.PAYMENT_STATE: "This order's payment can't be cancelled online.",
+    CancelBlock.RISK_REVIEW: "This order is being reviewed by the shop; please contact them.",
+    CancelBlock.INVALID_REASON: "Please choose one of the reasons offered.",
+    CancelBlock.INVALID_NOTE: f"The note can be at most {NOTE_LIMIT} characters.",
+    CancelBlock.DISABLED: "This shop doesn't offer online cancellation.",
+    CancelBlock.REJECTED_BY_SHOPIFY: "The shop couldn't cancel this order; please contact them.",
+    CancelBlock.TRY_AGAIN: (
+        "We couldn't reach the shop just now. Nothing was changed; please try again."
+    ),
+}
+
+
+_OUTCOMES = {
+    CancelBlock.REJECTED_BY_SHOPIFY: Outcome.REJECTED,
+    CancelBlock.TRY_AGAIN: Outcome.FAILED,
+}
+
+
+class CancellationStatus(enum.StrEnum):
+    NONE = "NONE"
+    PENDING = "PENDING"
+    CANCELLED = "CANCELLED"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    """An order as its owner may see it: the snapshot, the decision and our own record."""
+
+    order: OrderSnapshot
+    decision: Decision
+    status: CancellationStatus
+    reasons: tuple[CancelReason, ...]
+
+    @property
+    def cancellable(self) -> bool:
+        return self.status is CancellationStatus.NONE and self.decision.cancellable
+
+    @property
+    def blocked_by(self) -> CancelBlock | None:
+        if self.status is not CancellationStatus.NONE:
+            return CancelBlock.ALREADY_CANCELLED
+        return self.decision.blocked_by
+
+
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    view: OrderView
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    code: CancelBlock
+    message: str
+
+
+def refused(code: CancelBlock, message: str | None = None) -> Refused:
+    return Refused(code=code, message=message or MESSAGES[code])
+
+
+def clean_note(note: str | None) -> str | None:
+    """The note without control characters and surrounding space; None when nothing is left."""
+    if note is None:
+        return None
+    text = "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in note).strip()
+    return text or None
+
+
+Spawn = Callable[[Coroutine[Any, Any, None]], None]
+
+
+class Cancellations:
+    def __init__(
+        self,
+        gateway: AdminGateway,
+        store: Store,
+        *,
+        clock: Callable[[], datetime],
+        spawn: Spawn,
+        flight_wait: float = 15.0,
+        poll_interval: float = 0.02,
+        sleep: Callable[[float], Coroutine[Any, Any, None]] = asyncio.sleep,
+    ) -> None:
+        self._gateway = gateway
+        self._store = store
+        self._clock = clock
+        self._spawn = spawn
+        self._flight_wait = flight_wait
+        self._poll_interval = poll_interval
+        self._sleep = sleep
+
+    async def policy(self, shop: str) -> ShopPolicy:
+        return await self._store.get_policy(shop) or ShopPolicy()
+
+    # Reads ---------------------------------------------------------------------------------
+
+    async def view(self, viewer: Viewer, raw_id: str) -> OrderView | None:
+        gid = order_gid(raw_id)
+        if gid is None or viewer.customer_id is None:
+            return None
+        order, tz = await self._gateway.load_order(viewer.shop, gid)
+        if order is None or order.customer_id != viewer.customer_id:
+            return None
+        policy = await self.policy(viewer.shop)
+        record = await self._store.get_cancellation(viewer.shop, gid)
+        return await self._view(viewer.shop, order, policy, tz, record)
+
+    async def views(self, viewer: Viewer, raw_ids: Sequence[str]) -> list[OrderView]:
+        """The viewer's own orders among `raw_ids`, in the order asked, in one Admin request."""
+        gids = list(dict.fromkeys(gid for gid in map(order_gid, raw_ids) if gid))
+        if not gids or viewer.customer_id is None:
+            return []
+        orders, tz = await self._gateway.load_orders(viewer.shop, gids)
+        mine = [
+            orders[gid]
+            for gid in gids
+            if gid in orders and orders[gid].customer_id == viewer.customer_id
+        ]
+        policy = await self.policy(viewer.shop)
+        records = await self._store.get_cancellations(viewer.shop, [order.id for order in mine])
+        return [
+            await self._view(viewer.shop, order, policy, tz, records.get(order.id))
+            for order in mine
+        ]
+
+    async def _view(
+        self,
+        shop: str,
+        order: OrderSnapshot,
+        policy: ShopPolicy,
+        tz: ZoneInfo,
+        record: CancellationRecord | None,
+    ) -> OrderView:
+        status = CancellationStatus.NONE
+        if order.cancelled_at is not None:
+            status = CancellationStatus.CANCELLED
+            if record is not None and record.state is FlightState.PENDING:
+                # Shopify finished the job; the read is as good a confirmation as the webhook.
+                await self._store.settle(
+                    shop, order.id, FlightState.CANCELLED, at=self._clock(), job_id=record.job_id
+                )
+        elif record is not None and record.state in (FlightState.IN_FLIGHT, FlightState.PENDING):
+            status = CancellationStatus.PENDING
+        return OrderView(
+            order=order,
+            decision=decide(order, policy, self._clock(), tz),
+            status=status,
+            reasons=policy.reasons,
+        )
+
+    # The cancel ----------------------------------------------------------------------------
+
+    async def cancel(
+        self, viewer: Viewer, raw_id: str, reason_code: str, note: str | None
+    ) -> Cancelled | Refused:
+        gid = order_gid(raw_id)
+        note = clean_note(note)
+
+        async def record(outcome: Outcome, block: CancelBlock | None = None) -> None:
+            await self._store.record_attempt(
+                Attempt(
+                    shop=viewer.shop,
+                    order_id=gid or raw_id[:100],
+                    customer_id=viewer.customer_id,
+                    reason_code=reason_code[:100],
+                    note=note,
+                    outcome=outcome,
+                    at=self._clock(),
+                    block=block,
+                )
+            )
+
+        async def refuse(code: CancelBlock, message: str | None = None) -> Refused:
+            await record(_OUTCOMES.get(code, Outcome.REFUSED), code)
+            return refused(code, message)
+
+        policy = await self.policy(viewer.shop)
+        reason = policy.reason(reason_code)
+        if reason is None:
+            return await refuse(CancelBlock.INVALID_REASON)
+        if note is not None and len(note) > NOTE_LIMIT:
+            return await refuse(CancelBlock.INVALID_NOTE)
+        if gid is None or viewer.customer_id is None:
+            return await refuse(CancelBlock.NOT_FOUND)
+
+        try:
+            order, tz = await self._gateway.load_order(viewer.shop, gid)
+        except ShopifyUnavailable:
+            return await refuse(CancelBlock.TRY_AGAIN)
+        if order is None or order.customer_id != viewer.customer_id:
+            return await refuse(CancelBlock.NOT_FOUND)
+
+        existing = await self._store.get_cancellation(viewer.shop, gid)
+        if existing is not None and existing.state is not FlightState.IN_FLIGHT:
+            await record(Outcome.DUPLICATE)
+            return await self._outcome(existing, order, policy, tz)
+
+        view = await self._view(viewer.shop, order, policy, tz, existing)
+        if existing is None and not view.decision.cancellable:
+            assert view.decision.blocked_by is not None
+            return await refuse(view.decision.blocked_by)
+
+        now = self._clock()
+        claim = CancellationRecord(
+            shop=viewer.shop,
+            order_id=gid,
+            customer_id=viewer.customer_id,
+            state=FlightState.IN_FLIGHT,
+            reason_code=reason.code,
+            note=note,
+            created_at=now,
+            updated_at=now,
+        )
+        holder = await self._store.claim(claim, stale_before=now - STALE_FLIGHT)
+        if holder is not None:
+            await record(Outcome.DUPLICATE)
+            settled = await self._wait_for(viewer.shop, gid)
+            if settled is None:
+                return refused(CancelBlock.TRY_AGAIN)
+            return await self._outcome(settled, order, policy, tz)
+        if existing is not None and not view.decision.cancellable:
+            # We took over a dead flight, and the order can no longer be cancelled.
+            await self._store.release(viewer.shop, gid)
+            assert view.decision.blocked_by is not None
+            return await refuse(view.decision.blocked_by)
+        return await self._fly(viewer, order, policy, tz, reason, note, record, refuse)
+
+    async def _fly(
+        self,
+        viewer: Viewer,
+        order: OrderSnapshot,
+        policy: ShopPolicy,
+        tz: ZoneInfo,
+        reason: CancelReason,
+        note: str | None,
+        record: Callable[..., Coroutine[Any, Any, None]],
+        refuse: Callable[..., Coroutine[Any, Any, Refused]],
+    ) -> Cancelled | Refused:
+        shop = viewer.shop
+        try:
+            result = await self._gateway.cancel_order(
+                shop, order.id, policy, staff_note(reason.label, note)
+            )
+        except ShopifyUnavailable:
+            # Nothing is known to have happened: free the order so a retry can cancel it. If
+            # Shopify did run it, the retry's fresh read or Shopify's own refusal will tell.
+            await self._store.release(shop, order.id)
+            return await refuse(CancelBlock.TRY_AGAIN)
+        except BaseException:
+            await self._store.release(shop, order.id)
+            raise
+        now = self._clock()
+        if isinstance(result, CancelAccepted):
+            state = FlightState.CANCELLED if result.done else FlightState.PENDING
+            await self._store.settle(shop, order.id, state, at=now, job_id=result.job_id)
+            await record(Outcome(state.value))
+            if state is FlightState.PENDING and result.job_id:
+                self._spawn(self._confirm(shop, order.id, result.job_id))
+            settled = await self._store.get_cancellation(shop, order.id)
+            assert settled is not None
+            return await self._outcome(settled, order, policy, tz)
+        fresh = await self._cancelled_meanwhile(shop, order.id)
+        if fresh is not None:
+            await self._store.settle(shop, order.id, FlightState.CANCELLED, at=self._clock())
+            await record(Outcome.CANCELLED)
+            settled = await self._store.get_cancellation(shop, order.id)
+            assert settled is not None
+            return await self._outcome(settled, fresh, policy, tz)
+        await self._store.settle(
+            shop, order.id, FlightState.REJECTED, at=now, message=result.message
+        )
+        logger.info("Shopify refused to cancel %s on %s: %s", order.id, shop, result.message)
+        return await refuse(CancelBlock.REJECTED_BY_SHOPIFY)
+
+    async def _cancelled_meanwhile(self, shop: str, gid: str) -> OrderSnapshot | None:
+        """The order, if Shopify turns out to be cancelling it already.
+
+        Shopify refuses an order whose cancel job is still running. After an earlier attempt
+        failed ambiguously (the mutation ran, the answer was lost), that job is ours: give it
+        the few seconds such jobs take before calling the refusal final.
+        """
+        for delay in (0.0, 0.25, 0.5, 1.0):
+            await self._sleep(delay)
+            try:
+                fresh, _ = await self._gateway.load_order(shop, gid)
+            except ShopifyUnavailable:
+                continue
+            if fresh is not None and fresh.cancelled_at is not None:
+                return fresh
+        return None
+
+    async def _outcome(
+        self,
+        record: CancellationRecord,
+        order: OrderSnapshot,
+        policy: ShopPolicy,
+        tz: ZoneInfo,
+    ) -> Cancelled | Refused:
+        if record.state is FlightState.REJECTED:
+            return refused(CancelBlock.REJECTED_BY_SHOPIFY)
+        return Cancelled(await self._view(record.shop, order, policy, tz, record))
+
+    async def _wait_for(self, shop: str, gid: str) -> CancellationRecord | None:
+        """The flight's record once it settles; None if it was released or never settles."""
+        waited = 0.0
+        interval = self._poll_interval
+        while waited < self._flight_wait:
+            await self._sleep(interval)
+            waited += interval
+            current = await self._store.get_cancellation(shop, gid)
+            if current is None:
+                return None
+            if current.state is not FlightState.IN_FLIGHT:
+                return current
+            interval = min(interval * 1.5, 0.25)
+        return None
+
+    async def _confirm(self, shop: str, gid: str, job_id: str) -> None:
+        """Poll Shopify's job until done, then mark the cancellation CANCELLED."""
+        delay = 0.25
+        for _ in range(8):
+            await self._sleep(delay)
+            try:
+                done = await self._gateway.job_done(shop, job_id)
+            except ShopifyUnavailable:
+                done = False
+            if done:
+                await self._store.settle(
+                    shop, gid, FlightState.CANCELLED, at=self._clock(), job_id=job_id
+                )
+                return
+            delay = min(delay * 2, 8.0)
+        logger.warning(
+            "cancel job %s for %s on %s not done yet; the webhook will tell", job_id, gid, shop
+        )

@@ -1,0 +1,1 @@
+"""The storefront GraphQL API: the cancel button, the thank-you page and customer accounts."""

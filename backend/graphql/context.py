@@ -1,0 +1,19 @@
+"""What every resolver gets: who asks, and the services that answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from backend.auth.viewer import Viewer
+from backend.cancellation import Cancellations
+
+
+@dataclass(slots=True)
+class Context:
+    request: Request
+    response: Response
+    viewer: Viewer
+    cancellations: Cancellations

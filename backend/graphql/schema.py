@@ -1,0 +1,48 @@
+"""The storefront schema, with the library's hardening switched on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+
+from backend.graphql.errors import should_mask
+from backend.graphql.storefront.mutations import Mutation
+from backend.graphql.storefront.queries import Query
+
+# Our own front ends need depth 4 and a handful of tokens; these leave room, and no more.
+MAX_DEPTH = 6
+MAX_ALIASES = 10
+MAX_TOKENS = 600
+
+
+def build_schema(*, production: bool) -> strawberry.Schema:
+    # Factories, not instances: Strawberry builds fresh extensions for every request. The parse
+    # and validation caches still live once per process, so each of our front ends' few fixed
+    # documents is parsed and validated once.
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+    ]
+    if production:
+        extensions += [DisableIntrospection, lambda: MaskErrors(should_mask_error=should_mask)]
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+def sdl() -> str:
+    schema: Any = build_schema(production=False)
+    return str(schema.as_str())

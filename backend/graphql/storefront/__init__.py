@@ -1,0 +1,1 @@
+"""Orders and their cancellation, as a signed-in customer sees them."""

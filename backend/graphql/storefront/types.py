@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from backend.cancellation import CancellationStatus as CancellationStatusEnum
+from backend.cancellation import OrderView
+from backend.policy import CancelBlock as CancelBlockEnum
+
+CancelBlock = strawberry.enum(
+    CancelBlockEnum,
+    name="CancelBlock",
+    description="Why an order cannot be cancelled by its customer.",
+)
+CancellationStatus = strawberry.enum(
+    CancellationStatusEnum,
+    name="CancellationStatus",
+    description="NONE: not cancelled; PENDING: Shopify is cancelling it; CANCELLED: done.",
+)
+
+
+@strawberry.type(description="A reason the merchant offers, with its label for the customer.")
+class CancelReasonOption:
+    code: str
+    label: str
+
+
+@strawberry.type(description="One of the viewer's orders and whether they may cancel it.")
+class OrderCancellation:
+    id: strawberry.ID = strawberry.field(description="The Shopify GID.")
+    name: str
+    cancellable: bool
+    blocked_by: CancelBlockEnum | None = strawberry.field(
+        description="Why not, when not cancellable."
+    )
+    deadline: datetime | None = strawberry.field(
+        description="When self-cancel closes, where a window or cutoff applies."
+    )
+    status: CancellationStatusEnum
+    reasons: list[CancelReasonOption]
+
+    @classmethod
+    def from_view(cls, view: OrderView) -> OrderCancellation:
+        return cls(
+            id=strawberry.ID(view.order.id),
+            name=view.order.name,
+            cancellable=view.cancellable,
+            blocked_by=view.blocked_by,
+            deadline=view.decision.deadline,
+            status=view.status,
+            reasons=[CancelReasonOption(code=r.code, label=r.label) for r in view.reasons],
+        )
+
+
+@strawberry.input
+class CancelOrderInput:
+    order_id: strawberry.ID
+    reason: str = strawberry.field(description="One of the order's `reasons` codes.")
+    note: str | None = None
+
+
+@strawberry.type
+class CancelOrderSuccess:
+    order: OrderCancellation
+
+
+@strawberry.type
+class CancelOrderRefused:
+    code: CancelBlockEnum
+    message: str
+
+
+CancelOrderResult = Annotated[
+    CancelOrderSuccess | CancelOrderRefused, strawberry.union("CancelOrderResult")
+]

@@ -1,0 +1,67 @@
+"""Orders as the policy sees them, and the ids they travel under.
+
+Shopify names an order `gid://shopify/Order/123`; themes and customers know it as `123`.
+Everything inside the backend speaks GIDs; `order_gid` is the one door numbers come in by.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+_ORDER_GID = re.compile(r"gid://shopify/Order/([1-9][0-9]{0,19})")
+_CUSTOMER_GID = re.compile(r"gid://shopify/Customer/([1-9][0-9]{0,19})")
+_NUMBER = re.compile(r"[1-9][0-9]{0,19}")
+
+
+def order_gid(value: str) -> str | None:
+    """The order GID for a number or a GID, or None when `value` is neither."""
+    value = value.strip()
+    if _NUMBER.fullmatch(value):
+        return f"gid://shopify/Order/{value}"
+    if _ORDER_GID.fullmatch(value):
+        return value
+    return None
+
+
+def customer_gid(value: str | None) -> str | None:
+    """The customer GID for a number or a GID; None for empty or malformed input."""
+    if not value:
+        return None
+    value = value.strip()
+    if _NUMBER.fullmatch(value):
+        return f"gid://shopify/Customer/{value}"
+    if _CUSTOMER_GID.fullmatch(value):
+        return value
+    return None
+
+
+def legacy_id(gid: str) -> str:
+    """The number at the end of a GID: `gid://shopify/Order/7` -> `7`."""
+    return gid.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderSnapshot:
+    """What one Admin API read tells us about an order, as of that read."""
+
+    id: str
+    name: str
+    customer_id: str | None
+    created_at: datetime
+    cancelled_at: datetime | None
+    closed: bool
+    financial_status: str | None
+    fulfillment_status: str
+    fulfillment_orders: tuple[FulfillmentOrderState, ...]
+    tags: frozenset[str]
+    product_tags: frozenset[str]
+    risk_recommendation: str
+    confirmation_number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FulfillmentOrderState:
+    status: str
+    request_status: str

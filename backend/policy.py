@@ -1,0 +1,174 @@
+"""The merchant's rules, and the one pure function that applies them.
+
+`decide(order, policy, now, tz)` reads nothing and writes nothing: the order is a snapshot the
+gateway just loaded, the clock and the shop's time zone are passed in. Every reason to refuse has
+a `CancelBlock` code; the storefront shows the code's words, the merchant's insights count them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from backend.orders import OrderSnapshot
+
+
+class CancelBlock(enum.StrEnum):
+    NOT_FOUND = "NOT_FOUND"
+    ALREADY_CANCELLED = "ALREADY_CANCELLED"
+    WINDOW_CLOSED = "WINDOW_CLOSED"
+    CUTOFF_PASSED = "CUTOFF_PASSED"
+    FULFILLMENT_STARTED = "FULFILLMENT_STARTED"
+    EXCLUDED_PRODUCT = "EXCLUDED_PRODUCT"
+    EXCLUDED_ORDER = "EXCLUDED_ORDER"
+    PAYMENT_STATE = "PAYMENT_STATE"
+    RISK_REVIEW = "RISK_REVIEW"
+    INVALID_REASON = "INVALID_REASON"
+    INVALID_NOTE = "INVALID_NOTE"
+    DISABLED = "DISABLED"
+    # Not the merchant's rules but Shopify's answer to the cancel itself.
+    REJECTED_BY_SHOPIFY = "REJECTED_BY_SHOPIFY"
+    # Shopify could not be reached in time: nothing happened, the customer may try again.
+    TRY_AGAIN = "TRY_AGAIN"
+
+
+class RefundMethod(enum.StrEnum):
+    ORIGINAL_PAYMENT_METHODS = "ORIGINAL_PAYMENT_METHODS"
+    STORE_CREDIT = "STORE_CREDIT"
+
+
+@dataclass(frozen=True, slots=True)
+class CancelReason:
+    code: str
+    label: str
+
+
+DEFAULT_REASONS: tuple[CancelReason, ...] = (
+    CancelReason("ORDERED_BY_MISTAKE", "I ordered by mistake"),
+    CancelReason("WRONG_SIZE_OR_COLOUR", "Wrong size or colour"),
+    CancelReason("WRONG_ADDRESS", "Wrong delivery address"),
+    CancelReason("FOUND_BETTER_PRICE", "I found a better price"),
+    CancelReason("DELIVERY_TOO_SLOW", "Delivery would take too long"),
+    CancelReason("OTHER", "Other reason"),
+)
+
+# Display statuses before any work on the parcel has begun. Anything else (in progress, on hold,
+# pending with a fulfilment service, partly or wholly fulfilled) means the warehouse has it.
+NOT_STARTED_FULFILLMENT = frozenset({"UNFULFILLED", "OPEN", "SCHEDULED"})
+NOT_STARTED_FULFILLMENT_ORDER = frozenset({"OPEN", "SCHEDULED", "CANCELLED"})
+UNSUBMITTED_REQUEST = frozenset({"UNSUBMITTED"})
+RISKY_RECOMMENDATIONS = frozenset({"CANCEL", "INVESTIGATE"})
+
+
+def _tags(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(value.strip().casefold() for value in values if value.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class ShopPolicy:
+    """One shop's rules. The defaults are what a new install gets."""
+
+    enabled: bool = True
+    window_minutes: int | None = 60
+    cutoff: time | None = None
+    excluded_product_tags: frozenset[str] = frozenset({"non-cancellable"})
+    excluded_order_tags: frozenset[str] = frozenset({"non-cancellable"})
+    allowed_financial_statuses: frozenset[str] = frozenset(
+        {"AUTHORIZED", "PAID", "PARTIALLY_PAID", "PENDING"}
+    )
+    hold_risky_orders: bool = True
+    refund_method: RefundMethod = RefundMethod.ORIGINAL_PAYMENT_METHODS
+    restock: bool = True
+    notify_customer: bool = True
+    reasons: tuple[CancelReason, ...] = field(default=DEFAULT_REASONS)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "excluded_product_tags", _tags(self.excluded_product_tags))
+        object.__setattr__(self, "excluded_order_tags", _tags(self.excluded_order_tags))
+
+    def reason(self, code: str) -> CancelReason | None:
+        return next((reason for reason in self.reasons if reason.code == code), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    blocked_by: CancelBlock | None
+    deadline: datetime | None
+
+    @property
+    def cancellable(self) -> bool:
+        return self.blocked_by is None
+
+
+def cutoff_after(moment: datetime, cutoff: time, tz: ZoneInfo) -> datetime:
+    """The first daily cutoff strictly after `moment`, in the shop's zone.
+
+    A cutoff that falls in a spring-forward gap happens when the clock would have shown it
+    (02:30 becomes 03:30); one in a fall-back overlap happens the first time the clock shows it.
+    """
+    local = moment.astimezone(tz)
+    day = local.date()
+    while True:
+        candidate = datetime.combine(day, cutoff, tzinfo=tz)
+        # Round-trip through UTC to land gap times on the wall clock that really exists.
+        candidate = candidate.astimezone(ZoneInfo("UTC")).astimezone(tz)
+        if candidate > local:
+            return candidate
+        day += timedelta(days=1)
+
+
+def deadlines(
+    order: OrderSnapshot, policy: ShopPolicy, tz: ZoneInfo
+) -> list[tuple[datetime, CancelBlock]]:
+    """When self-cancel closes for this order, by each rule that closes it."""
+    closing: list[tuple[datetime, CancelBlock]] = []
+    if policy.window_minutes is not None:
+        closing.append(
+            (order.created_at + timedelta(minutes=policy.window_minutes), CancelBlock.WINDOW_CLOSED)
+        )
+    if policy.cutoff is not None:
+        closing.append(
+            (cutoff_after(order.created_at, policy.cutoff, tz), CancelBlock.CUTOFF_PASSED)
+        )
+    return sorted(closing)
+
+
+def fulfillment_started(order: OrderSnapshot) -> bool:
+    if order.fulfillment_status not in NOT_STARTED_FULFILLMENT:
+        return True
+    return any(
+        fo.status not in NOT_STARTED_FULFILLMENT_ORDER
+        or (fo.status != "CANCELLED" and fo.request_status not in UNSUBMITTED_REQUEST)
+        for fo in order.fulfillment_orders
+    )
+
+
+def decide(order: OrderSnapshot, policy: ShopPolicy, now: datetime, tz: ZoneInfo) -> Decision:
+    """Whether the customer may cancel `order` at `now`, and until when."""
+    closing = deadlines(order, policy, tz)
+    deadline = closing[0][0] if closing else None
+
+    def blocked(code: CancelBlock) -> Decision:
+        return Decision(blocked_by=code, deadline=deadline)
+
+    if order.cancelled_at is not None:
+        return blocked(CancelBlock.ALREADY_CANCELLED)
+    if not policy.enabled:
+        return blocked(CancelBlock.DISABLED)
+    if fulfillment_started(order):
+        return blocked(CancelBlock.FULFILLMENT_STARTED)
+    if order.closed or order.tags & policy.excluded_order_tags:
+        return blocked(CancelBlock.EXCLUDED_ORDER)
+    if order.product_tags & policy.excluded_product_tags:
+        return blocked(CancelBlock.EXCLUDED_PRODUCT)
+    if order.financial_status not in policy.allowed_financial_statuses:
+        return blocked(CancelBlock.PAYMENT_STATE)
+    if policy.hold_risky_orders and order.risk_recommendation in RISKY_RECOMMENDATIONS:
+        return blocked(CancelBlock.RISK_REVIEW)
+    for moment, code in closing:
+        if now >= moment:
+            return blocked(code)
+    return Decision(blocked_by=None, deadline=deadline)

@@ -1,0 +1,106 @@
+"""Every setting, read once from the environment into a frozen dataclass.
+
+Nothing else in the backend reads `os.environ`: `Settings.from_env()` is called by the entry
+point, and tests build `Settings(...)` directly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from backend.shopify import API_VERSION
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+def shop_name(value: str) -> str:
+    """`demo` or `demo.myshopify.com` -> `demo`, the form `shopifyapp` uses."""
+    value = value.strip().lower()
+    return value.removesuffix(".myshopify.com")
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    api_key: str
+    api_secret: str
+    old_api_secret: str | None = None
+    api_version: str = API_VERSION
+    # Development only: every shop's Admin API calls go to this origin instead of Shopify.
+    admin_base_url: str | None = None
+    # A single-shop custom app: its token, used instead of the per-shop store.
+    single_shop: str | None = None
+    single_shop_token: str | None = None
+    redis_url: str | None = None
+    sqlite_path: Path = field(default_factory=lambda: Path("var/cancel-button.sqlite3"))
+    app_env: str = "production"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # How long one Admin API call, and all its retries together, may take.
+    admin_timeout: float = 10.0
+    admin_retry_budget: float = 8.0
+    # How long a concurrent duplicate cancel waits for the first one to settle.
+    flight_wait: float = 15.0
+
+    @property
+    def development(self) -> bool:
+        return self.app_env == "development"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        missing = [name for name in ("SHOPIFY_API_KEY", "SHOPIFY_API_SECRET") if not env.get(name)]
+        if missing:
+            raise SettingsError(f"{' and '.join(missing)} must be set")
+        app_env = env.get("APP_ENV", "production")
+        if app_env not in ("development", "production"):
+            raise SettingsError(f"APP_ENV must be development or production, not {app_env!r}")
+        shop = env.get("SHOPIFY_SHOP") or None
+        token = env.get("SHOPIFY_ACCESS_TOKEN") or None
+        if (shop is None) != (token is None):
+            raise SettingsError(
+                "SHOPIFY_SHOP and SHOPIFY_ACCESS_TOKEN are set together or not at all"
+            )
+        admin_base_url = env.get("SHOPIFY_ADMIN_BASE_URL") or None
+        if admin_base_url and app_env != "development":
+            raise SettingsError("SHOPIFY_ADMIN_BASE_URL is for APP_ENV=development only")
+        return cls(
+            api_key=env["SHOPIFY_API_KEY"],
+            api_secret=env["SHOPIFY_API_SECRET"],
+            old_api_secret=env.get("SHOPIFY_OLD_API_SECRET") or None,
+            api_version=env.get("SHOPIFY_API_VERSION") or API_VERSION,
+            admin_base_url=admin_base_url.rstrip("/") if admin_base_url else None,
+            single_shop=shop_name(shop) if shop else None,
+            single_shop_token=token,
+            redis_url=env.get("REDIS_URL") or None,
+            sqlite_path=Path(env.get("SQLITE_PATH") or "var/cancel-button.sqlite3"),
+            app_env=app_env,
+            host=env.get("HOST") or "127.0.0.1",
+            port=_int(env, "PORT", 8000),
+            admin_timeout=_float(env, "ADMIN_TIMEOUT", 10.0),
+            admin_retry_budget=_float(env, "ADMIN_RETRY_BUDGET", 8.0),
+        )

@@ -1,0 +1,149 @@
+"""What the backend asks of Shopify, in its own words: load orders, cancel one, check a job."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from backend.orders import FulfillmentOrderState, OrderSnapshot
+from backend.policy import RefundMethod, ShopPolicy
+from backend.shopify import documents
+from backend.shopify.client import AdminClient, AdminRequestFailed
+
+STAFF_NOTE_LIMIT = 255
+
+
+@dataclass(frozen=True, slots=True)
+class CancelAccepted:
+    job_id: str | None
+    done: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CancelRejected:
+    code: str | None
+    message: str
+
+
+def _timestamp(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _zone(name: Any) -> ZoneInfo:
+    try:
+        return ZoneInfo(name) if isinstance(name, str) and name else ZoneInfo("UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _tags(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(tag.strip().casefold() for tag in values if tag.strip())
+
+
+def snapshot(node: dict[str, Any]) -> OrderSnapshot:
+    """An `OrderEligibility` node (with line items and fulfilment orders) as a snapshot."""
+    created_at = _timestamp(node["createdAt"])
+    if created_at is None:
+        raise AdminRequestFailed("order without createdAt")
+    product_tags: set[str] = set()
+    for item in node["lineItems"]["nodes"]:
+        if item.get("product"):
+            product_tags.update(_tags(item["product"]["tags"]))
+    return OrderSnapshot(
+        id=node["id"],
+        name=node["name"],
+        customer_id=(node.get("customer") or {}).get("id"),
+        created_at=created_at,
+        cancelled_at=_timestamp(node.get("cancelledAt")),
+        closed=bool(node["closed"]),
+        financial_status=node.get("displayFinancialStatus"),
+        fulfillment_status=node["displayFulfillmentStatus"],
+        fulfillment_orders=tuple(
+            FulfillmentOrderState(status=fo["status"], request_status=fo["requestStatus"])
+            for fo in node["fulfillmentOrders"]["nodes"]
+        ),
+        tags=_tags(node["tags"]),
+        product_tags=frozenset(product_tags),
+        risk_recommendation=(node.get("risk") or {}).get("recommendation") or "NONE",
+        confirmation_number=node.get("confirmationNumber"),
+    )
+
+
+def staff_note(reason_label: str, note: str | None) -> str:
+    """The customer's reason and note, as the merchant reads them on the order (255 max)."""
+    text = f"Cancelled by the customer: {reason_label}."
+    if note:
+        text = f'{text} "{note}"'
+    if len(text) > STAFF_NOTE_LIMIT:
+        text = text[: STAFF_NOTE_LIMIT - 1] + "…"
+    return text
+
+
+def refund_method(policy: ShopPolicy) -> dict[str, Any]:
+    if policy.refund_method is RefundMethod.STORE_CREDIT:
+        # No expiry: Shopify's store credit stays until used unless the merchant sets one.
+        return {"storeCreditRefund": {}}
+    return {"originalPaymentMethodsRefund": True}
+
+
+class AdminGateway:
+    def __init__(self, client: AdminClient) -> None:
+        self._client = client
+
+    async def load_order(self, shop: str, gid: str) -> tuple[OrderSnapshot | None, ZoneInfo]:
+        response = await self._client.request(
+            shop, documents.load(documents.ORDER_FOR_CANCEL), {"id": gid}
+        )
+        node = response.data.get("order")
+        tz = _zone((response.data.get("shop") or {}).get("ianaTimezone"))
+        return (snapshot(node) if node else None), tz
+
+    async def load_orders(
+        self, shop: str, gids: Sequence[str]
+    ) -> tuple[dict[str, OrderSnapshot], ZoneInfo]:
+        """The orders among `gids` that exist, in one request."""
+        response = await self._client.request(
+            shop, documents.load(documents.ORDERS_FOR_LISTING), {"ids": list(gids)}
+        )
+        tz = _zone((response.data.get("shop") or {}).get("ianaTimezone"))
+        orders = {
+            node["id"]: snapshot(node)
+            for node in response.data.get("nodes") or []
+            # nodes() answers null for unknown ids, and an empty object for ids of another type.
+            if node and node.get("id")
+        }
+        return orders, tz
+
+    async def cancel_order(
+        self, shop: str, gid: str, policy: ShopPolicy, note: str
+    ) -> CancelAccepted | CancelRejected:
+        response = await self._client.request(
+            shop,
+            documents.load(documents.ORDER_CANCEL),
+            {
+                "orderId": gid,
+                "restock": policy.restock,
+                "refundMethod": refund_method(policy),
+                "notifyCustomer": policy.notify_customer,
+                "staffNote": note,
+            },
+            mutation=True,
+        )
+        payload = response.data.get("orderCancel") or {}
+        errors = payload.get("orderCancelUserErrors") or []
+        if errors:
+            first = errors[0]
+            return CancelRejected(code=first.get("code"), message=str(first.get("message")))
+        job = payload.get("job") or {}
+        return CancelAccepted(job_id=job.get("id"), done=bool(job.get("done")))
+
+    async def job_done(self, shop: str, job_id: str) -> bool:
+        response = await self._client.request(
+            shop, documents.load(documents.JOB_STATUS), {"id": job_id}
+        )
+        return bool((response.data.get("job") or {}).get("done"))

@@ -1,0 +1,199 @@
+"""The store's records as JSON, the same for every backend that keeps them.
+
+Each `encode_*` returns a dict of JSON values and each `decode_*` takes one back, so a store may
+keep the dict as one JSON document (policies, tokens) or spread it over columns or hash fields
+(cancellations, attempts). Datetimes travel as fixed-width ISO-8601 in UTC,
+`2026-05-01T09:30:00.000000+00:00`, so their text sorts like the instants it names and a store
+can compare and index them as plain strings.
+
+A policy is read leniently: keys a later version added are ignored and keys an earlier version
+never wrote take the `ShopPolicy` defaults, so new rules need no migration of saved policies.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime, time
+from typing import Any
+
+from backend.policy import CancelBlock, CancelReason, RefundMethod, ShopPolicy
+from backend.store.base import Attempt, CancellationRecord, FlightState, Outcome, ShopToken
+
+__all__ = [
+    "decode_attempt",
+    "decode_datetime",
+    "decode_policy",
+    "decode_record",
+    "decode_token",
+    "dumps",
+    "encode_attempt",
+    "encode_datetime",
+    "encode_policy",
+    "encode_record",
+    "encode_token",
+    "loads",
+]
+
+
+def dumps(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+def loads(text: str | bytes) -> dict[str, Any]:
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a JSON object, got {type(data).__name__}")
+    return data
+
+
+def encode_datetime(value: datetime) -> str:
+    # A naive datetime has no instant; guessing its zone would silently shift stored times.
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime cannot be stored: {value!r}")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def decode_datetime(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise ValueError(f"stored datetime has no offset: {text!r}")
+    return value.astimezone(UTC)
+
+
+def _optional_datetime(value: datetime | None) -> str | None:
+    return None if value is None else encode_datetime(value)
+
+
+def _decode_optional_datetime(text: str | None) -> datetime | None:
+    return None if text is None else decode_datetime(text)
+
+
+# Policy
+
+
+def _encode_cutoff(cutoff: time) -> str:
+    # "HH:MM" is what merchants set; keep seconds only if some caller ever sets them.
+    exact_minute = cutoff.second == 0 and cutoff.microsecond == 0
+    return cutoff.isoformat(timespec="minutes" if exact_minute else "auto")
+
+
+def encode_policy(policy: ShopPolicy) -> dict[str, Any]:
+    return {
+        "enabled": policy.enabled,
+        "window_minutes": policy.window_minutes,
+        "cutoff": None if policy.cutoff is None else _encode_cutoff(policy.cutoff),
+        "excluded_product_tags": sorted(policy.excluded_product_tags),
+        "excluded_order_tags": sorted(policy.excluded_order_tags),
+        "allowed_financial_statuses": sorted(policy.allowed_financial_statuses),
+        "hold_risky_orders": policy.hold_risky_orders,
+        "refund_method": policy.refund_method.value,
+        "restock": policy.restock,
+        "notify_customer": policy.notify_customer,
+        "reasons": [{"code": r.code, "label": r.label} for r in policy.reasons],
+    }
+
+
+def decode_policy(data: Mapping[str, Any]) -> ShopPolicy:
+    fields: dict[str, Any] = {}
+    for name in ("enabled", "hold_risky_orders", "restock", "notify_customer"):
+        if name in data:
+            fields[name] = bool(data[name])
+    if "window_minutes" in data:
+        window = data["window_minutes"]
+        fields["window_minutes"] = None if window is None else int(window)
+    if "cutoff" in data:
+        cutoff = data["cutoff"]
+        fields["cutoff"] = None if cutoff is None else time.fromisoformat(cutoff)
+    for name in ("excluded_product_tags", "excluded_order_tags", "allowed_financial_statuses"):
+        if name in data:
+            fields[name] = frozenset(str(value) for value in data[name])
+    if "refund_method" in data:
+        fields["refund_method"] = RefundMethod(data["refund_method"])
+    if "reasons" in data:
+        fields["reasons"] = tuple(
+            CancelReason(code=str(item["code"]), label=str(item["label"]))
+            for item in data["reasons"]
+        )
+    return ShopPolicy(**fields)
+
+
+# Token
+
+
+def encode_token(token: ShopToken) -> dict[str, Any]:
+    return {
+        "access_token": token.access_token,
+        "expires_at": _optional_datetime(token.expires_at),
+        "refresh_token": token.refresh_token,
+        "refresh_token_expires_at": _optional_datetime(token.refresh_token_expires_at),
+    }
+
+
+def decode_token(data: Mapping[str, Any]) -> ShopToken:
+    return ShopToken(
+        access_token=data["access_token"],
+        expires_at=_decode_optional_datetime(data.get("expires_at")),
+        refresh_token=data.get("refresh_token"),
+        refresh_token_expires_at=_decode_optional_datetime(data.get("refresh_token_expires_at")),
+    )
+
+
+# Cancellation record and attempt: flat, so a store may map the keys onto columns one to one.
+
+
+def encode_record(record: CancellationRecord) -> dict[str, Any]:
+    return {
+        "shop": record.shop,
+        "order_id": record.order_id,
+        "customer_id": record.customer_id,
+        "state": record.state.value,
+        "reason_code": record.reason_code,
+        "note": record.note,
+        "created_at": encode_datetime(record.created_at),
+        "updated_at": encode_datetime(record.updated_at),
+        "job_id": record.job_id,
+        "message": record.message,
+    }
+
+
+def decode_record(data: Mapping[str, Any]) -> CancellationRecord:
+    return CancellationRecord(
+        shop=data["shop"],
+        order_id=data["order_id"],
+        customer_id=data.get("customer_id"),
+        state=FlightState(data["state"]),
+        reason_code=data["reason_code"],
+        note=data.get("note"),
+        created_at=decode_datetime(data["created_at"]),
+        updated_at=decode_datetime(data["updated_at"]),
+        job_id=data.get("job_id"),
+        message=data.get("message"),
+    )
+
+
+def encode_attempt(attempt: Attempt) -> dict[str, Any]:
+    return {
+        "shop": attempt.shop,
+        "order_id": attempt.order_id,
+        "customer_id": attempt.customer_id,
+        "reason_code": attempt.reason_code,
+        "note": attempt.note,
+        "outcome": attempt.outcome.value,
+        "at": encode_datetime(attempt.at),
+        "block": None if attempt.block is None else attempt.block.value,
+    }
+
+
+def decode_attempt(data: Mapping[str, Any]) -> Attempt:
+    block = data.get("block")
+    return Attempt(
+        shop=data["shop"],
+        order_id=data["order_id"],
+        customer_id=data.get("customer_id"),
+        reason_code=data["reason_code"],
+        note=data.get("note"),
+        outcome=Outcome(data["outcome"]),
+        at=decode_datetime(data["at"]),
+        block=None if block is None else CancelBlock(block),
+    )

@@ -1,0 +1,223 @@
+"""How the Admin schema's fields read the world: one table per GraphQL type.
+
+The schema comes from Shopify's introspection and carries no resolvers, so `resolve_field`
+looks each field up here by its parent type. Payload objects are plain dicts keyed by field
+name. A field the world does not model resolves to null where the schema allows it and fails
+loudly where it does not: devshop would rather error than make up a value Shopify never sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from graphql import GraphQLAbstractType, GraphQLError, GraphQLResolveInfo, is_non_null_type
+
+from devshop.admin_context import AdminContext
+from devshop.admin_order_cancel import order_cancel
+from devshop.gids import gid, numeric_id
+from devshop.world import Customer, FulfillmentOrder, Job, LineItem, Order, Product, Shop
+
+Resolver = Callable[[Any, AdminContext, dict[str, Any]], Any]
+
+
+class Root:
+    """The root value: also what `Job.query` returns once the job is done."""
+
+
+ROOT = Root()
+
+
+def resolve_field(source: Any, info: GraphQLResolveInfo[AdminContext], **args: Any) -> Any:
+    if isinstance(source, Mapping):
+        if info.field_name in source:
+            return source[info.field_name]
+    else:
+        resolver = FIELDS.get(info.parent_type.name, {}).get(info.field_name)
+        if resolver is not None:
+            # Only the arguments the document gave: those left to a schema default are not
+            # a request for something devshop may not model.
+            written = {argument.name.value for argument in info.field_nodes[0].arguments or ()}
+            given = {k: v for k, v in args.items() if k in written}
+            return resolver(source, info.context, given)
+    if is_non_null_type(info.return_type):
+        raise GraphQLError(
+            f"devshop does not model {info.parent_type.name}.{info.field_name}",
+            extensions={"code": "DEVSHOP_NOT_MODELLED"},
+        )
+    return None
+
+
+_TYPE_NAMES: dict[type, str] = {
+    Order: "Order",
+    Customer: "Customer",
+    Product: "Product",
+    LineItem: "LineItem",
+    FulfillmentOrder: "FulfillmentOrder",
+    Shop: "Shop",
+    Job: "Job",
+}
+
+
+def resolve_type(
+    value: Any, info: GraphQLResolveInfo[AdminContext], abstract_type: GraphQLAbstractType
+) -> str:
+    if isinstance(value, Mapping):
+        return str(value["__typename"])
+    return _TYPE_NAMES[type(value)]
+
+
+def datetime_value(value: datetime | None) -> str | None:
+    """Shopify's DateTime: UTC, whole seconds, `Z`."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def _money(amount: Any, currency: str) -> dict[str, Any]:
+    money = {"amount": str(amount), "currencyCode": currency}
+    return {"shopMoney": money, "presentmentMoney": money}
+
+
+def connection(items: Sequence[Any], args: dict[str, Any]) -> dict[str, Any]:
+    """A Relay connection over `items`; cursors are opaque offsets."""
+    unsupported = sorted(k for k, v in args.items() if v is not None and k not in _PAGING)
+    if unsupported:
+        raise GraphQLError(f"devshop does not model the argument(s) {', '.join(unsupported)}")
+    first, last = args.get("first"), args.get("last")
+    if first is None and last is None:
+        raise GraphQLError("you must provide one of first or last")
+    indexed = list(enumerate(items))
+    if args.get("reverse"):
+        indexed.reverse()
+    if (after := args.get("after")) is not None:
+        indexed = [(i, x) for i, x in indexed if i > _offset(after)]
+    if (before := args.get("before")) is not None:
+        indexed = [(i, x) for i, x in indexed if i < _offset(before)]
+    page = indexed[: max(first, 0)] if first is not None else indexed
+    if last is not None:
+        page = page[max(len(page) - last, 0) :]
+    edges = [{"cursor": _cursor(i), "node": item} for i, item in page]
+    return {
+        "edges": edges,
+        "nodes": [item for _, item in page],
+        "pageInfo": {
+            "hasNextPage": bool(page) and page[-1][0] != indexed[-1][0],
+            "hasPreviousPage": bool(page) and page[0][0] != indexed[0][0],
+            "startCursor": edges[0]["cursor"] if edges else None,
+            "endCursor": edges[-1]["cursor"] if edges else None,
+        },
+    }
+
+
+_PAGING = {"first", "last", "after", "before", "reverse"}
+
+
+def _cursor(index: int) -> str:
+    return base64.b64encode(json.dumps({"offset": index}).encode()).decode()
+
+
+def _offset(cursor: str) -> int:
+    try:
+        return int(json.loads(base64.b64decode(cursor))["offset"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise GraphQLError(f"Invalid cursor: {cursor}") from error
+
+
+def _status_page_url(order: Order, ctx: AdminContext) -> str:
+    token = hashlib.sha256(f"{order.shop}/{order.id}".encode()).hexdigest()
+    return f"https://{order.shop}/{ctx.shop.id}/orders/{token[:32]}/authenticate?key={token[32:]}"
+
+
+def _updated_at(order: Order) -> str | None:
+    return datetime_value(max(d for d in (order.created_at, order.cancelled_at) if d is not None))
+
+
+FIELDS: dict[str, dict[str, Resolver]] = {
+    "QueryRoot": {
+        "order": lambda _, ctx, args: ctx.order(args["id"]),
+        "node": lambda _, ctx, args: ctx.node(args["id"]),
+        "nodes": lambda _, ctx, args: [ctx.node(i) for i in args["ids"]],
+        "shop": lambda _, ctx, args: ctx.shop,
+        "job": lambda _, ctx, args: ctx.job(args["id"]),
+        "product": lambda _, ctx, args: ctx.product(args["id"]),
+        "customer": lambda _, ctx, args: ctx.customer(numeric_id(args["id"], "Customer")),
+    },
+    "Mutation": {
+        "orderCancel": lambda _, ctx, args: order_cancel(ctx, args),
+    },
+    "Job": {
+        "id": lambda job, ctx, args: gid("Job", job.id),
+        "done": lambda job, ctx, args: job.done,
+        "query": lambda job, ctx, args: ROOT if job.done else None,
+    },
+    "Shop": {
+        "id": lambda shop, ctx, args: gid("Shop", shop.id),
+        "name": lambda shop, ctx, args: shop.name,
+        "myshopifyDomain": lambda shop, ctx, args: shop.domain,
+        "url": lambda shop, ctx, args: f"https://{shop.domain}",
+        "ianaTimezone": lambda shop, ctx, args: shop.iana_timezone,
+        "timezoneAbbreviation": lambda shop, ctx, args: (
+            ctx.world.now().astimezone(ZoneInfo(shop.iana_timezone)).tzname()
+        ),
+        "currencyCode": lambda shop, ctx, args: shop.currency_code,
+    },
+    "Customer": {
+        "id": lambda c, ctx, args: gid("Customer", c.id),
+        "legacyResourceId": lambda c, ctx, args: str(c.id),
+        "firstName": lambda c, ctx, args: c.first_name,
+        "lastName": lambda c, ctx, args: c.last_name,
+        "displayName": lambda c, ctx, args: f"{c.first_name} {c.last_name}".strip(),
+        "email": lambda c, ctx, args: c.email,
+        "defaultEmailAddress": lambda c, ctx, args: {"emailAddress": c.email},
+    },
+    "Product": {
+        "id": lambda p, ctx, args: gid("Product", p.id),
+        "legacyResourceId": lambda p, ctx, args: str(p.id),
+        "title": lambda p, ctx, args: p.title,
+        "tags": lambda p, ctx, args: p.tags,
+    },
+    "LineItem": {
+        "id": lambda li, ctx, args: gid("LineItem", li.id),
+        "title": lambda li, ctx, args: li.title,
+        "name": lambda li, ctx, args: li.title,
+        "quantity": lambda li, ctx, args: li.quantity,
+        "product": lambda li, ctx, args: li.product,
+    },
+    "FulfillmentOrder": {
+        "id": lambda fo, ctx, args: gid("FulfillmentOrder", fo.id),
+        "status": lambda fo, ctx, args: fo.status,
+        "requestStatus": lambda fo, ctx, args: fo.request_status,
+    },
+    "Order": {
+        "id": lambda o, ctx, args: gid("Order", o.id),
+        "legacyResourceId": lambda o, ctx, args: str(o.id),
+        "name": lambda o, ctx, args: o.name,
+        "createdAt": lambda o, ctx, args: datetime_value(o.created_at),
+        "processedAt": lambda o, ctx, args: datetime_value(o.processed_at),
+        "updatedAt": lambda o, ctx, args: _updated_at(o),
+        "cancelledAt": lambda o, ctx, args: datetime_value(o.cancelled_at),
+        "cancelReason": lambda o, ctx, args: o.cancel_reason,
+        "cancellation": lambda o, ctx, args: (
+            {"staffNote": o.staff_note} if o.cancelled_at else None
+        ),
+        "closed": lambda o, ctx, args: o.closed,
+        "closedAt": lambda o, ctx, args: datetime_value(o.closed_at),
+        "displayFinancialStatus": lambda o, ctx, args: o.display_financial_status,
+        "displayFulfillmentStatus": lambda o, ctx, args: o.display_fulfillment_status,
+        "confirmationNumber": lambda o, ctx, args: o.confirmation_number,
+        "statusPageUrl": lambda o, ctx, args: _status_page_url(o, ctx),
+        "tags": lambda o, ctx, args: o.tags,
+        "customer": lambda o, ctx, args: ctx.customer(o.customer_id),
+        "email": lambda o, ctx, args: c.email if (c := ctx.customer(o.customer_id)) else None,
+        "lineItems": lambda o, ctx, args: connection(o.line_items, args),
+        "fulfillmentOrders": lambda o, ctx, args: connection(o.fulfillment_orders, args),
+        "risk": lambda o, ctx, args: {"recommendation": o.risk_recommendation},
+        "totalPriceSet": lambda o, ctx, args: _money(o.total_price, o.currency_code),
+        "currencyCode": lambda o, ctx, args: o.currency_code,
+        "presentmentCurrencyCode": lambda o, ctx, args: o.currency_code,
+    },
+}

@@ -1,0 +1,79 @@
+"""`create_app(settings)`: devshop, a local Shopify for development, demos and tests.
+
+One Starlette app plays every part of Shopify the product meets: the Admin GraphQL API (on the
+real schema), the App Proxy that signs storefront requests for the backend, and the storefront
+that renders our theme block. `/_devshop/*` lets tests and demos reset data and inject faults.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from devshop.admin_api import admin_routes
+from devshop.app_proxy import AppProxy
+from devshop.control import control_routes
+from devshop.faults import Faults
+from devshop.seed import seed
+from devshop.settings import DevshopSettings
+from devshop.world import World
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(
+    settings: DevshopSettings,
+    *,
+    backend_transport: httpx.AsyncBaseTransport | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Starlette:
+    """devshop. Tests pass the backend's ASGI transport and a clock."""
+    world = World(clock=clock)
+    seed(world, clock(), access_token=settings.access_token)
+    faults = Faults()
+    http: list[httpx.AsyncClient] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with httpx.AsyncClient(transport=backend_transport, timeout=30.0) as client:
+            http.append(client)
+            yield
+            http.clear()
+
+    def storefront_shop(request: Request) -> str | None:
+        # A request for another shop's domain says so in Host; everything else is the demo shop.
+        host = request.headers.get("host", "").split(":")[0]
+        if host.endswith(".myshopify.com"):
+            return host if host in world.shops else None
+        return settings.shop
+
+    proxy = AppProxy(
+        backend_url=settings.backend_url,
+        prefix=settings.proxy_prefix,
+        secret=settings.api_secret,
+        shop_for=storefront_shop,
+        http=lambda: http[0],
+    )
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route(f"{settings.proxy_prefix}/{{path:path}}", proxy.handle, methods=["GET", "POST"]),
+        *admin_routes(world, faults),
+        *control_routes(world, faults),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.world = world
+    app.state.faults = faults
+    return app

@@ -1,0 +1,318 @@
+"""The in-memory Shopify that devshop serves: shops, customers, orders, cancel jobs, call log.
+
+Time comes from an injected clock plus an offset (`advance`), so tests and demos can move time
+without sleeping. Cancel jobs complete `job_delay` seconds after they start; nothing runs in the
+background: `settle_jobs()` applies every job that is due whenever the world is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Literal
+
+DEFAULT_SHOP = "demo-shop.myshopify.com"
+_FIRST_ID = 900_000  # ids the world hands out, well clear of the seeded ones
+
+RefundMethod = Literal["ORIGINAL_PAYMENT_METHODS", "STORE_CREDIT"]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Shop:
+    domain: str  # "demo-shop.myshopify.com"
+    name: str
+    iana_timezone: str
+    access_token: str
+    currency_code: str = "EUR"
+    id: int = 1
+
+
+@dataclass
+class Customer:
+    id: int
+    first_name: str
+    last_name: str
+    email: str
+    shop: str = DEFAULT_SHOP
+
+
+@dataclass
+class Product:
+    id: int
+    title: str
+    tags: list[str]
+    shop: str = DEFAULT_SHOP
+
+
+@dataclass
+class LineItem:
+    id: int
+    title: str
+    quantity: int
+    product: Product | None  # None for custom line items, as in Shopify
+
+
+@dataclass
+class FulfillmentOrder:
+    id: int
+    status: str  # FulfillmentOrderStatus
+    request_status: str = "UNSUBMITTED"  # FulfillmentOrderRequestStatus
+
+
+@dataclass
+class Order:
+    id: int
+    shop: str
+    name: str  # "#1001"
+    customer_id: int | None
+    created_at: datetime  # aware, UTC
+    processed_at: datetime
+    display_financial_status: str  # OrderDisplayFinancialStatus
+    display_fulfillment_status: str  # OrderDisplayFulfillmentStatus
+    line_items: list[LineItem]
+    fulfillment_orders: list[FulfillmentOrder]
+    tags: list[str] = field(default_factory=list)
+    risk_recommendation: str = "ACCEPT"  # OrderRiskRecommendationResult
+    confirmation_number: str | None = None
+    total_price: Decimal = Decimal("49.95")
+    currency_code: str = "EUR"
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None  # OrderCancelReason
+    closed: bool = False
+    closed_at: datetime | None = None
+    staff_note: str | None = None
+    # States Shopify refuses to cancel in, which the display statuses do not show.
+    pending_authorization: bool = False
+    active_return: bool = False
+    # What the cancel did, for tests to check.
+    refund_method: RefundMethod | None = None
+    restocked: bool = False
+    customer_notified: bool = False
+
+
+@dataclass(frozen=True)
+class CancelRequest:
+    reason: str
+    restock: bool
+    notify_customer: bool
+    staff_note: str | None
+    refund_method: RefundMethod | None
+
+
+@dataclass
+class Job:
+    id: str  # a UUID, as Shopify's job ids are
+    order_id: int
+    done_at: datetime
+    request: CancelRequest
+    done: bool = False
+
+
+@dataclass
+class AdminCall:
+    """One request to the Admin API, as the call log keeps it."""
+
+    at: datetime
+    shop: str
+    status: int = 200
+    operation: str | None = None  # "query" | "mutation"
+    operation_name: str | None = None
+    root_fields: tuple[str, ...] = ()  # one entry per root selection, aliases included
+    variables: dict[str, object] = field(default_factory=dict)
+    requested_cost: int | None = None
+    actual_cost: int | None = None
+    executed: bool = False
+    throttled: bool = False
+    fault: str | None = None  # e.g. "status:503", "throttle", "after_execute:502"
+    error_codes: list[str] = field(default_factory=list)
+    deprecated_arguments: list[str] = field(default_factory=list)  # e.g. "orderCancel.refund"
+
+
+class World:
+    def __init__(self, clock: Callable[[], datetime] = utc_now, *, job_delay: float = 0.2) -> None:
+        self._clock = clock
+        self._offset = timedelta()
+        self.job_delay = job_delay
+        self.on_cancelled: list[Callable[[Order], None]] = []
+        # Things outside the world holding state about it (rate limit buckets) reset with it.
+        self.on_reset: list[Callable[[], None]] = []
+        self.shops: dict[str, Shop] = {}
+        self.customers: dict[int, Customer] = {}
+        self.products: dict[int, Product] = {}
+        self.orders: dict[int, Order] = {}
+        self.jobs: dict[str, Job] = {}
+        self.calls: list[AdminCall] = []
+        self._next_id = _FIRST_ID
+
+    def now(self) -> datetime:
+        return self._clock() + self._offset
+
+    def advance(self, seconds: float) -> datetime:
+        """Move the world's time forward (for demos and tests) and settle what became due."""
+        self._offset += timedelta(seconds=seconds)
+        self.settle_jobs()
+        return self.now()
+
+    def reset(self) -> None:
+        self._offset = timedelta()
+        self.shops.clear()
+        self.customers.clear()
+        self.products.clear()
+        self.orders.clear()
+        self.jobs.clear()
+        self.calls.clear()
+        self._next_id = _FIRST_ID
+        for hook in self.on_reset:
+            hook()
+
+    def new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    def add_shop(self, shop: Shop) -> Shop:
+        self.shops[shop.domain] = shop
+        return shop
+
+    def add_customer(self, customer: Customer) -> Customer:
+        self.customers[customer.id] = customer
+        return customer
+
+    def add_product(self, product: Product) -> Product:
+        self.products[product.id] = product
+        return product
+
+    def add_order(
+        self,
+        *,
+        id: int | None = None,
+        shop: str = DEFAULT_SHOP,
+        name: str | None = None,
+        customer_id: int | None = None,
+        age: timedelta = timedelta(minutes=5),
+        created_at: datetime | None = None,
+        financial_status: str = "PAID",
+        fulfillment_status: str = "UNFULFILLED",
+        products: Sequence[Product] = (),
+        fulfillment_orders: list[FulfillmentOrder] | None = None,
+        tags: Sequence[str] = (),
+        risk: str = "ACCEPT",
+        cancelled_at: datetime | None = None,
+        cancel_reason: str | None = None,
+        total_price: str = "49.95",
+    ) -> Order:
+        """An order with sensible defaults: paid, unfulfilled, five minutes old, one open
+        fulfillment order; a cancelled one is also closed with its fulfillment orders cancelled."""
+        order_id = self.new_id() if id is None else id
+        created = created_at if created_at is not None else self.now() - age
+        items = [LineItem(self.new_id(), p.title, 1, p) for p in products] or [
+            LineItem(self.new_id(), "Custom item", 1, None)
+        ]
+        if fulfillment_orders is None:
+            status = _FULFILLMENT_ORDER_STATUS.get(fulfillment_status, "OPEN")
+            if cancelled_at is not None:
+                status = "CANCELLED"
+            fulfillment_orders = [FulfillmentOrder(self.new_id(), status)]
+        order = Order(
+            id=order_id,
+            shop=shop,
+            name=name if name is not None else f"#{order_id}",
+            customer_id=customer_id,
+            created_at=created,
+            processed_at=created,
+            display_financial_status=financial_status,
+            display_fulfillment_status=fulfillment_status,
+            line_items=items,
+            fulfillment_orders=fulfillment_orders,
+            tags=list(tags),
+            risk_recommendation=risk,
+            confirmation_number=confirmation_number(order_id),
+            total_price=Decimal(total_price),
+            currency_code=self.shops[shop].currency_code if shop in self.shops else "EUR",
+            cancelled_at=cancelled_at,
+            cancel_reason=cancel_reason or ("CUSTOMER" if cancelled_at else None),
+            closed=cancelled_at is not None,
+            closed_at=cancelled_at,
+        )
+        self.orders[order_id] = order
+        return order
+
+    def order(self, order_id: int) -> Order | None:
+        self.settle_jobs()
+        return self.orders.get(order_id)
+
+    def pending_cancel(self, order_id: int) -> Job | None:
+        return next((j for j in self.jobs.values() if j.order_id == order_id and not j.done), None)
+
+    def start_cancel(self, order: Order, request: CancelRequest) -> Job:
+        """Queue the cancel; its effects land when the job completes, as Shopify's do."""
+        job = Job(
+            id=str(uuid.uuid4()),
+            order_id=order.id,
+            done_at=self.now() + timedelta(seconds=self.job_delay),
+            request=request,
+        )
+        self.jobs[job.id] = job
+        return job
+
+    def settle_jobs(self) -> None:
+        now = self.now()
+        due = sorted(
+            (j for j in self.jobs.values() if not j.done and j.done_at <= now),
+            key=lambda j: j.done_at,
+        )
+        for job in due:
+            job.done = True
+            order = self.orders.get(job.order_id)
+            if order is not None and order.cancelled_at is None:
+                _apply_cancel(order, job.request, job.done_at)
+                for hook in self.on_cancelled:
+                    hook(order)
+
+    def calls_for(self, root_field: str) -> list[AdminCall]:
+        """Admin API calls that selected `root_field`; filter on `.executed` for those that ran."""
+        return [c for c in self.calls if root_field in c.root_fields]
+
+
+_FULFILLMENT_ORDER_STATUS = {
+    "UNFULFILLED": "OPEN",
+    "SCHEDULED": "SCHEDULED",
+    "ON_HOLD": "ON_HOLD",
+    "IN_PROGRESS": "IN_PROGRESS",
+    "PARTIALLY_FULFILLED": "IN_PROGRESS",
+    "FULFILLED": "CLOSED",
+}
+
+
+def _apply_cancel(order: Order, request: CancelRequest, at: datetime) -> None:
+    order.cancelled_at = at
+    order.cancel_reason = request.reason
+    order.staff_note = request.staff_note
+    order.closed = True  # Shopify closes (archives) a cancelled order
+    order.closed_at = at
+    order.restocked = request.restock
+    order.customer_notified = request.notify_customer
+    order.refund_method = request.refund_method
+    status = order.display_financial_status
+    # An authorization is released on cancel whether or not a refund was asked for.
+    if status == "AUTHORIZED" or (request.refund_method and status == "PENDING"):
+        order.display_financial_status = "VOIDED"
+    elif request.refund_method and status in {"PAID", "PARTIALLY_PAID", "PARTIALLY_REFUNDED"}:
+        order.display_financial_status = "REFUNDED"
+    for fulfillment_order in order.fulfillment_orders:
+        if fulfillment_order.status not in {"CLOSED", "CANCELLED"}:
+            fulfillment_order.status = "CANCELLED"
+
+
+def confirmation_number(order_id: int) -> str:
+    """A stable 9-character code in the shape of Shopify's confirmation numbers."""
+    digest = hashlib.sha256(str(order_id).encode()).digest()
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(alphabet[b % len(alphabet)] for b in digest[:9])

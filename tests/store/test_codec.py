@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from backend.policy import CancelBlock, CancelReason, RefundMethod, ShopPolicy
+from backend.store.base import Attempt, CancellationRecord, FlightState, Outcome, ShopToken
+from backend.store.codec import (
+    decode_attempt,
+    decode_datetime,
+    decode_policy,
+    decode_record,
+    decode_token,
+    dumps,
+    encode_attempt,
+    encode_datetime,
+    encode_policy,
+    encode_record,
+    encode_token,
+    loads,
+)
+
+T0 = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
+
+POLICY = ShopPolicy(
+    enabled=False,
+    window_minutes=None,
+    cutoff=time(14, 30),
+    excluded_product_tags=frozenset({"preorder", "custom-made"}),
+    excluded_order_tags=frozenset({"wholesale"}),
+    allowed_financial_statuses=frozenset({"PENDING", "PAID"}),
+    hold_risky_orders=False,
+    refund_method=RefundMethod.STORE_CREDIT,
+    restock=False,
+    notify_customer=False,
+    reasons=(CancelReason("CHANGED_MIND", "Changed my mind"), CancelReason("OTHER", "Other")),
+)
+
+
+def test_policy_is_plain_json_with_sorted_sets_and_a_wall_clock_cutoff() -> None:
+    assert encode_policy(POLICY) == {
+        "enabled": False,
+        "window_minutes": None,
+        "cutoff": "14:30",
+        "excluded_product_tags": ["custom-made", "preorder"],
+        "excluded_order_tags": ["wholesale"],
+        "allowed_financial_statuses": ["PAID", "PENDING"],
+        "hold_risky_orders": False,
+        "refund_method": "STORE_CREDIT",
+        "restock": False,
+        "notify_customer": False,
+        "reasons": [
+            {"code": "CHANGED_MIND", "label": "Changed my mind"},
+            {"code": "OTHER", "label": "Other"},
+        ],
+    }
+
+
+@pytest.mark.parametrize("policy", [POLICY, ShopPolicy()], ids=["custom", "default"])
+def test_policy_round_trips_through_json_text(policy: ShopPolicy) -> None:
+    assert decode_policy(loads(dumps(encode_policy(policy)))) == policy
+
+
+def test_cutoff_with_seconds_is_kept_rather_than_truncated() -> None:
+    policy = ShopPolicy(cutoff=time(23, 59, 30))
+
+    assert decode_policy(encode_policy(policy)) == policy
+
+
+def test_policy_keys_from_a_later_version_are_ignored() -> None:
+    data = encode_policy(POLICY) | {"max_order_total": "500.00", "reasons_v2": []}
+
+    assert decode_policy(data) == POLICY
+
+
+def test_policy_keys_an_earlier_version_never_wrote_take_the_defaults() -> None:
+    assert decode_policy({}) == ShopPolicy()
+    assert decode_policy({"window_minutes": 30}) == ShopPolicy(window_minutes=30)
+
+
+def test_explicit_null_turns_a_rule_off_rather_than_taking_the_default() -> None:
+    policy = decode_policy({"window_minutes": None, "cutoff": None})
+
+    assert policy.window_minutes is None and policy.cutoff is None
+
+
+def test_tokens_round_trip_with_and_without_expiry() -> None:
+    expiring = ShopToken("shpat_1", T0, "shprt_1", T0 + timedelta(days=90))
+
+    assert decode_token(loads(dumps(encode_token(expiring)))) == expiring
+    assert decode_token({"access_token": "shpat_2"}) == ShopToken("shpat_2")
+
+
+def test_cancellation_record_round_trips() -> None:
+    record = CancellationRecord(
+        shop="alpha.myshopify.com",
+        order_id="gid://shopify/Order/1",
+        customer_id=None,
+        state=FlightState.REJECTED,
+        reason_code="OTHER",
+        note="ünïcode ✓",
+        created_at=T0,
+        updated_at=T0 + timedelta(microseconds=1),
+        job_id="gid://shopify/Job/1",
+        message="Cannot cancel",
+    )
+
+    assert decode_record(loads(dumps(encode_record(record)))) == record
+
+
+@pytest.mark.parametrize("block", [None, CancelBlock.CUTOFF_PASSED])
+def test_attempt_round_trips(block: CancelBlock | None) -> None:
+    attempt = Attempt(
+        shop="alpha.myshopify.com",
+        order_id="gid://shopify/Order/1",
+        customer_id="gid://shopify/Customer/2",
+        reason_code="OTHER",
+        note=None,
+        outcome=Outcome.REFUSED,
+        at=T0,
+        block=block,
+    )
+
+    assert decode_attempt(loads(dumps(encode_attempt(attempt)))) == attempt
+
+
+def test_datetimes_are_stored_in_utc_with_fixed_width() -> None:
+    paris = datetime(2026, 5, 1, 11, 30, tzinfo=ZoneInfo("Europe/Paris"))
+
+    assert encode_datetime(paris) == "2026-05-01T09:30:00.000000+00:00"
+    assert decode_datetime(encode_datetime(paris)) == paris
+    assert decode_datetime(encode_datetime(paris)).tzinfo is UTC
+
+
+def test_naive_datetime_is_refused() -> None:
+    with pytest.raises(ValueError, match="naive"):
+        encode_datetime(datetime(2026, 5, 1, 9, 30))
+
+
+def test_loads_refuses_anything_but_an_object() -> None:
+    with pytest.raises(ValueError):
+        loads("[1, 2]")
+
+
+# Stores compare and index the stored text, so its order must be the instants' order.
+ZONES = st.sampled_from([UTC, timezone(timedelta(hours=-11)), timezone(timedelta(hours=14))])
+MOMENTS = st.datetimes(datetime(1970, 1, 1), datetime(2200, 1, 1), timezones=ZONES)
+
+
+@given(MOMENTS, MOMENTS)
+def test_stored_datetimes_sort_like_the_instants(a: datetime, b: datetime) -> None:
+    assert (encode_datetime(a) < encode_datetime(b)) == (a < b)

@@ -1,0 +1,328 @@
+"""What every Store promises, run against each implementation by the `store` fixture."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+
+from backend.policy import CancelBlock, CancelReason, RefundMethod, ShopPolicy
+from backend.store.base import (
+    Attempt,
+    CancellationRecord,
+    FlightState,
+    Outcome,
+    ShopToken,
+    Store,
+)
+
+SHOP = "alpha.myshopify.com"
+OTHER_SHOP = "beta.myshopify.com"
+ORDER = "gid://shopify/Order/1001"
+T0 = datetime(2026, 5, 1, 9, 30, 15, 123456, tzinfo=UTC)
+STALE_AFTER = timedelta(minutes=2)
+
+
+def flight(
+    order_id: str = ORDER, *, shop: str = SHOP, at: datetime = T0, customer: str = "c1"
+) -> CancellationRecord:
+    return CancellationRecord(
+        shop=shop,
+        order_id=order_id,
+        customer_id=f"gid://shopify/Customer/{customer}",
+        state=FlightState.IN_FLIGHT,
+        reason_code="WRONG_ADDRESS",
+        note="Sent to my old flat",
+        created_at=at,
+        updated_at=at,
+    )
+
+
+def attempt(at: datetime, *, shop: str = SHOP, outcome: Outcome = Outcome.PENDING) -> Attempt:
+    return Attempt(
+        shop=shop,
+        order_id=ORDER,
+        customer_id="gid://shopify/Customer/1",
+        reason_code="OTHER",
+        note=None,
+        outcome=outcome,
+        at=at,
+        block=CancelBlock.WINDOW_CLOSED if outcome is Outcome.REFUSED else None,
+    )
+
+
+CUSTOM_POLICY = ShopPolicy(
+    enabled=False,
+    window_minutes=None,
+    cutoff=time(14, 30),
+    excluded_product_tags=frozenset({"preorder", "custom-made"}),
+    excluded_order_tags=frozenset(),
+    allowed_financial_statuses=frozenset({"PAID"}),
+    hold_risky_orders=False,
+    refund_method=RefundMethod.STORE_CREDIT,
+    restock=False,
+    notify_customer=False,
+    reasons=(CancelReason("CHANGED_MIND", "Changed my mind"), CancelReason("OTHER", "Other")),
+)
+
+
+async def test_ping_answers_true_when_open(store: Store) -> None:
+    assert await store.ping() is True
+
+
+# Policies
+
+
+async def test_policy_is_none_until_the_shop_saves_one(store: Store) -> None:
+    assert await store.get_policy(SHOP) is None
+
+
+async def test_policy_round_trips_every_field(store: Store) -> None:
+    await store.save_policy(SHOP, CUSTOM_POLICY)
+
+    assert await store.get_policy(SHOP) == CUSTOM_POLICY
+
+
+async def test_saving_a_policy_replaces_the_previous_one(store: Store) -> None:
+    await store.save_policy(SHOP, CUSTOM_POLICY)
+    await store.save_policy(SHOP, ShopPolicy(window_minutes=15))
+
+    assert await store.get_policy(SHOP) == ShopPolicy(window_minutes=15)
+
+
+# Tokens
+
+
+async def test_token_is_none_until_saved(store: Store) -> None:
+    assert await store.get_token(SHOP) is None
+
+
+async def test_expiring_token_round_trips_with_its_refresh_token(store: Store) -> None:
+    token = ShopToken(
+        access_token="shpat_one",
+        expires_at=T0 + timedelta(hours=1),
+        refresh_token="shprt_one",
+        refresh_token_expires_at=T0 + timedelta(days=90),
+    )
+    await store.save_token(SHOP, token)
+
+    assert await store.get_token(SHOP) == token
+
+
+async def test_saving_a_token_replaces_the_previous_one(store: Store) -> None:
+    await store.save_token(SHOP, ShopToken("shpat_old", T0, "shprt_old", T0))
+    await store.save_token(SHOP, ShopToken("shpat_new"))
+
+    assert await store.get_token(SHOP) == ShopToken("shpat_new")
+
+
+async def test_deleted_token_is_gone_and_deleting_again_is_harmless(store: Store) -> None:
+    await store.save_token(SHOP, ShopToken("shpat_one"))
+    await store.delete_token(SHOP)
+    await store.delete_token(SHOP)
+
+    assert await store.get_token(SHOP) is None
+
+
+# Single flight
+
+
+async def test_first_claim_holds_the_flight_and_a_second_gets_the_first_record(
+    store: Store,
+) -> None:
+    first = flight(customer="first")
+
+    assert await store.claim(first, stale_before=T0 - STALE_AFTER) is None
+    assert await store.claim(flight(customer="second"), stale_before=T0 - STALE_AFTER) == first
+    assert await store.get_cancellation(SHOP, ORDER) == first
+
+
+async def test_fifty_concurrent_claims_have_exactly_one_winner(store: Store) -> None:
+    claims = [flight(customer=str(n)) for n in range(50)]
+
+    results = await asyncio.gather(*(store.claim(c, stale_before=T0 - STALE_AFTER) for c in claims))
+
+    winners = [claim for claim, result in zip(claims, results, strict=True) if result is None]
+    assert len(winners) == 1
+    assert all(result == winners[0] for result in results if result is not None)
+    assert await store.get_cancellation(SHOP, ORDER) == winners[0]
+
+
+async def test_stale_in_flight_record_is_taken_over(store: Store) -> None:
+    await store.claim(flight(customer="crashed"), stale_before=T0 - STALE_AFTER)
+    later = T0 + timedelta(minutes=5)
+    retry = flight(at=later, customer="retry")
+
+    assert await store.claim(retry, stale_before=later - STALE_AFTER) is None
+    assert await store.get_cancellation(SHOP, ORDER) == retry
+
+
+async def test_fresh_in_flight_record_is_not_taken_over(store: Store) -> None:
+    first = flight(customer="first")
+    await store.claim(first, stale_before=T0 - STALE_AFTER)
+
+    # Stale means updated strictly before the bound; a record updated at the bound is fresh.
+    assert await store.claim(flight(customer="second"), stale_before=T0) == first
+
+
+@pytest.mark.parametrize(
+    "state", [FlightState.PENDING, FlightState.CANCELLED, FlightState.REJECTED]
+)
+async def test_settled_record_is_never_taken_over_however_old(
+    store: Store, state: FlightState
+) -> None:
+    await store.claim(flight(), stale_before=T0 - STALE_AFTER)
+    await store.settle(SHOP, ORDER, state, at=T0)
+    much_later = T0 + timedelta(days=30)
+
+    holder = await store.claim(flight(at=much_later), stale_before=much_later)
+
+    assert holder is not None and holder.state is state
+
+
+async def test_claim_refuses_a_record_that_is_not_in_flight(store: Store) -> None:
+    record = replace(flight(), state=FlightState.PENDING)
+
+    with pytest.raises(ValueError):
+        await store.claim(record, stale_before=T0)
+
+
+async def test_settle_moves_to_pending_then_cancelled_keeping_the_job(store: Store) -> None:
+    await store.claim(flight(), stale_before=T0 - STALE_AFTER)
+    t1, t2 = T0 + timedelta(seconds=1), T0 + timedelta(seconds=4)
+
+    await store.settle(SHOP, ORDER, FlightState.PENDING, at=t1, job_id="gid://shopify/Job/9")
+    pending = await store.get_cancellation(SHOP, ORDER)
+    await store.settle(SHOP, ORDER, FlightState.CANCELLED, at=t2)
+    cancelled = await store.get_cancellation(SHOP, ORDER)
+
+    assert pending is not None and cancelled is not None
+    assert (pending.state, pending.updated_at, pending.job_id) == (
+        FlightState.PENDING,
+        t1,
+        "gid://shopify/Job/9",
+    )
+    assert (cancelled.state, cancelled.updated_at, cancelled.job_id) == (
+        FlightState.CANCELLED,
+        t2,
+        "gid://shopify/Job/9",
+    )
+    assert cancelled.created_at == T0 and cancelled.reason_code == "WRONG_ADDRESS"
+
+
+async def test_settle_rejected_keeps_shopifys_message(store: Store) -> None:
+    await store.claim(flight(), stale_before=T0 - STALE_AFTER)
+
+    await store.settle(SHOP, ORDER, FlightState.REJECTED, at=T0, message="Order is paid out")
+
+    record = await store.get_cancellation(SHOP, ORDER)
+    assert record is not None
+    assert (record.state, record.message) == (FlightState.REJECTED, "Order is paid out")
+
+
+async def test_late_pending_does_not_undo_a_cancelled_record(store: Store) -> None:
+    # The orders/cancelled webhook can land before the request that sent orderCancel settles.
+    await store.claim(flight(), stale_before=T0 - STALE_AFTER)
+    await store.settle(SHOP, ORDER, FlightState.CANCELLED, at=T0 + timedelta(seconds=1))
+    await store.settle(SHOP, ORDER, FlightState.PENDING, at=T0 + timedelta(seconds=2), job_id="j")
+
+    record = await store.get_cancellation(SHOP, ORDER)
+    assert record is not None and record.state is FlightState.CANCELLED
+
+
+async def test_settle_without_a_record_does_nothing(store: Store) -> None:
+    await store.settle(SHOP, ORDER, FlightState.CANCELLED, at=T0)
+
+    assert await store.get_cancellation(SHOP, ORDER) is None
+
+
+async def test_release_drops_an_in_flight_record_so_a_retry_can_claim(store: Store) -> None:
+    await store.claim(flight(), stale_before=T0 - STALE_AFTER)
+
+    await store.release(SHOP, ORDER)
+
+    assert await store.get_cancellation(SHOP, ORDER) is None
+    assert await store.claim(flight(customer="retry"), stale_before=T0 - STALE_AFTER) is None
+
+
+@pytest.mark.parametrize(
+    "state", [FlightState.PENDING, FlightState.CANCELLED, FlightState.REJECTED]
+)
+async def test_release_keeps_a_settled_record(store: Store, state: FlightState) -> None:
+    await store.claim(flight(), stale_before=T0 - STALE_AFTER)
+    await store.settle(SHOP, ORDER, state, at=T0)
+
+    await store.release(SHOP, ORDER)
+
+    record = await store.get_cancellation(SHOP, ORDER)
+    assert record is not None and record.state is state
+
+
+async def test_get_cancellations_answers_many_ids_at_once(store: Store) -> None:
+    known = [f"gid://shopify/Order/{n}" for n in range(1, 301, 2)]
+    for order_id in known:
+        await store.claim(flight(order_id), stale_before=T0 - STALE_AFTER)
+    asked = [f"gid://shopify/Order/{n}" for n in range(1, 301)] + ["gid://shopify/Order/999999"]
+
+    found = await store.get_cancellations(SHOP, asked)
+
+    assert found == {order_id: flight(order_id) for order_id in known}
+
+
+async def test_get_cancellations_of_no_ids_is_empty(store: Store) -> None:
+    assert await store.get_cancellations(SHOP, []) == {}
+
+
+# Attempts
+
+
+async def test_attempts_come_oldest_first_and_since_is_inclusive(store: Store) -> None:
+    times = [T0 + timedelta(minutes=m) for m in (3, 1, 2, 0)]
+    for at in times:
+        await store.record_attempt(attempt(at, outcome=Outcome.REFUSED))
+
+    everything = await store.attempts(SHOP)
+    recent = await store.attempts(SHOP, since=T0 + timedelta(minutes=2))
+
+    assert everything == [attempt(at, outcome=Outcome.REFUSED) for at in sorted(times)]
+    assert [a.at for a in recent] == [T0 + timedelta(minutes=2), T0 + timedelta(minutes=3)]
+
+
+async def test_attempts_at_the_same_instant_keep_their_recording_order(store: Store) -> None:
+    outcomes = [Outcome.DUPLICATE, Outcome.FAILED, Outcome.CANCELLED, Outcome.REJECTED]
+    for outcome in outcomes:
+        await store.record_attempt(attempt(T0, outcome=outcome))
+
+    assert [a.outcome for a in await store.attempts(SHOP)] == outcomes
+
+
+# Shops
+
+
+async def test_one_shop_never_sees_another_shops_data(store: Store) -> None:
+    await store.save_policy(SHOP, CUSTOM_POLICY)
+    await store.save_token(SHOP, ShopToken("shpat_alpha"))
+    await store.claim(flight(), stale_before=T0 - STALE_AFTER)
+    await store.record_attempt(attempt(T0))
+
+    assert await store.get_policy(OTHER_SHOP) is None
+    assert await store.get_token(OTHER_SHOP) is None
+    assert await store.get_cancellation(OTHER_SHOP, ORDER) is None
+    assert await store.get_cancellations(OTHER_SHOP, [ORDER]) == {}
+    assert await store.attempts(OTHER_SHOP) == []
+    # The same order id in another shop is another order: its own flight.
+    assert await store.claim(flight(shop=OTHER_SHOP), stale_before=T0 - STALE_AFTER) is None
+
+
+async def test_one_shops_writes_leave_another_shop_alone(store: Store) -> None:
+    await store.save_token(SHOP, ShopToken("shpat_alpha"))
+    await store.claim(flight(), stale_before=T0 - STALE_AFTER)
+
+    await store.delete_token(OTHER_SHOP)
+    await store.settle(OTHER_SHOP, ORDER, FlightState.CANCELLED, at=T0)
+    await store.release(OTHER_SHOP, ORDER)
+
+    assert await store.get_token(SHOP) == ShopToken("shpat_alpha")
+    assert await store.get_cancellation(SHOP, ORDER) == flight()
