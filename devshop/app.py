@@ -23,6 +23,7 @@ from devshop.control import control_routes
 from devshop.faults import Faults
 from devshop.seed import seed
 from devshop.settings import DevshopSettings
+from devshop.storefront.routes import StorefrontConfig, storefront_routes
 from devshop.world import World
 
 
@@ -44,6 +45,7 @@ def create_app(
     world = World(clock=clock)
     seed(world, clock(), access_token=settings.access_token)
     faults = Faults()
+    storefront = StorefrontConfig()
     http: list[httpx.AsyncClient] = []
 
     @contextlib.asynccontextmanager
@@ -72,8 +74,10 @@ def create_app(
         Route(f"{settings.proxy_prefix}/{{path:path}}", proxy.handle, methods=["GET", "POST"]),
         *admin_routes(world, faults),
         *control_routes(world, faults),
+        *storefront_routes(world, settings, shop_for=storefront_shop, config=storefront),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.world = world
     app.state.faults = faults
+    app.state.storefront = storefront
     return app

@@ -5,24 +5,48 @@ A new implementation is one more param and one more branch in `make_store`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from backend.store.base import Store
+from backend.store.redis import RedisStore
 from backend.store.sqlite import SQLiteStore
+from tests.redis_server import RedisServer, RedisServerError
 
 
-def make_store(kind: str, tmp_path: Path) -> Store:
+def make_store(kind: str, tmp_path: Path, *, redis_url: str | None = None) -> Store:
     if kind == "sqlite":
         return SQLiteStore(tmp_path / "store.sqlite3")
+    if kind == "redis":
+        if redis_url is None:
+            raise ValueError("a Redis store needs redis_url")
+        # One server serves the whole session; a prefix of its own keeps each test's keys apart.
+        return RedisStore(redis_url, prefix=f"test-{uuid.uuid4().hex}")
     raise ValueError(f"no store called {kind!r}")
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a real redis-server, started once for the session."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    try:
+        server.start()
+    except RedisServerError as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "redis"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    store = make_store(request.param, tmp_path)
+    # Looked up only for Redis, so a run that selects only SQLite starts no server.
+    redis_url = request.getfixturevalue("redis_server") if request.param == "redis" else None
+    store = make_store(request.param, tmp_path, redis_url=redis_url)
     await store.open()
     try:
         yield store
