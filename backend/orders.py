@@ -7,6 +7,7 @@ Everything inside the backend speaks GIDs; `order_gid` is the one door numbers c
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,6 +36,11 @@ def customer_gid(value: str | None) -> str | None:
     if _CUSTOMER_GID.fullmatch(value):
         return value
     return None
+
+
+def tag_set(values: Iterable[str]) -> frozenset[str]:
+    """Tags as Shopify compares them: trimmed, case-insensitive, blanks dropped."""
+    return frozenset(value.strip().casefold() for value in values if value.strip())
 
 
 def legacy_id(gid: str) -> str:

@@ -8,12 +8,11 @@ a `CancelBlock` code; the storefront shows the code's words, the merchant's insi
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from backend.orders import OrderSnapshot
+from backend.orders import OrderSnapshot, tag_set
 
 
 class CancelBlock(enum.StrEnum):
@@ -63,10 +62,6 @@ UNSUBMITTED_REQUEST = frozenset({"UNSUBMITTED"})
 RISKY_RECOMMENDATIONS = frozenset({"CANCEL", "INVESTIGATE"})
 
 
-def _tags(values: Iterable[str]) -> frozenset[str]:
-    return frozenset(value.strip().casefold() for value in values if value.strip())
-
-
 @dataclass(frozen=True, slots=True)
 class ShopPolicy:
     """One shop's rules. The defaults are what a new install gets."""
@@ -86,8 +81,8 @@ class ShopPolicy:
     reasons: tuple[CancelReason, ...] = field(default=DEFAULT_REASONS)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "excluded_product_tags", _tags(self.excluded_product_tags))
-        object.__setattr__(self, "excluded_order_tags", _tags(self.excluded_order_tags))
+        object.__setattr__(self, "excluded_product_tags", tag_set(self.excluded_product_tags))
+        object.__setattr__(self, "excluded_order_tags", tag_set(self.excluded_order_tags))
 
     def reason(self, code: str) -> CancelReason | None:
         return next((reason for reason in self.reasons if reason.code == code), None)

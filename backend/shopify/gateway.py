@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from backend.orders import FulfillmentOrderState, OrderSnapshot
+from backend.orders import FulfillmentOrderState, OrderSnapshot, tag_set
 from backend.policy import RefundMethod, ShopPolicy
 from backend.shopify import documents
 from backend.shopify.client import AdminClient, AdminRequestFailed
@@ -41,10 +41,6 @@ def _zone(name: Any) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def _tags(values: Iterable[str]) -> frozenset[str]:
-    return frozenset(tag.strip().casefold() for tag in values if tag.strip())
-
-
 def snapshot(node: dict[str, Any]) -> OrderSnapshot:
     """An `OrderEligibility` node (with line items and fulfilment orders) as a snapshot."""
     created_at = _timestamp(node["createdAt"])
@@ -53,7 +49,7 @@ def snapshot(node: dict[str, Any]) -> OrderSnapshot:
     product_tags: set[str] = set()
     for item in node["lineItems"]["nodes"]:
         if item.get("product"):
-            product_tags.update(_tags(item["product"]["tags"]))
+            product_tags.update(tag_set(item["product"]["tags"]))
     return OrderSnapshot(
         id=node["id"],
         name=node["name"],
@@ -67,7 +63,7 @@ def snapshot(node: dict[str, Any]) -> OrderSnapshot:
             FulfillmentOrderState(status=fo["status"], request_status=fo["requestStatus"])
             for fo in node["fulfillmentOrders"]["nodes"]
         ),
-        tags=_tags(node["tags"]),
+        tags=tag_set(node["tags"]),
         product_tags=frozenset(product_tags),
         risk_recommendation=(node.get("risk") or {}).get("recommendation") or "NONE",
         confirmation_number=node.get("confirmationNumber"),
