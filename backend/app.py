@@ -28,6 +28,7 @@ from backend.shopify.client import AdminClient
 from backend.shopify.gateway import AdminGateway
 from backend.shopify.transport import AdminOriginTransport
 from backend.store.base import Store
+from backend.store.redis import RedisStore
 from backend.store.sqlite import SQLiteStore
 
 
@@ -37,8 +38,7 @@ def utc_now() -> datetime:
 
 def open_store(settings: Settings) -> Store:
     if settings.redis_url:
-        raise NotImplementedError("REDIS_URL is set, but this build has no Redis store yet")
-    settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        return RedisStore(settings.redis_url)
     return SQLiteStore(settings.sqlite_path)
 
 

@@ -7,7 +7,7 @@ its App Proxy (signed as Shopify signs), to the backend, which calls devshop's A
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from backend.app import create_app
 from backend.background import Background
 from backend.settings import Settings
-from backend.store.base import ShopToken
+from backend.store.base import ShopToken, Store
 from backend.store.sqlite import SQLiteStore
 from devshop.app import create_app as create_devshop
 from devshop.faults import Faults
@@ -34,6 +34,7 @@ from devshop.settings import (
     DevshopSettings,
 )
 from devshop.world import World
+from tests.redis_server import RedisServer, RedisServerError
 
 ADA = 1001
 BOB = 1002
@@ -83,7 +84,7 @@ class Stack:
     devshop: Starlette
     world: World
     faults: Faults
-    store: SQLiteStore
+    store: Store
     clock: Clock
     settings: Settings
     served_backend: Served
@@ -128,10 +129,12 @@ def backend_settings(**overrides: Any) -> Settings:
 
 
 @contextlib.asynccontextmanager
-async def running_stack(tmp_path: Path, **overrides: Any) -> AsyncIterator[Stack]:
+async def running_stack(
+    tmp_path: Path, *, store: Store | None = None, **overrides: Any
+) -> AsyncIterator[Stack]:
     clock = Clock()
     settings = backend_settings(**overrides)
-    store = SQLiteStore(tmp_path / "backend.sqlite3")
+    store = store or SQLiteStore(tmp_path / "backend.sqlite3")
     served_backend, served_devshop = Served(), Served()
     devshop = create_devshop(
         DevshopSettings(backend_url="http://backend.test"),
@@ -158,6 +161,24 @@ async def running_stack(tmp_path: Path, **overrides: Any) -> AsyncIterator[Stack
             served_backend=served_backend,
             served_devshop=served_devshop,
         )
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a real redis-server, started once for the session."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    problem = None
+    try:
+        server.start()
+    except RedisServerError as error:
+        problem = str(error)
+    if problem is not None:
+        # Failed, not skipped: CI must run the Redis store against a real server.
+        pytest.fail(problem, pytrace=False)
+    try:
+        yield server.url
+    finally:
+        server.stop()
 
 
 @pytest.fixture

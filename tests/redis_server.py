@@ -79,18 +79,22 @@ class RedisServer:
         raise RedisServerError(f"redis-server did not start; its output:\n{self._output()}")
 
     def _start_on(self, executable: str) -> bool:
+        options = {
+            "port": str(self.port),
+            "bind": "127.0.0.1",
+            "save": "",  # no snapshots: nothing outlives the test
+            "appendonly": "no",
+            "daemonize": "no",  # stay our child, so terminate() reaches it
+            "dir": str(self.directory),
+        }
+        arguments = [
+            executable,
+            *(part for name, value in options.items() for part in (f"--{name}", value)),
+        ]
         with self.log.open("wb") as log:
             # The child holds its own copy of the descriptor, so closing ours is fine.
             self._process = subprocess.Popen(
-                [
-                    executable,
-                    "--port", str(self.port),
-                    "--bind", "127.0.0.1",
-                    "--save", "",
-                    "--appendonly", "no",
-                    "--daemonize", "no",
-                    "--dir", str(self.directory),
-                ],  # fmt: skip
+                arguments,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

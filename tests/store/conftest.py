@@ -6,7 +6,7 @@ A new implementation is one more param and one more branch in `make_store`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,6 @@ import pytest
 from backend.store.base import Store
 from backend.store.redis import RedisStore
 from backend.store.sqlite import SQLiteStore
-from tests.redis_server import RedisServer, RedisServerError
 
 
 def make_store(kind: str, tmp_path: Path, *, redis_url: str | None = None) -> Store:
@@ -26,20 +25,6 @@ def make_store(kind: str, tmp_path: Path, *, redis_url: str | None = None) -> St
         # One server serves the whole session; a prefix of its own keeps each test's keys apart.
         return RedisStore(redis_url, prefix=f"test-{uuid.uuid4().hex}")
     raise ValueError(f"no store called {kind!r}")
-
-
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The URL of a real redis-server, started once for the session."""
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    try:
-        server.start()
-    except RedisServerError as error:
-        pytest.fail(str(error), pytrace=False)
-    try:
-        yield server.url
-    finally:
-        server.stop()
 
 
 @pytest.fixture(params=["sqlite", "redis"])
