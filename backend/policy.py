@@ -104,31 +104,36 @@ def cutoff_after(moment: datetime, cutoff: time, tz: ZoneInfo) -> datetime:
     A cutoff that falls in a spring-forward gap happens when the clock would have shown it
     (02:30 becomes 03:30); one in a fall-back overlap happens the first time the clock shows it.
     """
-    local = moment.astimezone(tz)
-    day = local.date()
+    utc = ZoneInfo("UTC")
+    instant = moment.astimezone(utc)
+    day = moment.astimezone(tz).date()
     while True:
-        candidate = datetime.combine(day, cutoff, tzinfo=tz)
-        # Round-trip through UTC to land gap times on the wall clock that really exists.
-        candidate = candidate.astimezone(ZoneInfo("UTC")).astimezone(tz)
-        if candidate > local:
-            return candidate
+        # Through UTC, a gap time lands on the wall clock that really exists. Compare in UTC too:
+        # two datetimes in the same zone compare by wall clock, so in a fall-back overlap the
+        # first 02:30 would look later than the second 02:15.
+        candidate = datetime.combine(day, cutoff, tzinfo=tz).astimezone(utc)
+        if candidate > instant:
+            return candidate.astimezone(tz)
         day += timedelta(days=1)
 
 
 def deadlines(
     order: OrderSnapshot, policy: ShopPolicy, tz: ZoneInfo
 ) -> list[tuple[datetime, CancelBlock]]:
-    """When self-cancel closes for this order, by each rule that closes it."""
+    """When self-cancel closes for this order, by each rule that closes it, earliest first.
+
+    On a tie the cutoff is named: "today's dispatch has started" is the more useful reason.
+    """
     closing: list[tuple[datetime, CancelBlock]] = []
-    if policy.window_minutes is not None:
-        closing.append(
-            (order.created_at + timedelta(minutes=policy.window_minutes), CancelBlock.WINDOW_CLOSED)
-        )
     if policy.cutoff is not None:
         closing.append(
             (cutoff_after(order.created_at, policy.cutoff, tz), CancelBlock.CUTOFF_PASSED)
         )
-    return sorted(closing)
+    if policy.window_minutes is not None:
+        closing.append(
+            (order.created_at + timedelta(minutes=policy.window_minutes), CancelBlock.WINDOW_CLOSED)
+        )
+    return sorted(closing, key=lambda item: item[0])  # stable: ties keep the order above
 
 
 def fulfillment_started(order: OrderSnapshot) -> bool:
@@ -159,11 +164,13 @@ def decide(order: OrderSnapshot, policy: ShopPolicy, now: datetime, tz: ZoneInfo
         return blocked(CancelBlock.EXCLUDED_ORDER)
     if order.product_tags & policy.excluded_product_tags:
         return blocked(CancelBlock.EXCLUDED_PRODUCT)
+    # Time rules come before payment and risk: an order whose window has closed says so,
+    # rather than telling a possible fraudster that it was flagged.
+    for moment, code in closing:
+        if now >= moment:
+            return blocked(code)
     if order.financial_status not in policy.allowed_financial_statuses:
         return blocked(CancelBlock.PAYMENT_STATE)
     if policy.hold_risky_orders and order.risk_recommendation in RISKY_RECOMMENDATIONS:
         return blocked(CancelBlock.RISK_REVIEW)
-    for moment, code in closing:
-        if now >= moment:
-            return blocked(code)
     return Decision(blocked_by=None, deadline=deadline)
