@@ -37,3 +37,16 @@ def test_without_explaining_the_block_says_only_that_it_cannot(ada: Page, shop: 
     ).to_be_visible()
     expect(ada.get_by_text("The time to cancel this order online has run out.")).to_have_count(0)
     expect(ada.get_by_role("button", name="Cancel order")).to_have_count(0)
+
+
+@pytest.mark.parametrize(
+    ("order_id", "requests"),
+    [(5001, 1), (5002, 0), (5006, 0)],
+    ids=["cancellable-asks-once", "fulfilled-asks-nothing", "cancelled-asks-nothing"],
+)
+def test_requests_on_page_load(ada: Page, shop: Shop, order_id: int, requests: int) -> None:
+    asked: list[str] = []
+    ada.on("request", lambda r: asked.append(r.url) if "/apps/cancel/" in r.url else None)
+    open_order(ada, shop, order_id)
+    ada.wait_for_load_state("networkidle")
+    assert len(asked) == requests
