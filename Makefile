@@ -40,3 +40,6 @@ lint: setup
 
 clean:
 	rm -rf $(STAMPS) $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache
+
+bench: setup
+	$(BIN)/python -m bench

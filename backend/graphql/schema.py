@@ -6,16 +6,18 @@ from collections.abc import Callable
 from typing import Any
 
 import strawberry
+from graphql import ASTValidationRule
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 from backend.graphql.errors import should_mask
 from backend.graphql.storefront.mutations import Mutation
@@ -25,6 +27,7 @@ from backend.graphql.storefront.queries import Query
 MAX_DEPTH = 6
 MAX_ALIASES = 10
 MAX_TOKENS = 600
+LIMIT_RULES: list[type[ASTValidationRule]] = [depth_rule(MAX_DEPTH, None), alias_rule(MAX_ALIASES)]
 
 
 def build_schema(*, production: bool) -> strawberry.Schema:
@@ -32,8 +35,9 @@ def build_schema(*, production: bool) -> strawberry.Schema:
     # and validation caches still live once per process, so each of our front ends' few fixed
     # documents is parsed and validated once.
     extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        # The limiters' rules are built once: the library's own limiter extensions build new
+        # rule classes per request, so the validation cache (keyed on the rules) never hit.
+        lambda: AddValidationRules(LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),

@@ -1,0 +1,36 @@
+"""Parts 4 and 5 of the benchmark issue, waiting for work that has not landed yet.
+
+Each is a function with the signature the run calls, answering "pending" and what it needs, so
+`results.json` and the printed table show the gap instead of hiding it. To add one: measure in
+the function, return a dict of figures (each with a `how` saying how it was measured), and give
+it rows in `bench.report`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def storefront_weight() -> dict[str, Any]:
+    """Part 4: bytes and requests the theme block adds to `customers/order` and
+    `customers/account` (HTML, JS, CSS; raw and gzip), next to the page without the block.
+
+    Plan: render both pages through devshop's storefront with the block and without it, fetch
+    every asset the block references, and sum sizes (`gzip.compress` for the transferred
+    size). Needs the theme app extension's assets and devshop's storefront routes to be final.
+    """
+    return {
+        "status": "pending",
+        "needs": "the theme app extension (extensions/cancel-button) and devshop's storefront",
+    }
+
+
+def redis_scale() -> dict[str, Any]:
+    """Part 5: throughput and p99 with 1, 2 and 4 backend processes sharing one Redis
+    (`REDIS_URL`), and the single flight holding (one `orderCancel` per order) under it.
+
+    Plan: start `redis-server` on a free port, N backends with the same `REDIS_URL`, spread the
+    clients of `bench.load` over them, and count `orderCancel` calls in devshop's call log.
+    Needs the Redis store and rate limits (`backend/store/redis.py`).
+    """
+    return {"status": "pending", "needs": "the Redis store (REDIS_URL), not built yet"}

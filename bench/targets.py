@@ -1,0 +1,141 @@
+"""The issue's targets, judged from a run's results: met or missed, with the figure and why."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+LAYER_RATIO = 2.0
+CANCEL_P99_MS = 100.0
+CANCEL_CLIENTS = 50
+
+
+def _cells(results: dict[str, Any], operation: str, side: str) -> dict[int, dict[str, Any]]:
+    return {
+        cell["clients"]: cell
+        for cell in results["throughput"]["cells"]
+        if cell["operation"] == operation and cell["side"] == side
+    }
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "missed"
+
+
+def layer_cost(results: dict[str, Any]) -> dict[str, Any]:
+    ratios: dict[str, float] = {}
+    latency: dict[str, float] = {}
+    for operation in ("order", "cancelOrder"):
+        ours, base = _cells(results, operation, "ours"), _cells(results, operation, "baseline")
+        per_level = [
+            ours[c]["server_cpu_ms_per_req"] / base[c]["server_cpu_ms_per_req"]
+            for c in ours
+            if c in base and base[c]["server_cpu_ms_per_req"]
+        ]
+        if per_level:
+            ratios[operation] = round(statistics.median(per_level), 2)
+        lowest = min(ours, default=None)
+        if lowest is not None and lowest in base and base[lowest]["p50_ms"]:
+            latency[operation] = round(ours[lowest]["p50_ms"] / base[lowest]["p50_ms"], 2)
+    profiles = results.get("profile", {}).get("cases", {})
+    in_process = {}
+    for ours_name, base_name in (
+        ("order (eligibility check)", "baseline order"),
+        ("cancelOrder", "baseline cancel"),
+    ):
+        if ours_name in profiles and base_name in profiles:
+            ours_ms = profiles[ours_name]["cpu_ms_per_request"]
+            base_ms = profiles[base_name]["cpu_ms_per_request"]
+            in_process[ours_name] = round(ours_ms / base_ms, 2) if base_ms else None
+    ok = bool(ratios) and all(ratio <= LAYER_RATIO for ratio in ratios.values())
+    return {
+        "target": f"GraphQL and auth layers cost at most {LAYER_RATIO:g}x the bare baseline",
+        "verdict": _verdict(ok),
+        "measured": {
+            "server_cpu_per_request_ours_over_baseline": ratios,
+            "in_process_cpu_ours_over_baseline_uvicorn_excluded": in_process,
+            "p50_latency_ours_over_baseline_at_1_client": latency,
+        },
+        "how": (
+            "cost per request = the server process's CPU time (utime+stime) over a cell / n, "
+            "median over the client counts; the baseline does the same signature check and the "
+            "same Admin request(s). Latency ratios include devshop's time in both."
+        ),
+    }
+
+
+def cancel_p99(results: dict[str, Any]) -> dict[str, Any]:
+    cell = _cells(results, "cancelOrder", "ours").get(CANCEL_CLIENTS)
+    if cell is None:
+        return {
+            "target": f"p99 of a cancel at {CANCEL_CLIENTS} clients < {CANCEL_P99_MS:g} ms",
+            "verdict": "not measured",
+        }
+    cpu_ms = (
+        cell["server_cpu_ms_per_req"]
+        + cell["devshop_cpu_ms_per_req"]
+        + cell["client_cpu_ms_per_req"]
+    )
+    cores = results["meta"]["cpus"]
+    best_throughput = cores * 1000 / cpu_ms if cpu_ms else float("inf")
+    return {
+        "target": f"p99 of a cancel at {CANCEL_CLIENTS} clients < {CANCEL_P99_MS:g} ms",
+        "verdict": _verdict(cell["p99_ms"] < CANCEL_P99_MS),
+        "measured": {
+            "p99_ms": cell["p99_ms"],
+            "p50_ms": cell["p50_ms"],
+            "req_per_s": cell["req_per_s"],
+            "cpu_ms_per_cancel_all_processes": round(cpu_ms, 2),
+            "backend_cpu_ms_per_cancel": cell["server_cpu_ms_per_req"],
+            "best_mean_latency_ms_on_this_machine": round(CANCEL_CLIENTS / best_throughput * 1000),
+            "backend_cpu_ms_per_cancel_needed_for_target": round(CANCEL_P99_MS / CANCEL_CLIENTS, 2),
+        },
+        "how": (
+            f"{CANCEL_CLIENTS} closed-loop clients keep {CANCEL_CLIENTS} cancels in flight, so the "
+            "mean latency is 50 / throughput (Little's law); throughput is capped by the CPU "
+            "one cancel takes across the backend, devshop and the client on this machine's "
+            f"{cores} cores. Even alone on a core, one backend process serving 50 at once needs "
+            f"its CPU per cancel below {CANCEL_P99_MS / CANCEL_CLIENTS:g} ms for the last of them "
+            f"to finish within {CANCEL_P99_MS:g} ms."
+        ),
+    }
+
+
+def admin_requests(results: dict[str, Any]) -> list[dict[str, Any]]:
+    actions = {a["action"]: a for a in results.get("shopify_cost", {}).get("actions", [])}
+    reads = [a for name, a in actions.items() if "cancel" not in name]
+    cancel = next((a for name, a in actions.items() if "cancel" in name), None)
+    judged = [
+        {
+            "target": "one Admin request per eligibility check, 1 to 50 orders",
+            "verdict": _verdict(bool(reads) and all(a["admin_requests"] == 1 for a in reads)),
+            "measured": {a["action"]: a["admin_requests"] for a in reads},
+            "how": "devshop's call log, read before and right after the answer",
+        }
+    ]
+    if cancel is not None:
+        judged.append(
+            {
+                "target": "two Admin requests per cancel",
+                "verdict": _verdict(cancel["admin_requests"] == 2),
+                "measured": {
+                    "in_the_request": cancel["admin_requests"],
+                    "afterwards_in_the_background": cancel["admin_requests_background"],
+                    "background_operations": cancel["operations_background"],
+                },
+                "how": (
+                    "devshop's call log right after the answer (in the request) and a moment "
+                    "later (the backend polling Shopify's cancel job until it is done)"
+                ),
+            }
+        )
+    return judged
+
+
+def judge(results: dict[str, Any]) -> list[dict[str, Any]]:
+    judged = []
+    if results.get("throughput"):
+        judged += [layer_cost(results), cancel_p99(results)]
+    if results.get("shopify_cost"):
+        judged += admin_requests(results)
+    return judged

@@ -1,0 +1,48 @@
+"""The benchmark harness runs end to end on a few requests. Timings are never asserted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench import report, run
+
+SMOKE = run.Plan(
+    mode="smoke",
+    clients=(2,),
+    requests=4,
+    warmup=1,
+    rounds=2,
+    time_cap=10.0,
+    memory_target=0,
+    profile_requests=5,
+    profile_warmup=1,
+    settle=0.3,
+)
+
+
+def test_bench_measures_every_part_and_writes_results(tmp_path: Path) -> None:
+    results = run.run(SMOKE, app_env="production", client="raw", say=lambda message: None)
+    run.write(results, tmp_path / "results.json")
+
+    written = json.loads((tmp_path / "results.json").read_text())
+    cells = written["throughput"]["cells"]
+    assert {(c["operation"], c["side"]) for c in cells} == {
+        ("order", "ours"),
+        ("order", "baseline"),
+        ("cancelOrder", "ours"),
+        ("cancelOrder", "baseline"),
+    }
+    assert all(c["n"] == 4 and c["errors"] == 0 for c in cells), cells
+    actions = written["shopify_cost"]["actions"]
+    assert all(a["answer_ok"] for a in actions), actions
+    assert set(written["profile"]["cases"]) == {
+        "order (eligibility check)",
+        "cancelOrder",
+        "baseline order",
+        "baseline cancel",
+    }
+    assert written["memory"]["backend_idle_rss_mib"] > 0
+    assert written["storefront_weight"]["status"] == "pending"
+    assert {t["verdict"] for t in written["targets"]} <= {"met", "missed", "not measured"}
+    assert "Targets" in report.render(written)
