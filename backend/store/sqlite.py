@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -151,7 +152,7 @@ class SQLiteStore:
         conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
         try:
             conn.row_factory = _dict_row
-            (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone().values()
+            mode = _enable_wal(conn, self.busy_timeout)
             if mode != "wal":
                 raise sqlite3.OperationalError(f"{self.path}: WAL unavailable (got {mode!r})")
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -322,3 +323,17 @@ def _finish(conn: sqlite3.Connection) -> None:
         conn.execute("PRAGMA optimize")
     finally:
         conn.close()
+
+
+def _enable_wal(conn: sqlite3.Connection, patience: float) -> str:
+    """Switch to WAL. On a new file another process may be doing the same: switching the
+    journal mode ignores the busy timeout and fails at once with "locked", so wait here."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone().values()
+            return str(mode)
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
