@@ -5,24 +5,34 @@ from __future__ import annotations
 import sys
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from backend.app import create_app
 from backend.settings import Settings, SettingsError
 
 
-def main() -> None:
+def settings_or_exit() -> Settings:
     try:
-        settings = Settings.from_env()
+        return Settings.from_env()
     except SettingsError as error:
         sys.exit(f"cancel-button: {error}")
+
+
+def serve(app: ASGIApp, settings: Settings) -> None:
+    """One uvicorn worker on the settings' host and port (behind a TLS-terminating proxy)."""
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_level="info",
         proxy_headers=False,
         server_header=False,
     )
+
+
+def main() -> None:
+    settings = settings_or_exit()
+    serve(create_app(settings), settings)
 
 
 if __name__ == "__main__":

@@ -12,29 +12,17 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import sys
 
-import uvicorn
-
+from backend.__main__ import serve, settings_or_exit
 from backend.app import create_app
-from backend.settings import Settings, SettingsError
 
 
 def main() -> None:
-    try:
-        settings = Settings.from_env()
-    except SettingsError as error:
-        sys.exit(f"cancel-button: {error}")
-    app_env = os.environ.get("BENCH_APP_ENV") or settings.app_env
-    settings = dataclasses.replace(settings, app_env=app_env)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        proxy_headers=False,
-        server_header=False,
+    settings = settings_or_exit()
+    settings = dataclasses.replace(
+        settings, app_env=os.environ.get("BENCH_APP_ENV") or settings.app_env
     )
+    serve(create_app(settings), settings)
 
 
 if __name__ == "__main__":

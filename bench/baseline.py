@@ -20,13 +20,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import uvicorn
 from shopify_app import ShopifyApp
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from backend.__main__ import serve, settings_or_exit
 from backend.app import admin_http_client
 from backend.settings import Settings
 from backend.shopify import documents
@@ -113,15 +113,8 @@ def create_baseline(
 
 
 def main() -> None:
-    settings = Settings.from_env()
-    uvicorn.run(
-        create_baseline(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        proxy_headers=False,
-        server_header=False,
-    )
+    settings = settings_or_exit()
+    serve(create_baseline(settings), settings)
 
 
 if __name__ == "__main__":

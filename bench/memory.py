@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench import load
-from bench.servers import Stack
+from bench.servers import Stack, rss_kib
 from bench.throughput import ORDER
 
 TARGET = 10_000
@@ -54,7 +54,7 @@ def top_up(
 ) -> Memory:
     """Eligibility checks until the backend has answered `target` requests in all."""
     memory.served_before_topup = served
-    memory.checkpoints.append((served, stack.backend.rss_kib()))
+    memory.checkpoints.append((served, rss_kib(stack.backend.pid)))
     missing = max(target - served, 0)
     url = f"{stack.backend.url}/proxy/graphql"
     bodies = itertools.repeat(load.order_body(ORDER))
@@ -66,5 +66,5 @@ def top_up(
         result = asyncio.run(load.run(workload, concurrency=10, requests=count, time_cap=60))
         memory.errors += result.errors
         served += result.requests
-        memory.checkpoints.append((served, stack.backend.rss_kib()))
+        memory.checkpoints.append((served, rss_kib(stack.backend.pid)))
     return memory

@@ -52,8 +52,9 @@ from backend.settings import Settings
 from backend.store.sqlite import SQLiteStore
 from bench import load
 from bench.baseline import create_baseline
-from bench.servers import Server
+from bench.servers import cpu_seconds
 from bench.throughput import ORDER, FreshOrders
+from devshop.processes import Server
 from devshop.settings import DEMO_ACCESS_TOKEN, DEMO_API_KEY, DEMO_API_SECRET
 
 # (layer, does this frame start it?) in no particular order; the innermost match wins.
@@ -249,13 +250,13 @@ async def _profile(
     sampler = Sampler()
     started = time.perf_counter()
     cpu_started = time.process_time()
-    devshop_started = devshop.cpu_seconds()
+    devshop_started = cpu_seconds(devshop.pid)
     with sampler.sampling():
         for i in range(warmup, warmup + requests):
             await send(i)
     wall_ms = (time.perf_counter() - started) * 1000 / requests
     cpu_ms = (time.process_time() - cpu_started) * 1000 / requests
-    devshop_ms = (devshop.cpu_seconds() - devshop_started) * 1000 / requests
+    devshop_ms = (cpu_seconds(devshop.pid) - devshop_started) * 1000 / requests
     total = sum(sampler.samples.values()) or 1
     per_request = {layer: cpu_ms * n / total for layer, n in sampler.samples.items()}
     ordered = dict(sorted(per_request.items(), key=lambda item: -item[1]))

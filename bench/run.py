@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import cost, memory, pending, profile, report, targets, throughput
-from bench.servers import ROOT, running_stack
+from bench.servers import rss_kib, running_stack
+from devshop.processes import ROOT
 
 RESULTS = ROOT / "bench" / "results.json"
 
@@ -148,7 +149,7 @@ def run(plan: Plan, *, app_env: str, client: str, say: Any = print) -> dict[str,
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
         say(f"starting devshop, backend and baseline ({plan.orders} bench orders) ...")
         with running_stack(Path(workdir), orders=plan.orders, app_env=app_env) as stack:
-            mem = memory.Memory(stack.backend.rss_kib(), stack.baseline.rss_kib())
+            mem = memory.Memory(rss_kib(stack.backend.pid), rss_kib(stack.baseline.pid))
             fresh = throughput.FreshOrders(stack.orders)
             say("3. Shopify cost per action ...")
             actions = cost.run(stack, fresh, settle=plan.settle)

@@ -14,20 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from devshop.processes import Server, demo_env, free_port, running, spawn
 from devshop.seed import DemoCustomers
-from devshop.settings import DEMO_ACCESS_TOKEN, DEMO_API_KEY, DEMO_API_SECRET
+from devshop.settings import DEMO_API_SECRET
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
 SECRET = DEMO_API_SECRET
 SHOP = "demo-shop"
 CUSTOMER = DemoCustomers.ADA
@@ -36,13 +30,6 @@ CUSTOMER = DemoCustomers.ADA
 FIRST_ORDER = 100_000
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def rss_kib(pid: int) -> int:
@@ -62,63 +49,6 @@ def cpu_seconds(pid: int) -> float:
 
 
 @dataclass
-class Server:
-    name: str
-    process: subprocess.Popen[bytes]
-    url: str
-    log: Path
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def rss_kib(self) -> int:
-        return rss_kib(self.pid)
-
-    def cpu_seconds(self) -> float:
-        return cpu_seconds(self.pid)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-
-
-def spawn(name: str, module: str, env: dict[str, str], port: int, logs: Path) -> Server:
-    """`python -m module` with `env`, output to `logs/name.log`; not yet known to be healthy."""
-    log = logs / f"{name}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", module],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT), **env},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    return Server(name, process, f"http://{HOST}:{port}", log)
-
-
-def wait_healthy(server: Server, seconds: float = 60.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            tail = server.log.read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"{server.name} exited with {server.process.returncode}:\n{tail}")
-        try:
-            with urllib.request.urlopen(f"{server.url}/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{server.name} not healthy after {seconds:.0f} s; see {server.log}")
-
-
-@dataclass
 class Stack:
     devshop: Server
     backend: Server
@@ -133,55 +63,33 @@ def running_stack(
 ) -> Iterator[Stack]:
     """devshop, the backend and the baseline, until the block ends."""
     ports = {name: free_port() for name in ("devshop", "backend", "baseline")}
-    devshop_url = f"http://{HOST}:{ports['devshop']}"
-    common = {
-        "SHOPIFY_API_KEY": DEMO_API_KEY,
-        "SHOPIFY_API_SECRET": SECRET,
-        "SHOPIFY_SHOP": SHOP,
-        "SHOPIFY_ACCESS_TOKEN": DEMO_ACCESS_TOKEN,
-        "SHOPIFY_ADMIN_BASE_URL": devshop_url,
+    env = demo_env(
+        backend_port=ports["backend"],
+        devshop_port=ports["devshop"],
+        sqlite_path=workdir / "backend.sqlite3",
+        # Settings refuse SHOPIFY_ADMIN_BASE_URL outside development; the backend's launcher
+        # switches to production afterwards (see bench.backend_server).
+        BENCH_APP_ENV=app_env,
+        BENCH_ORDERS=str(orders),
+        BENCH_FIRST_ORDER=str(FIRST_ORDER),
+        BENCH_LIFT_BUCKET="1" if lift_bucket else "",
+    )
+    modules = {
+        "devshop": "bench.devshop_server",
+        "backend": "bench.backend_server",
+        "baseline": "bench.baseline",
     }
-    backend_env = {
-        **common,
-        # Settings refuse SHOPIFY_ADMIN_BASE_URL outside development; the launcher switches to
-        # production afterwards (see bench.backend_server).
-        "APP_ENV": "development",
-        "BENCH_APP_ENV": app_env,
-        "SQLITE_PATH": str(workdir / "backend.sqlite3"),
-        "HOST": HOST,
-        "PORT": str(ports["backend"]),
-    }
-    devshop_env = {
-        **common,
-        "DEVSHOP_HOST": HOST,
-        "DEVSHOP_PORT": str(ports["devshop"]),
-        "DEVSHOP_BACKEND_URL": f"http://{HOST}:{ports['backend']}",
-        "BENCH_ORDERS": str(orders),
-        "BENCH_FIRST_ORDER": str(FIRST_ORDER),
-        "BENCH_LIFT_BUCKET": "1" if lift_bucket else "",
-    }
-    baseline_env = {
-        **common,
-        "APP_ENV": "development",
-        "HOST": HOST,
-        "PORT": str(ports["baseline"]),
-    }
-    servers: list[Server] = []
-    try:
-        # Started together, since none needs another to start; each is then polled.
-        servers.append(
-            spawn("devshop", "bench.devshop_server", devshop_env, ports["devshop"], workdir)
+    # Started together, since none needs another to start; then each is polled.
+    servers = [
+        spawn(
+            name,
+            module,
+            {**env, "PORT": str(ports["baseline"])} if name == "baseline" else env,
+            ports[name],
+            log=workdir / f"{name}.log",
         )
-        servers.append(
-            spawn("backend", "bench.backend_server", backend_env, ports["backend"], workdir)
-        )
-        servers.append(
-            spawn("baseline", "bench.baseline", baseline_env, ports["baseline"], workdir)
-        )
-        for server in servers:
-            wait_healthy(server)
+        for name, module in modules.items()
+    ]
+    with running(servers):
         devshop, backend, baseline = servers
         yield Stack(devshop, backend, baseline, orders=orders, app_env=app_env)
-    finally:
-        for server in reversed(servers):
-            server.stop()

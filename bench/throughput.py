@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench import load
-from bench.servers import FIRST_ORDER, Server, Stack
+from bench.servers import FIRST_ORDER, Stack, cpu_seconds
+from devshop.processes import Server
 
 ORDER = 5001  # devshop's demo order "#1001": Ada's, cancellable; never cancelled by the bench
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -132,7 +133,7 @@ class Side:
 
 def measure_round(stack: Stack, side: Side, *, requests: int, time_cap: float, client: str) -> None:
     processes = [side.server, stack.devshop]
-    cpu_before = [p.cpu_seconds() for p in processes]
+    cpu_before = [cpu_seconds(p.pid) for p in processes]
     busy_before = machine_busy_seconds()
     result = asyncio.run(
         load.run(
@@ -145,7 +146,7 @@ def measure_round(stack: Stack, side: Side, *, requests: int, time_cap: float, c
     )
     busy = machine_busy_seconds() - busy_before
     server_cpu, devshop_cpu = (
-        p.cpu_seconds() - b for p, b in zip(processes, cpu_before, strict=True)
+        cpu_seconds(p.pid) - b for p, b in zip(processes, cpu_before, strict=True)
     )
     side.cell.add(result, server_cpu, devshop_cpu, busy)
 

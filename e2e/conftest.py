@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,7 +20,8 @@ import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-ROOT = Path(__file__).resolve().parent.parent
+from devshop.processes import ROOT, demo_servers
+
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ADA = 1001
 
@@ -82,29 +80,6 @@ def base_url() -> str | None:
 # -- servers -----------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_healthy(
-    url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 20
-) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{url} not healthy after {seconds} s:\n{log.read_text()}")
-
-
 @dataclass(frozen=True)
 class Servers:
     backend: str
@@ -117,48 +92,10 @@ def results_dir(config: pytest.Config) -> Path:
 
 
 def start_servers(name: str, tmp: Path, logs_dir: Path) -> Iterator[Servers]:
-    """devshop and the backend on free ports, healthy; their logs kept in `logs_dir`."""
-    backend_port, devshop_port = free_port(), free_port()
-    servers = Servers(f"http://127.0.0.1:{backend_port}", f"http://127.0.0.1:{devshop_port}")
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "APP_ENV": "development",
-        "SHOPIFY_API_KEY": "devshop-api-key",
-        "SHOPIFY_API_SECRET": "devshop-api-secret",
-        "SHOPIFY_SHOP": "demo-shop.myshopify.com",
-        "SHOPIFY_ACCESS_TOKEN": "shpat_devshop_demo_token",
-        "SHOPIFY_ADMIN_BASE_URL": servers.devshop,
-        "SQLITE_PATH": str(tmp / "backend.sqlite3"),
-        # Shopify "down" is answered with TRY_AGAIN after a second, not eight.
-        "ADMIN_RETRY_BUDGET": "1.0",
-        "HOST": "127.0.0.1",
-        "PORT": str(backend_port),
-        "DEVSHOP_PORT": str(devshop_port),
-        "DEVSHOP_BACKEND_URL": servers.backend,
-    }
-    env.pop("REDIS_URL", None)
-    started: list[tuple[subprocess.Popen[bytes], Any]] = []
-    try:
-        for module, url in (("devshop", servers.devshop), ("backend", servers.backend)):
-            logs_dir.mkdir(parents=True, exist_ok=True)
-            path = logs_dir / f"{name}-{module}.log"
-            log = path.open("wb")
-            process = subprocess.Popen(
-                [sys.executable, "-m", module], cwd=tmp, env=env, stdout=log, stderr=log
-            )
-            started.append((process, log))
-            wait_healthy(f"{url}/healthz", process, path)
-        yield servers
-    finally:
-        for process, log in started:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            log.close()
+    """devshop and the backend on free ports, healthy; their logs kept in `logs_dir/name/`."""
+    # Shopify "down" is answered with TRY_AGAIN after a second, not eight.
+    with demo_servers(tmp, logs=logs_dir / name, ADMIN_RETRY_BUDGET="1.0") as (devshop, backend):
+        yield Servers(backend=backend.url, devshop=devshop.url)
 
 
 @pytest.fixture(scope="session")

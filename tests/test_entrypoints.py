@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,64 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"exited with {process.returncode}; see its log"
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} not healthy after {seconds} s")
+from devshop.processes import ROOT, demo_servers
 
 
 @pytest.fixture
 def servers(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    backend_port, devshop_port = free_port(), free_port()
-    backend, devshop = f"http://127.0.0.1:{backend_port}", f"http://127.0.0.1:{devshop_port}"
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "APP_ENV": "development",
-        "SHOPIFY_API_KEY": "devshop-api-key",
-        "SHOPIFY_API_SECRET": "devshop-api-secret",
-        "SHOPIFY_SHOP": "demo-shop.myshopify.com",
-        "SHOPIFY_ACCESS_TOKEN": "shpat_devshop_demo_token",
-        "SHOPIFY_ADMIN_BASE_URL": devshop,
-        "SQLITE_PATH": str(tmp_path / "backend.sqlite3"),
-        "HOST": "127.0.0.1",
-        "PORT": str(backend_port),
-        "DEVSHOP_PORT": str(devshop_port),
-        "DEVSHOP_BACKEND_URL": backend,
-    }
-    logs = [(tmp_path / f"{name}.log").open("wb") for name in ("devshop", "backend")]
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", name], cwd=tmp_path, env=env, stdout=log, stderr=log
-        )
-        for name, log in zip(("devshop", "backend"), logs, strict=True)
-    ]
-    try:
-        wait_healthy(f"{devshop}/healthz", processes[0])
-        wait_healthy(f"{backend}/healthz", processes[1])
-        yield backend, devshop
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=10)
-        for log in logs:
-            log.close()
+    with demo_servers(tmp_path, logs=tmp_path) as (devshop, backend):
+        yield backend.url, devshop.url
 
 
 def test_backend_and_devshop_run_alone_and_cancel_over_the_network(
