@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -23,6 +19,7 @@ from backend.policy import ShopPolicy
 from backend.store.base import Attempt, CancellationRecord, FlightState, Outcome, ShopToken
 from backend.store.redis import RedisStore
 from tests.redis_server import RedisServer
+from tests.store.racers import ORDERS, race
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOP = "alpha.myshopify.com"
@@ -153,82 +150,19 @@ async def test_a_shop_that_could_escape_its_hash_tag_is_refused(store: RedisStor
 
 # Processes
 
-# Each racer opens its own store, says "ready", waits for "go", then claims each of ORDERS
-# `rounds` times, all at once and every order once before any order twice, and prints the orders
-# it won. Several orders give the two processes several chances to collide.
-ORDERS = [f"gid://shopify/Order/{n}" for n in range(1, 51)]
-RACER = f"""
-import asyncio, json, sys
-from datetime import UTC, datetime, timedelta
-from backend.store.base import CancellationRecord, FlightState
-from backend.store.redis import RedisStore
-
-async def race(url, prefix, name, rounds):
-    store = RedisStore(url, prefix=prefix)
-    await store.open()
-    assert await store.ping()  # connected before "ready", so "go" starts the claims at once
-    print("ready", flush=True)
-    sys.stdin.readline()
-    now = datetime.now(UTC)
-    claims = [
-        CancellationRecord(
-            shop="{SHOP}", order_id=order_id, customer_id=name, state=FlightState.IN_FLIGHT,
-            reason_code="OTHER", note=None, created_at=now, updated_at=now,
-        )
-        for _ in range(rounds)
-        for order_id in {ORDERS!r}
-    ]
-    stale_before = now - timedelta(minutes=5)
-    results = await asyncio.gather(*(store.claim(c, stale_before=stale_before) for c in claims))
-    await store.close()
-    won = [c.order_id for c, result in zip(claims, results) if result is None]
-    print(json.dumps(won), flush=True)
-
-asyncio.run(race(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])))
-"""
-
 
 def test_two_processes_racing_for_the_same_orders_have_one_winner_each(
     redis_server: str, prefix: str
 ) -> None:
-    python_path = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
-    env = os.environ | {"PYTHONPATH": os.pathsep.join(python_path)}
-    names = ["process-a", "process-b"]
-    racers = [
-        subprocess.Popen(
-            [sys.executable, "-c", RACER, redis_server, prefix, name, "20"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        for name in names
-    ]
-    try:
-        for racer in racers:
-            assert racer.stdout is not None and racer.stdout.readline() == "ready\n"
-        for racer in racers:
-            assert racer.stdin is not None
-            racer.stdin.write("go\n")
-            racer.stdin.flush()
-        outputs = [racer.communicate(timeout=60)[0] for racer in racers]
-    finally:
-        for racer in racers:
-            racer.kill()
-            racer.wait()
-            for stream in (racer.stdin, racer.stdout):
-                if stream is not None:
-                    stream.close()
+    won = race("redis", [redis_server, prefix])
 
-    assert [racer.returncode for racer in racers] == [0, 0]
-    won = {name: json.loads(output) for name, output in zip(names, outputs, strict=True)}
     assert sorted(won["process-a"] + won["process-b"]) == sorted(ORDERS)
     with redis.Redis.from_url(redis_server, decode_responses=True) as client:
         holders = {
             order_id: client.hget(f"{prefix}:{{{SHOP}}}:cancel:{order_id}", "customer_id")
             for order_id in ORDERS
         }
-    assert holders == {order_id: name for name in names for order_id in won[name]}
+    assert holders == {order_id: name for name in won for order_id in won[name]}
 
 
 # A server that goes away
