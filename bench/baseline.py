@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 from backend.__main__ import serve, settings_or_exit
 from backend.app import admin_http_client
+from backend.auth.app_proxy import verify_app_proxy
 from backend.settings import Settings
 from backend.shopify import documents
 
@@ -56,18 +57,10 @@ def create_baseline(
 
     async def verified(request: Request) -> tuple[str, dict[str, Any]] | None:
         body = await request.body()
-        shopify: ShopifyApp = request.state.shopify
-        result = shopify.verify_app_proxy_req(
-            {
-                "method": request.method,
-                "headers": dict(request.headers),
-                "url": str(request.url),
-                "body": body.decode("utf-8", errors="replace"),
-            }
-        )
-        if not result.ok or not result.shop:
+        viewer = verify_app_proxy(request.state.shopify, request, body)
+        if viewer is None:
             return None
-        return result.shop, json.loads(body).get("variables") or {}
+        return viewer.shop, json.loads(body).get("variables") or {}
 
     async def order(request: Request) -> JSONResponse:
         checked = await verified(request)
