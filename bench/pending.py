@@ -1,4 +1,4 @@
-"""Parts 4 and 5 of the benchmark issue, waiting for work that has not landed yet.
+"""Part 5 of the benchmark issue, waiting for work that has not landed yet.
 
 Each is a function with the signature the run calls, answering "pending" and what it needs, so
 `results.json` and the printed table show the gap instead of hiding it. To add one: measure in
@@ -9,20 +9,6 @@ it rows in `bench.report`.
 from __future__ import annotations
 
 from typing import Any
-
-
-def storefront_weight() -> dict[str, Any]:
-    """Part 4: bytes and requests the theme block adds to `customers/order` and
-    `customers/account` (HTML, JS, CSS; raw and gzip), next to the page without the block.
-
-    Plan: render both pages through devshop's storefront with the block and without it, fetch
-    every asset the block references, and sum sizes (`gzip.compress` for the transferred
-    size). Needs the theme app extension's assets and devshop's storefront routes to be final.
-    """
-    return {
-        "status": "pending",
-        "needs": "the theme app extension (extensions/cancel-button) and devshop's storefront",
-    }
 
 
 def redis_scale() -> dict[str, Any]:

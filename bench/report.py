@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from bench import weight
+
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     text = [[str(h) for h in headers]] + [[_cell(v) for v in row] for row in rows]
@@ -269,15 +271,13 @@ def render(results: dict[str, Any]) -> str:
         ),
         ("2. Where one request's time goes (in-process profile)", "profile", profile),
         ("3. Shopify cost per customer action (devshop's cost model)", "shopify_cost", cost),
+        ("4. Storefront weight", "storefront_weight", weight.render),
         ("6. Memory of one backend process", "memory", memory),
     ]
     for title, key, render_part in sections:
         if results.get(key):
             out += ["", title, "", render_part(results[key])]
-    for title, key in (
-        ("4. Storefront weight", "storefront_weight"),
-        ("5. Scale with Redis", "redis_scale"),
-    ):
+    for title, key in (("5. Scale with Redis", "redis_scale"),):
         part = results.get(key) or {}
         out += ["", f"{title}: {part.get('status', '-')} ({part.get('needs', '')})"]
     if results.get("targets"):

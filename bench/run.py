@@ -20,7 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench import cost, memory, pending, profile, report, targets, throughput
+from bench import cost, memory, pending, profile, report, targets, throughput, weight
 from bench.servers import rss_kib, running_stack
 from devshop.processes import ROOT
 
@@ -176,6 +176,8 @@ def run(plan: Plan, *, app_env: str, client: str, say: Any = print) -> dict[str,
             say(f"6. memory: topping up to {plan.memory_target} requests ...")
             memory.top_up(stack, mem, served, target=plan.memory_target)
             results["memory"] = {"how": MEMORY_HOW, **mem.as_json()}
+            say("4. storefront weight ...")
+            results["storefront_weight"] = weight.run(stack.devshop)
             say("2. in-process profile ...")
             profiles = profile.run(stack.devshop, fresh, plan.profile_requests, plan.profile_warmup)
             results["profile"] = {
@@ -183,7 +185,6 @@ def run(plan: Plan, *, app_env: str, client: str, say: Any = print) -> dict[str,
                 "cases": {p.name: p.as_json() for p in profiles},
                 "uvicorn_cpu_ms": _uvicorn_share(results, profiles),
             }
-    results["storefront_weight"] = pending.storefront_weight()
     results["redis_scale"] = pending.redis_scale()
     results["targets"] = targets.judge(results)
     results["meta"]["seconds"] = round(time.monotonic() - started, 1)

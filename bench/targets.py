@@ -132,8 +132,35 @@ def admin_requests(results: dict[str, Any]) -> list[dict[str, Any]]:
     return judged
 
 
+BLOCK_JS_BYTES = 5_000
+
+
+def storefront(results: dict[str, Any]) -> list[dict[str, Any]]:
+    part = results["storefront_weight"]
+    js = next(row for row in part["assets"] if row["file"].endswith("order-cancel.js"))
+    plain = [
+        row for row in part["pages"] if "fulfilled" in row["page"] or "cancelled" in row["page"]
+    ]
+    return [
+        {
+            "target": f"block JS at most {BLOCK_JS_BYTES:,} bytes raw",
+            "verdict": _verdict(js["raw"] <= BLOCK_JS_BYTES),
+            "measured": {"raw": js["raw"], "gzip": js["gzip"]},
+            "how": "size of extensions/cancel-button/assets/order-cancel.js as shipped",
+        },
+        {
+            "target": "no request on page load for orders that plainly cannot be cancelled",
+            "verdict": _verdict(all(row["proxy_requests"] == 0 for row in plain)),
+            "measured": {row["page"]: row["proxy_requests"] for row in plain},
+            "how": "calls to /apps/cancel/ while Chromium loads the page (part 4)",
+        },
+    ]
+
+
 def judge(results: dict[str, Any]) -> list[dict[str, Any]]:
     judged = []
+    if results.get("storefront_weight", {}).get("pages"):
+        judged += storefront(results)
     if results.get("throughput"):
         judged += [layer_cost(results), cancel_p99(results)]
     if results.get("shopify_cost"):

@@ -43,6 +43,13 @@ def test_bench_measures_every_part_and_writes_results(tmp_path: Path) -> None:
         "baseline cancel",
     }
     assert written["memory"]["backend_idle_rss_mib"] > 0
-    assert written["storefront_weight"]["status"] == "pending"
+    weight = written["storefront_weight"]
+    assert {row["page"]: row["proxy_requests"] for row in weight["pages"]} == {
+        "order, cancellable (5001)": 1,
+        "order, fulfilled (5002)": 0,
+        "order, cancelled (5006)": 0,
+        "account page": 1,
+    }
+    assert any(row["file"].endswith("order-cancel.js") for row in weight["assets"])
     assert {t["verdict"] for t in written["targets"]} <= {"met", "missed", "not measured"}
     assert "Targets" in report.render(written)
