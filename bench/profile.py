@@ -48,6 +48,7 @@ from starlette.types import Message, Receive, Scope, Send
 from strawberry.extensions import ParserCache, ValidationCache
 
 from backend.app import create_app
+from backend.ratelimit import RateLimits
 from backend.settings import Settings
 from backend.store.sqlite import SQLiteStore
 from bench import load
@@ -278,6 +279,8 @@ async def profile_layers(
         single_shop="demo-shop",
         single_shop_token=DEMO_ACCESS_TOKEN,
         app_env="production",
+        # One customer sends every request: lift the limits, keep their cost in the profile.
+        rate_limits=RateLimits.everywhere("10000000/minute"),
     )
     results: list[LayerProfile] = []
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as workdir:

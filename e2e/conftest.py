@@ -20,6 +20,7 @@ import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from backend.ratelimit import RateLimits
 from devshop.processes import ROOT, demo_servers
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -93,8 +94,11 @@ def results_dir(config: pytest.Config) -> Path:
 
 def start_servers(name: str, tmp: Path, logs_dir: Path) -> Iterator[Servers]:
     """devshop and the backend on free ports, healthy; their logs kept in `logs_dir/name/`."""
-    # Shopify "down" is answered with TRY_AGAIN after a second, not eight.
-    with demo_servers(tmp, logs=logs_dir / name, ADMIN_RETRY_BUDGET="1.0") as (devshop, backend):
+    # Shopify "down" is answered with TRY_AGAIN after a second, not eight. One shopper runs every
+    # flow against one backend: the rate limits (tested in tests/backend/ratelimit) are lifted.
+    lifted = {RateLimits.variable(rule): "10000/minute" for rule in RateLimits.names()}
+    servers = demo_servers(tmp, logs=logs_dir / name, ADMIN_RETRY_BUDGET="1.0", **lifted)
+    with servers as (devshop, backend):
         yield Servers(backend=backend.url, devshop=devshop.url)
 
 

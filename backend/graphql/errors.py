@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError
+from redis.exceptions import RedisError
 
 from backend.shopify.client import NotInstalled, ShopifyUnavailable
+
+# The endpoint answers this code with HTTP 503 and Retry-After (see endpoint.py).
+UNAVAILABLE = "TEMPORARILY_UNAVAILABLE"
+# The store failing: Redis down or slow, SQLite locked past its timeout or its disk gone.
+STORE_FAILURES = (RedisError, sqlite3.OperationalError)
 
 
 class PublicError(Exception):
@@ -38,4 +45,9 @@ def shopify_errors() -> Iterator[None]:
     except ShopifyUnavailable:
         raise PublicError(
             "We couldn't reach the shop just now; please try again.", "SHOPIFY_UNAVAILABLE"
+        ) from None
+    except STORE_FAILURES:
+        raise PublicError(
+            "The service is briefly unavailable; please try again in a moment.",
+            UNAVAILABLE,
         ) from None

@@ -1,0 +1,47 @@
+"""Trusted documents: in production, optionally, run only what our own front ends send.
+
+With `TRUSTED_DOCUMENTS=on` the endpoint refuses any document whose SHA-256 is not in the
+registry below, before rate limits or Strawberry see it: a scripted client can then send only
+the exact requests our theme block sends, with its own variables.
+
+The registry holds the documents verbatim, as the theme block's script
+(`extensions/cancel-button/assets/order-cancel.js`) and the UI extensions' shared module
+(`extensions/shared/cancel-core.js`) send them; a test reads them out of both and fails when
+they differ, so a change to one without the other cannot ship. Hashes
+rather than texts are compared, so the registry could also be fed by a build step that emits
+hashes, as Apollo's and Relay's persisted queries do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+# extensions/cancel-button/assets/order-cancel.js, in the order the script sends them.
+THEME_BLOCK_DOCUMENTS: tuple[str, ...] = (
+    "query($ids:[ID!]!){orders(ids:$ids)"
+    "{id cancellable blockedBy deadline status reasons{code label}}}",
+    "mutation($input:CancelOrderInput!){cancelOrder(input:$input){"
+    "...on CancelOrderSuccess{order{status}}...on CancelOrderRefused{code}}}",
+)
+
+
+def document_hash(document: str) -> str:
+    return hashlib.sha256(document.encode("utf-8")).hexdigest()
+
+
+# extensions/shared/cancel-core.js: ORDER_QUERY and CANCEL_MUTATION.
+UI_EXTENSION_DOCUMENTS: tuple[str, ...] = (
+    "query($id:ID!){order(id:$id)"
+    "{id name cancellable blockedBy deadline status reasons{code label}}}",
+    "mutation($input:CancelOrderInput!){cancelOrder(input:$input){__typename"
+    " ...on CancelOrderSuccess{order{id name cancellable blockedBy deadline status}}"
+    " ...on CancelOrderRefused{code message}}}",
+)
+
+TRUSTED_HASHES: frozenset[str] = frozenset(
+    map(document_hash, THEME_BLOCK_DOCUMENTS + UI_EXTENSION_DOCUMENTS)
+)
+
+
+def is_trusted(document: str) -> bool:
+    return document_hash(document) in TRUSTED_HASHES

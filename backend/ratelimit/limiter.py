@@ -1,0 +1,135 @@
+"""Counting requests against the rules, in memory or in one Redis shared by every backend.
+
+Why `limits` and not slowapi's decorators: slowapi attaches limits to Starlette endpoints and
+reads its keys from the request before the endpoint runs. Ours depend on what the request is:
+the verified viewer (shop, customer), the operation in the GraphQL document (a read or a cancel)
+and the order a cancel names; all of these are known only inside our pure ASGI endpoint, after
+the signature check and the document's parse. slowapi adds nothing there but a second,
+synchronous limiter, so we use the library it is built on directly: `limits`' asyncio API, its
+moving-window strategy, and its `MemoryStorage` (one process) or `RedisStorage` (many).
+
+Moving window, because it is exact: "5 per minute" means at most 5 in any 60 seconds, with no
+burst of 10 across a window's edge, and each hit is one atomic Lua script in Redis, so the
+count holds for every process sharing the server.
+
+Several rules apply to one request (order, customer, IP, shop). They are hit in that order and
+the first one full refuses; the hits already made stay counted, so refused attempts count too,
+and a flood from one customer is stopped by their own rule before it spends the shop's.
+
+Failure is closed: a Redis that is down or slow raises `LimiterUnavailable`, never "allowed".
+Connections time out after `timeout` seconds and are not retried, as in the Redis store.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+from redis.asyncio import BlockingConnectionPool
+from redis.exceptions import RedisError
+from redis.maint_notifications import MaintNotificationsConfig
+
+from backend.ratelimit.rules import Kind, RateLimits, Scope
+
+PREFIX = "cancel-button:limits"
+
+
+class LimiterUnavailable(Exception):
+    """The limiter's storage did not answer in time: refuse, and ask the client to retry."""
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """Who and what one request is about; a missing part skips its rules."""
+
+    shop: str
+    customer: str | None = None
+    ip: str | None = None
+    order: str | None = None
+
+    def identifier(self, scope: Scope) -> str | None:
+        value: str | None = getattr(self, scope.value)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    scope: Scope
+    retry_after: int  # whole seconds, at least 1
+
+
+class Limiter:
+    def __init__(
+        self,
+        rules: RateLimits,
+        redis_url: str | None = None,
+        *,
+        timeout: float = 2.0,
+        prefix: str = PREFIX,
+        max_connections: int = 50,
+    ) -> None:
+        self.rules = rules
+        self.redis_url = redis_url
+        self.timeout = timeout
+        self.prefix = prefix
+        self.max_connections = max_connections
+        self._storage: Storage | None = None
+        self._pool: BlockingConnectionPool | None = None
+        self._strategy: MovingWindowRateLimiter | None = None
+
+    async def open(self) -> None:
+        if self._storage is not None:
+            return
+        if self.redis_url is None:
+            self._storage = MemoryStorage()
+        else:
+            # The same pool as the store's: bounded waits, no retries, and no maintenance
+            # notifications (with them on, the pool skips its check for closed connections).
+            self._pool = BlockingConnectionPool.from_url(
+                self.redis_url,
+                max_connections=self.max_connections,
+                timeout=self.timeout,
+                socket_connect_timeout=self.timeout,
+                socket_timeout=self.timeout,
+                maint_notifications_config=MaintNotificationsConfig(enabled=False),
+            )
+            self._storage = RedisStorage(
+                "async+" + self.redis_url,
+                wrap_exceptions=True,
+                implementation="redispy",
+                key_prefix=self.prefix,
+                connection_pool=self._pool,  # type: ignore[arg-type]
+            )
+        self._strategy = MovingWindowRateLimiter(self._storage)
+
+    async def close(self) -> None:
+        storage, self._storage, self._strategy = self._storage, None, None
+        if isinstance(storage, MemoryStorage) and storage.timer is not None:
+            storage.timer.cancel()
+        # The storage's client was built on our pool; closing the pool closes its connections.
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.aclose()
+
+    async def hit(self, kind: Kind, subject: Subject) -> Refusal | None:
+        """Count one `kind` request by `subject`: None if allowed, else which rule refused."""
+        strategy = self._strategy
+        if strategy is None:
+            raise RuntimeError("Limiter is not open")
+        try:
+            for scope, item in self.rules.items(kind):
+                value = subject.identifier(scope)
+                if value is None:
+                    continue
+                identifiers = (kind.value, scope.value, subject.shop, value)
+                if not await strategy.hit(item, *identifiers):
+                    stats = await strategy.get_window_stats(item, *identifiers)
+                    wait = math.ceil(stats.reset_time - time.time())
+                    return Refusal(scope=scope, retry_after=max(1, wait))
+        except (StorageError, RedisError, OSError, TimeoutError) as error:
+            raise LimiterUnavailable(str(error)) from error
+        return None
