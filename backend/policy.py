@@ -42,7 +42,19 @@ class RefundMethod(enum.StrEnum):
 @dataclass(frozen=True, slots=True)
 class CancelReason:
     code: str
-    label: str
+    label: str  # in the shop's default language
+    # (locale, label) pairs for other languages, e.g. (("nl", "Verkeerde maat"),).
+    translations: tuple[tuple[str, str], ...] = ()
+
+    def label_for(self, locale: str | None) -> str:
+        """The label in `locale` ("nl-BE" falls back to "nl"), else the default one."""
+        if locale:
+            wanted = locale.lower()
+            labels = {code.lower(): label for code, label in self.translations}
+            found = labels.get(wanted) or labels.get(wanted.split("-")[0])
+            if found:
+                return found
+        return self.label
 
 
 DEFAULT_REASONS: tuple[CancelReason, ...] = (
@@ -60,6 +72,10 @@ NOT_STARTED_FULFILLMENT = frozenset({"UNFULFILLED", "OPEN", "SCHEDULED"})
 NOT_STARTED_FULFILLMENT_ORDER = frozenset({"OPEN", "SCHEDULED", "CANCELLED"})
 UNSUBMITTED_REQUEST = frozenset({"UNSUBMITTED"})
 RISKY_RECOMMENDATIONS = frozenset({"CANCEL", "INVESTIGATE"})
+
+# What the merchant reads on a cancelled order: `{reason}` is the reason's label, `{code}` its
+# code, `{note}` the customer's note in quotes (empty without one).
+DEFAULT_STAFF_NOTE_FORMAT = "Cancelled by the customer: {reason}. {note}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +95,7 @@ class ShopPolicy:
     restock: bool = True
     notify_customer: bool = True
     reasons: tuple[CancelReason, ...] = field(default=DEFAULT_REASONS)
+    staff_note_format: str = DEFAULT_STAFF_NOTE_FORMAT
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "excluded_product_tags", tag_set(self.excluded_product_tags))

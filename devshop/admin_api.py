@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,10 +55,18 @@ BAD_BODY = {"errors": {"query": "Required parameter missing or invalid"}}
 
 
 def admin_routes(
-    world: World, faults: Faults, bucket_config: BucketConfig | None = None
+    world: World,
+    faults: Faults,
+    bucket_config: BucketConfig | None = None,
+    *,
+    issued: Callable[[str, str], bool] | None = None,
 ) -> list[Route]:
-    """The endpoint, over `world`. `bucket_config` stays live: tests may change it later."""
-    endpoint = AdminEndpoint(world, faults, bucket_config or BucketConfig())
+    """The endpoint, over `world`. `bucket_config` stays live: tests may change it later.
+
+    `issued(shop_domain, token)` accepts tokens devshop's token endpoint issued (and has not
+    seen expire), besides each shop's seeded `access_token`.
+    """
+    endpoint = AdminEndpoint(world, faults, bucket_config or BucketConfig(), issued=issued)
     return [Route("/admin/api/{version}/graphql.json", endpoint.handle, methods=["POST"])]
 
 
@@ -70,8 +79,16 @@ class _Prepared:
 
 
 class AdminEndpoint:
-    def __init__(self, world: World, faults: Faults, bucket_config: BucketConfig) -> None:
+    def __init__(
+        self,
+        world: World,
+        faults: Faults,
+        bucket_config: BucketConfig,
+        *,
+        issued: Callable[[str, str], bool] | None = None,
+    ) -> None:
         self.world = world
+        self.issued = issued
         self.faults = faults
         self.schema: GraphQLSchema = admin_schema()  # built now, not on the first request
         self.limits = RateLimits(bucket_config, world.now)
@@ -84,7 +101,7 @@ class AdminEndpoint:
         self.world.settle_jobs()
         call = AdminCall(at=self.world.now(), shop=shop.domain)
         self.world.calls.append(call)
-        if request.headers.get("x-shopify-access-token") != shop.access_token:
+        if not self._authorized(shop, request.headers.get("x-shopify-access-token", "")):
             return _answer(call, 401, {"errors": INVALID_TOKEN})
         body = _parse_body(request.headers.get("content-type", ""), await request.body())
         if body is None:
@@ -96,6 +113,11 @@ class AdminEndpoint:
         if not isinstance(prepared, _Prepared):
             return _answer(call, 200, {"errors": prepared})
         return await self._run(prepared, call, shop)
+
+    def _authorized(self, shop: Shop, token: str) -> bool:
+        if token and token == shop.access_token:
+            return True
+        return bool(token) and self.issued is not None and self.issued(shop.domain, token)
 
     def _prepare(self, query: str, call: AdminCall) -> _Prepared | Errors:
         """Parse, validate and cost the document, noting in `call` what it asks for."""

@@ -18,10 +18,25 @@ from zoneinfo import ZoneInfo
 
 from graphql import GraphQLAbstractType, GraphQLError, GraphQLResolveInfo, is_non_null_type
 
+from devshop.admin_app_installation import (
+    AppInstallation,
+    app_metafield,
+    metafields_set,
+    orders_count,
+)
 from devshop.admin_context import AdminContext
 from devshop.admin_order_cancel import order_cancel
 from devshop.gids import gid, numeric_id
-from devshop.world import Customer, FulfillmentOrder, Job, LineItem, Order, Product, Shop
+from devshop.world import (
+    Customer,
+    FulfillmentOrder,
+    Job,
+    LineItem,
+    Metafield,
+    Order,
+    Product,
+    Shop,
+)
 
 Resolver = Callable[[Any, AdminContext, dict[str, Any]], Any]
 
@@ -61,6 +76,8 @@ _TYPE_NAMES: dict[type, str] = {
     FulfillmentOrder: "FulfillmentOrder",
     Shop: "Shop",
     Job: "Job",
+    AppInstallation: "AppInstallation",
+    Metafield: "Metafield",
 }
 
 
@@ -145,9 +162,26 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "job": lambda _, ctx, args: ctx.job(args["id"]),
         "product": lambda _, ctx, args: ctx.product(args["id"]),
         "customer": lambda _, ctx, args: ctx.customer(numeric_id(args["id"], "Customer")),
+        "currentAppInstallation": lambda _, ctx, args: AppInstallation(ctx.shop),
+        "ordersCount": lambda _, ctx, args: orders_count(ctx, args),
     },
     "Mutation": {
         "orderCancel": lambda _, ctx, args: order_cancel(ctx, args),
+        "metafieldsSet": lambda _, ctx, args: metafields_set(ctx, args),
+    },
+    "AppInstallation": {
+        "id": lambda installation, ctx, args: installation.gid,
+        "metafield": app_metafield,
+    },
+    "Metafield": {
+        "id": lambda m, ctx, args: gid("Metafield", m.id),
+        "namespace": lambda m, ctx, args: m.namespace,
+        "key": lambda m, ctx, args: m.key,
+        "type": lambda m, ctx, args: m.type,
+        "value": lambda m, ctx, args: m.value,
+        "jsonValue": lambda m, ctx, args: json.loads(m.value) if m.type == "json" else m.value,
+        "createdAt": lambda m, ctx, args: datetime_value(m.created_at),
+        "updatedAt": lambda m, ctx, args: datetime_value(m.updated_at),
     },
     "Job": {
         "id": lambda job, ctx, args: gid("Job", job.id),

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 DEMO_SHOP = "demo-shop.myshopify.com"
 DEMO_ACCESS_TOKEN = "shpat_devshop_demo_token"
 DEMO_API_KEY = "devshop-api-key"
-DEMO_API_SECRET = "devshop-api-secret"
+# As long as a real app secret (shpss_ and 32 hex digits): JWT libraries refuse shorter HS256 keys.
+DEMO_API_SECRET = "shpss_devshop0000000000000000000000demo"
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,6 +117,20 @@ class Job:
 
 
 @dataclass
+class Metafield:
+    """An app-data metafield on the app's installation in one shop (`metafieldsSet`)."""
+
+    id: int
+    shop: str
+    namespace: str
+    key: str
+    type: str  # "json", "boolean", "single_line_text_field", ...
+    value: str  # as Shopify keeps it: the serialized value
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass
 class AdminCall:
     """One request to the Admin API, as the call log keeps it."""
 
@@ -150,6 +164,7 @@ class World:
         self.orders: dict[int, Order] = {}
         self.jobs: dict[str, Job] = {}
         self.calls: list[AdminCall] = []
+        self.metafields: dict[tuple[str, str, str], Metafield] = {}  # (shop, namespace, key)
         self._next_id = _FIRST_ID
 
     def now(self) -> datetime:
@@ -169,6 +184,7 @@ class World:
         self.orders.clear()
         self.jobs.clear()
         self.calls.clear()
+        self.metafields.clear()
         self._next_id = _FIRST_ID
         for hook in self.on_reset:
             hook()
@@ -275,6 +291,14 @@ class World:
                 _apply_cancel(order, job.request, job.done_at)
                 for hook in self.on_cancelled:
                     hook(order)
+
+    def app_metafields(self, shop: str) -> dict[str, dict[str, Metafield]]:
+        """The app's metafields in `shop`, `{namespace: {key: metafield}}`."""
+        found: dict[str, dict[str, Metafield]] = {}
+        for (owner, namespace, key), metafield in sorted(self.metafields.items()):
+            if owner == shop:
+                found.setdefault(namespace, {})[key] = metafield
+        return found
 
     def calls_for(self, root_field: str) -> list[AdminCall]:
         """Admin API calls that selected `root_field`; filter on `.executed` for those that ran."""

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from backend.orders import FulfillmentOrderState, OrderSnapshot, tag_set
-from backend.policy import RefundMethod, ShopPolicy
+from backend.policy import DEFAULT_STAFF_NOTE_FORMAT, RefundMethod, ShopPolicy
 from backend.shopify import documents
 from backend.shopify.client import AdminClient, AdminRequestFailed
 
@@ -70,11 +70,21 @@ def snapshot(node: dict[str, Any]) -> OrderSnapshot:
     )
 
 
-def staff_note(reason_label: str, note: str | None) -> str:
-    """The customer's reason and note, as the merchant reads them on the order (255 max)."""
-    text = f"Cancelled by the customer: {reason_label}."
-    if note:
-        text = f'{text} "{note}"'
+def staff_note(
+    reason_label: str,
+    note: str | None,
+    template: str = DEFAULT_STAFF_NOTE_FORMAT,
+    code: str = "",
+) -> str:
+    """The customer's reason and note, as the merchant reads them on the order (255 max).
+
+    The merchant's `template` is filled by plain replacement, never `str.format`: a template is
+    data, and format strings can reach attributes.
+    """
+    quoted = f'"{note}"' if note else ""
+    text = (
+        template.replace("{reason}", reason_label).replace("{code}", code).replace("{note}", quoted)
+    ).strip()
     if len(text) > STAFF_NOTE_LIMIT:
         text = text[: STAFF_NOTE_LIMIT - 1] + "…"
     return text

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from backend.policy import CancelBlock, ShopPolicy
@@ -35,6 +35,9 @@ class Outcome(enum.StrEnum):
     REJECTED = "REJECTED"  # Shopify said no
     FAILED = "FAILED"  # Shopify unreachable or throttled; nothing happened, retry allowed
     DUPLICATE = "DUPLICATE"  # a repeat of a cancel already under way or done
+    # Cancelled without our button (the merchant in the admin, another app, Shopify), as the
+    # orders/cancelled webhook told us: counts toward the cancellation rate, not the button's.
+    CANCELLED_ELSEWHERE = "CANCELLED_ELSEWHERE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,16 @@ class ShopToken:
     expires_at: datetime | None = None
     refresh_token: str | None = None
     refresh_token_expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerData:
+    """Everything the store holds about one customer of one shop (customers/data_request)."""
+
+    shop: str
+    customer_id: str
+    cancellations: list[CancellationRecord] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)
 
 
 class Store(Protocol):
@@ -134,4 +147,40 @@ class Store(Protocol):
 
     async def attempts(self, shop: str, *, since: datetime | None = None) -> list[Attempt]:
         """The shop's attempts, oldest first (`since` inclusive; ties in recording order)."""
+        ...
+
+    # Webhooks and tokens: first-seen claims that expire.
+    async def seen_webhook(
+        self, shop: str, webhook_id: str, *, ttl: timedelta, at: datetime
+    ) -> bool:
+        """Whether this delivery was seen before; marks it seen either way, atomically.
+
+        Of any number of concurrent calls with one id, exactly one gets False (and handles the
+        webhook). The mark lasts `ttl` from `at`; Shopify retries for 4 hours, so a day is ample.
+        """
+        ...
+
+    async def claim_refresh(
+        self, shop: str, refresh_token: str, *, ttl: timedelta, at: datetime
+    ) -> bool:
+        """True for the one caller, in any process, that may spend this refresh token.
+
+        Shopify rotates refresh tokens: the first refresh invalidates the token it used, so two
+        processes refreshing at once would leave one of them with a dead token. The claim is
+        keyed by a digest of the token, never released (a refresh token is used once), and
+        expires after `ttl` so a claimant that died does not block refreshing for long.
+        """
+        ...
+
+    # Erasure (shop/redact, customers/redact) and export (customers/data_request).
+    async def erase_shop(self, shop: str) -> None:
+        """Delete everything kept for the shop: policy, token, records, attempts, claims."""
+        ...
+
+    async def erase_customer(self, shop: str, customer_id: str) -> None:
+        """Delete the customer's cancellation records and attempts (and with them their notes)."""
+        ...
+
+    async def customer_data(self, shop: str, customer_id: str) -> CustomerData:
+        """The customer's records and attempts, oldest first."""
         ...

@@ -90,8 +90,16 @@ def encode_policy(policy: ShopPolicy) -> dict[str, Any]:
         "refund_method": policy.refund_method.value,
         "restock": policy.restock,
         "notify_customer": policy.notify_customer,
-        "reasons": [{"code": r.code, "label": r.label} for r in policy.reasons],
+        "reasons": [_encode_reason(r) for r in policy.reasons],
+        "staff_note_format": policy.staff_note_format,
     }
+
+
+def _encode_reason(reason: CancelReason) -> dict[str, Any]:
+    encoded: dict[str, Any] = {"code": reason.code, "label": reason.label}
+    if reason.translations:
+        encoded["translations"] = dict(reason.translations)
+    return encoded
 
 
 def decode_policy(data: Mapping[str, Any]) -> ShopPolicy:
@@ -112,9 +120,18 @@ def decode_policy(data: Mapping[str, Any]) -> ShopPolicy:
         fields["refund_method"] = RefundMethod(data["refund_method"])
     if "reasons" in data:
         fields["reasons"] = tuple(
-            CancelReason(code=str(item["code"]), label=str(item["label"]))
+            CancelReason(
+                code=str(item["code"]),
+                label=str(item["label"]),
+                translations=tuple(
+                    (str(locale), str(label))
+                    for locale, label in (item.get("translations") or {}).items()
+                ),
+            )
             for item in data["reasons"]
         )
+    if "staff_note_format" in data:
+        fields["staff_note_format"] = str(data["staff_note_format"])
     return ShopPolicy(**fields)
 
 

@@ -12,6 +12,11 @@ several apps (or test runs) share one database.
     P:{shop}:attempts             ZSET    score: `at` in µs since the epoch;
                                           member: 16-digit sequence, ":", codec JSON
     P:{shop}:attempts:seq         STRING  the sequence counter
+    P:{shop}:claim:{kind}:{key}   STRING  a first-seen mark (webhook id, refresh token digest):
+                                          its deadline in µs; the key also expires (PX ttl)
+
+Erasure finds a shop's keys by SCAN over its prefix, so a key type added later is erased too as
+long as it follows the layout above.
 
 Records are hashes rather than JSON strings because the scripts below read and write single
 fields: no JSON parsing inside Redis, and `settle` changes only what it names. `updated_at_us` is
@@ -36,6 +41,8 @@ replaced before use, so a restart costs no failed calls once Redis answers again
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -47,7 +54,7 @@ from redis.exceptions import RedisError
 from redis.maint_notifications import MaintNotificationsConfig
 
 from backend.policy import ShopPolicy
-from backend.store.base import Attempt, CancellationRecord, FlightState, ShopToken
+from backend.store.base import Attempt, CancellationRecord, CustomerData, FlightState, ShopToken
 from backend.store.codec import (
     decode_attempt,
     decode_policy,
@@ -105,12 +112,24 @@ redis.call('ZADD', KEYS[1], ARGV[1], string.format('%016d', seq) .. ':' .. ARGV[
 return seq
 """
 
+# KEYS[1] the mark; ARGV: now and the deadline in µs (the caller's clock, as SQLite's marks),
+# and the TTL in ms for Redis to drop the key by its own clock once nobody needs it.
+_CLAIM_ONCE = """
+local deadline = redis.call('GET', KEYS[1])
+if deadline and tonumber(deadline) > tonumber(ARGV[1]) then
+    return 0
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+"""
+
 # The pool decodes every reply (decode_responses=True), so Redis answers str where redis-py's
 # types also allow bytes.
 _Text = dict[str, str]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
+_MILLISECOND = timedelta(milliseconds=1)
 
 
 def _micros(value: datetime) -> int:
@@ -129,6 +148,10 @@ def _record_fields(record: CancellationRecord) -> list[str]:
     return [*fields, "updated_at_us", str(_micros(record.updated_at))]
 
 
+def _glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[\]\\])", r"\\\1", text)
+
+
 def _pairs(flat: Sequence[str]) -> dict[str, str]:
     return dict(zip(flat[::2], flat[1::2], strict=True))
 
@@ -141,6 +164,7 @@ class _Connection:
     settle: AsyncScript
     release: AsyncScript
     record_attempt: AsyncScript
+    claim_once: AsyncScript
 
 
 class RedisStore:
@@ -190,6 +214,7 @@ class RedisStore:
             settle=client.register_script(_SETTLE),
             release=client.register_script(_RELEASE),
             record_attempt=client.register_script(_RECORD_ATTEMPT),
+            claim_once=client.register_script(_CLAIM_ONCE),
         )
 
     async def close(self) -> None:
@@ -303,3 +328,76 @@ class RedisStore:
             found = await client.zrangebyscore(key, _micros(since), "+inf")
         members = cast(list[str], found)
         return [decode_attempt(loads(member.partition(":")[2])) for member in members]
+
+    async def seen_webhook(
+        self, shop: str, webhook_id: str, *, ttl: timedelta, at: datetime
+    ) -> bool:
+        return not await self._claim_once(shop, "webhook", webhook_id, ttl=ttl, at=at)
+
+    async def claim_refresh(
+        self, shop: str, refresh_token: str, *, ttl: timedelta, at: datetime
+    ) -> bool:
+        digest = hashlib.sha256(refresh_token.encode()).hexdigest()
+        return await self._claim_once(shop, "refresh", digest, ttl=ttl, at=at)
+
+    async def _claim_once(
+        self, shop: str, kind: str, key: str, *, ttl: timedelta, at: datetime
+    ) -> bool:
+        taken = await self._open().claim_once(
+            keys=[self._key(shop, "claim", kind, key)],
+            args=[str(_micros(at)), str(_micros(at + ttl)), str(max(ttl // _MILLISECOND, 1))],
+        )
+        return bool(taken)
+
+    async def _shop_keys(self, shop: str, *parts: str) -> list[str]:
+        pattern = _glob_escape(self._key(shop, *parts)) + ":*"
+        found = [key async for key in self._open().client.scan_iter(match=pattern, count=500)]
+        return cast(list[str], found)
+
+    async def erase_shop(self, shop: str) -> None:
+        client = self._open().client
+        keys = await self._shop_keys(shop)
+        for start in range(0, len(keys), 500):
+            await client.delete(*keys[start : start + 500])
+
+    async def erase_customer(self, shop: str, customer_id: str) -> None:
+        client = self._open().client
+        records, members = await self._customer_entries(shop, customer_id)
+        if records:
+            await client.delete(*records)
+        if members:
+            # ZREM names exact members: attempts recorded meanwhile are untouched.
+            await client.zrem(self._key(shop, "attempts"), *members)
+
+    async def customer_data(self, shop: str, customer_id: str) -> CustomerData:
+        client = self._open().client
+        keys, members = await self._customer_entries(shop, customer_id)
+        async with client.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.hgetall(key)
+            rows: list[_Text] = await pipe.execute()
+        records = sorted(
+            (decode_record(fields) for fields in rows if fields),
+            key=lambda record: (record.created_at, record.order_id),
+        )
+        attempts = [decode_attempt(loads(member.partition(":")[2])) for member in members]
+        return CustomerData(
+            shop=shop, customer_id=customer_id, cancellations=records, attempts=attempts
+        )
+
+    async def _customer_entries(self, shop: str, customer_id: str) -> tuple[list[str], list[str]]:
+        """The customer's record keys and attempt members (in recording order)."""
+        client = self._open().client
+        record_keys = await self._shop_keys(shop, "cancel")
+        async with client.pipeline(transaction=False) as pipe:
+            for key in record_keys:
+                pipe.hget(key, "customer_id")
+            owners: list[str | None] = await pipe.execute()
+        mine = [key for key, owner in zip(record_keys, owners, strict=True) if owner == customer_id]
+        members = cast(list[str], await client.zrange(self._key(shop, "attempts"), 0, -1))
+        attempts = [
+            member
+            for member in members
+            if loads(member.partition(":")[2]).get("customer_id") == customer_id
+        ]
+        return mine, attempts

@@ -20,18 +20,19 @@ is the one that made it lose.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 from backend.policy import ShopPolicy
-from backend.store.base import Attempt, CancellationRecord, FlightState, ShopToken
+from backend.store.base import Attempt, CancellationRecord, CustomerData, FlightState, ShopToken
 from backend.store.codec import (
     decode_attempt,
     decode_policy,
@@ -76,7 +77,26 @@ _SCHEMA = (
         block TEXT
     )""",
     "CREATE INDEX IF NOT EXISTS attempts_by_shop_at ON attempts (shop, at)",
+    # First-seen marks: webhook deliveries, spent refresh tokens. `key` is never a secret.
+    """CREATE TABLE IF NOT EXISTS claims (
+        shop TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        PRIMARY KEY (shop, kind, key)
+    )""",
+    "CREATE INDEX IF NOT EXISTS claims_by_expiry ON claims (expires_at)",
 )
+
+# Every table that holds a shop's data; erase_shop empties each of them for the shop.
+_SHOP_TABLES = ("policies", "tokens", "cancellations", "attempts", "claims")
+
+# A mark that has expired counts as absent: the upsert takes it over.
+_CLAIM_ONCE = """
+    INSERT INTO claims (shop, kind, key, expires_at) VALUES (:shop, :kind, :key, :expires_at)
+    ON CONFLICT (shop, kind, key) DO UPDATE SET expires_at = excluded.expires_at
+    WHERE claims.expires_at <= :at
+"""
 
 _RECORD_COLUMNS = (
     "shop, order_id, customer_id, state, reason_code, note, created_at, updated_at, job_id, message"
@@ -300,6 +320,73 @@ class SQLiteStore:
         # The index (shop, at) ends in the rowid, so this order is the index's own: no sort step.
         rows = await self._fetch_all(query + " ORDER BY at, id", params)
         return [decode_attempt(row) for row in rows]
+
+    async def seen_webhook(
+        self, shop: str, webhook_id: str, *, ttl: timedelta, at: datetime
+    ) -> bool:
+        return not await self._claim_once(shop, "webhook", webhook_id, ttl=ttl, at=at)
+
+    async def claim_refresh(
+        self, shop: str, refresh_token: str, *, ttl: timedelta, at: datetime
+    ) -> bool:
+        digest = hashlib.sha256(refresh_token.encode()).hexdigest()
+        return await self._claim_once(shop, "refresh", digest, ttl=ttl, at=at)
+
+    async def _claim_once(
+        self, shop: str, kind: str, key: str, *, ttl: timedelta, at: datetime
+    ) -> bool:
+        params = {
+            "shop": shop,
+            "kind": kind,
+            "key": key,
+            "at": encode_datetime(at),
+            "expires_at": encode_datetime(at + ttl),
+        }
+
+        def run(conn: sqlite3.Connection) -> bool:
+            with _immediate(conn):
+                # Expired marks are swept as we go, by the index: the table stays small.
+                conn.execute("DELETE FROM claims WHERE expires_at <= :at", params)
+                return bool(conn.execute(_CLAIM_ONCE, params).rowcount == 1)
+
+        return await self._run(run)
+
+    async def erase_shop(self, shop: str) -> None:
+        def run(conn: sqlite3.Connection) -> None:
+            with _immediate(conn):
+                for table in _SHOP_TABLES:
+                    conn.execute(f"DELETE FROM {table} WHERE shop = ?", (shop,))
+
+        await self._run(run)
+
+    async def erase_customer(self, shop: str, customer_id: str) -> None:
+        def run(conn: sqlite3.Connection) -> None:
+            with _immediate(conn):
+                for table in ("cancellations", "attempts"):
+                    conn.execute(
+                        f"DELETE FROM {table} WHERE shop = ? AND customer_id = ?",
+                        (shop, customer_id),
+                    )
+
+        await self._run(run)
+
+    async def customer_data(self, shop: str, customer_id: str) -> CustomerData:
+        records = await self._fetch_all(
+            f"SELECT {_RECORD_COLUMNS} FROM cancellations WHERE shop = ? AND customer_id = ?"
+            " ORDER BY created_at, order_id",
+            (shop, customer_id),
+        )
+        attempts = await self._fetch_all(
+            f"SELECT {_ATTEMPT_COLUMNS} FROM attempts WHERE shop = ? AND customer_id = ?"
+            " ORDER BY at, id",
+            (shop, customer_id),
+        )
+        return CustomerData(
+            shop=shop,
+            customer_id=customer_id,
+            cancellations=[decode_record(row) for row in records],
+            attempts=[decode_attempt(row) for row in attempts],
+        )
 
     async def _execute(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> None:
         await self._run(lambda conn: conn.execute(sql, params).close())

@@ -40,7 +40,7 @@ from devshop.storefront.drops import (
 )
 from devshop.storefront.extension import EXTENSION_DIR, Block, ThemeAppExtension
 from devshop.storefront.liquid_env import block_environment, theme_environment
-from devshop.world import Customer, Shop, World
+from devshop.world import Customer, Metafield, Shop, World
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 LOCALE_COOKIE = "devshop_locale"
@@ -279,7 +279,14 @@ class Storefront:
         return values
 
     def _app_metafields(self, request: Request) -> dict[str, dict[str, dict[str, object]]]:
-        stored = {ns: dict(keys) for ns, keys in self.config.app_metafields.items()}
+        # What the app wrote with metafieldsSet, under what the run's config sets by hand.
+        stored: dict[str, dict[str, object]] = {}
+        shop = self._shop(request)
+        for namespace, written in self.world.app_metafields(shop.domain if shop else "").items():
+            for name, metafield in written.items():
+                stored.setdefault(namespace, {})[name] = _metafield_value(metafield)
+        for namespace, keys in self.config.app_metafields.items():
+            stored.setdefault(namespace, {}).update(keys)
         for key, raw in request.query_params.multi_items():
             if key.startswith("metafield."):
                 namespace, _, name = key.removeprefix("metafield.").partition(".")
@@ -329,6 +336,17 @@ def _block_assets(extension: ThemeAppExtension, block: Block) -> str:
     if block.javascript:
         tags.append(f'<script src="{_asset_url(extension, block.javascript)}" defer></script>')
     return "\n    ".join(tags)
+
+
+def _metafield_value(metafield: Metafield) -> object:
+    """A stored metafield's value as Liquid sees it: JSON parsed, booleans and numbers typed."""
+    if metafield.type == "json":
+        return json.loads(metafield.value)
+    if metafield.type == "boolean":
+        return metafield.value == "true"
+    if metafield.type == "number_integer":
+        return int(metafield.value)
+    return metafield.value
 
 
 def _metafield_type(value: object) -> str:

@@ -57,6 +57,7 @@ def test_policy_is_plain_json_with_sorted_sets_and_a_wall_clock_cutoff() -> None
             {"code": "CHANGED_MIND", "label": "Changed my mind"},
             {"code": "OTHER", "label": "Other"},
         ],
+        "staff_note_format": "Cancelled by the customer: {reason}. {note}",
     }
 
 
@@ -154,3 +155,19 @@ MOMENTS = st.datetimes(datetime(1970, 1, 1), datetime(2200, 1, 1), timezones=ZON
 @given(MOMENTS, MOMENTS)
 def test_stored_datetimes_sort_like_the_instants(a: datetime, b: datetime) -> None:
     assert (encode_datetime(a) < encode_datetime(b)) == (a < b)
+
+
+def test_reason_translations_round_trip_and_older_policies_read_without_them() -> None:
+    policy = ShopPolicy(
+        reasons=(CancelReason("WRONG_SIZE", "Wrong size", (("nl", "Verkeerde maat"),)),),
+        staff_note_format="Self-cancel: {reason}",
+    )
+    encoded = encode_policy(policy)
+
+    assert encoded["reasons"] == [
+        {"code": "WRONG_SIZE", "label": "Wrong size", "translations": {"nl": "Verkeerde maat"}}
+    ]
+    assert decode_policy(loads(dumps(encoded))) == policy
+    older = decode_policy({"reasons": [{"code": "OTHER", "label": "Other"}]})
+    assert older.reasons == (CancelReason("OTHER", "Other"),)
+    assert older.staff_note_format == ShopPolicy().staff_note_format

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from redis.asyncio import Redis
 
 from backend.policy import CancelBlock, CancelReason, RefundMethod, ShopPolicy
 from backend.store.base import (
     Attempt,
     CancellationRecord,
+    CustomerData,
     FlightState,
     Outcome,
     ShopToken,
     Store,
 )
+from backend.store.redis import RedisStore
+from backend.store.sqlite import SQLiteStore
 
 SHOP = "alpha.myshopify.com"
 OTHER_SHOP = "beta.myshopify.com"
@@ -326,3 +332,134 @@ async def test_one_shops_writes_leave_another_shop_alone(store: Store) -> None:
 
     assert await store.get_token(SHOP) == ShopToken("shpat_alpha")
     assert await store.get_cancellation(SHOP, ORDER) == flight()
+
+
+# Webhook deliveries and refresh tokens: first seen, once
+
+DAY = timedelta(days=1)
+
+
+async def test_a_webhook_is_new_the_first_time_and_seen_after(store: Store) -> None:
+    assert await store.seen_webhook(SHOP, "wh-1", ttl=DAY, at=T0) is False
+    assert await store.seen_webhook(SHOP, "wh-1", ttl=DAY, at=T0) is True
+    assert await store.seen_webhook(SHOP, "wh-2", ttl=DAY, at=T0) is False
+    assert await store.seen_webhook(OTHER_SHOP, "wh-1", ttl=DAY, at=T0) is False
+
+
+async def test_fifty_concurrent_deliveries_of_one_webhook_are_new_exactly_once(
+    store: Store,
+) -> None:
+    seen = await asyncio.gather(
+        *(store.seen_webhook(SHOP, "wh-1", ttl=DAY, at=T0) for _ in range(50))
+    )
+    assert seen.count(False) == 1
+
+
+async def test_a_webhook_mark_expires_after_its_ttl(store: Store) -> None:
+    await store.seen_webhook(SHOP, "wh-1", ttl=DAY, at=T0 - 2 * DAY)
+
+    assert await store.seen_webhook(SHOP, "wh-1", ttl=DAY, at=T0) is False
+
+
+async def test_a_refresh_token_is_claimed_once(store: Store) -> None:
+    claims = await asyncio.gather(
+        *(store.claim_refresh(SHOP, "shprt_one", ttl=DAY, at=T0) for _ in range(20))
+    )
+    assert claims.count(True) == 1
+    assert await store.claim_refresh(SHOP, "shprt_two", ttl=DAY, at=T0) is True
+
+
+# Erasure and export
+
+
+async def fill(store: Store, shop: str) -> None:
+    """Some of everything for two customers, c1 and c2, of `shop`."""
+    await store.save_policy(shop, CUSTOM_POLICY)
+    await store.save_token(shop, ShopToken("shpat_x", T0, "shprt_x", T0))
+    for customer in ("c1", "c2"):
+        order = f"gid://shopify/Order/{customer}"
+        await store.claim(flight(order, shop=shop, customer=customer), stale_before=T0)
+        await store.settle(shop, order, FlightState.PENDING, at=T0, job_id="job")
+        await store.record_attempt(
+            replace(attempt(T0, shop=shop), customer_id=f"gid://shopify/Customer/{customer}")
+        )
+    await store.seen_webhook(shop, "wh-1", ttl=DAY, at=T0)
+    await store.claim_refresh(shop, "shprt_x", ttl=DAY, at=T0)
+
+
+async def raw_text(store: Store) -> str:
+    """Everything the store keeps, read beneath the protocol: SQL rows or Redis values."""
+    if isinstance(store, SQLiteStore):
+        with contextlib.closing(sqlite3.connect(store.path)) as conn:
+            query = "SELECT name FROM sqlite_master WHERE type = 'table'"
+            tables = [row[0] for row in conn.execute(query)]
+            return repr([(t, conn.execute(f"SELECT * FROM {t}").fetchall()) for t in tables])
+    assert isinstance(store, RedisStore)
+    client = Redis.from_url(store.url, decode_responses=True)
+    try:
+        dump: list[tuple[str, object]] = []
+        async for key in client.scan_iter(match=f"{store.prefix}:*"):
+            kind = await client.type(key)
+            if kind == "hash":
+                dump.append((key, await client.hgetall(key)))
+            elif kind == "zset":
+                dump.append((key, await client.zrange(key, 0, -1)))
+            else:
+                dump.append((key, await client.get(key)))
+        return repr(dump)
+    finally:
+        await client.aclose()
+
+
+async def test_erase_shop_leaves_nothing_of_the_shop_and_all_of_another(store: Store) -> None:
+    await fill(store, SHOP)
+    await fill(store, OTHER_SHOP)
+    await store.erase_shop(SHOP)
+
+    assert await store.get_policy(SHOP) is None
+    assert await store.get_token(SHOP) is None
+    assert (
+        await store.get_cancellations(SHOP, [f"gid://shopify/Order/{c}" for c in "c1 c2".split()])
+        == {}
+    )
+    assert await store.attempts(SHOP) == []
+    raw = await raw_text(store)
+    assert SHOP not in raw.replace(OTHER_SHOP, "")
+    assert OTHER_SHOP in raw
+    assert await store.seen_webhook(SHOP, "wh-1", ttl=DAY, at=T0) is False
+    assert len(await store.attempts(OTHER_SHOP)) == 2
+    assert await store.get_token(OTHER_SHOP) is not None
+
+
+async def test_erase_customer_removes_their_records_attempts_and_notes_only(
+    store: Store,
+) -> None:
+    await fill(store, SHOP)
+    await store.erase_customer(SHOP, "gid://shopify/Customer/c1")
+
+    gone = await store.customer_data(SHOP, "gid://shopify/Customer/c1")
+    assert gone.cancellations == [] and gone.attempts == []
+    kept = await store.customer_data(SHOP, "gid://shopify/Customer/c2")
+    assert len(kept.cancellations) == 1 and len(kept.attempts) == 1
+    assert [a.customer_id for a in await store.attempts(SHOP)] == ["gid://shopify/Customer/c2"]
+    raw = await raw_text(store)
+    assert "Customer/c1" not in raw
+    assert "Order/c1" not in raw
+    assert "Customer/c2" in raw
+
+
+async def test_customer_data_is_everything_held_about_the_customer(store: Store) -> None:
+    await fill(store, SHOP)
+    await fill(store, OTHER_SHOP)
+
+    data = await store.customer_data(SHOP, "gid://shopify/Customer/c1")
+
+    assert [r.order_id for r in data.cancellations] == ["gid://shopify/Order/c1"]
+    assert data.cancellations[0].note == "Sent to my old flat"
+    assert [(a.shop, a.customer_id) for a in data.attempts] == [(SHOP, "gid://shopify/Customer/c1")]
+
+
+async def test_customer_data_of_a_stranger_is_empty(store: Store) -> None:
+    data = await store.customer_data(SHOP, "gid://shopify/Customer/nobody")
+
+    assert data == CustomerData(shop=SHOP, customer_id="gid://shopify/Customer/nobody")

@@ -1,0 +1,225 @@
+// App Home: save the rules form through /admin/graphql, fetch the CSV with a fresh token.
+//
+// The token: inside Shopify's admin, App Bridge is loaded and `shopify.idToken()` gives a fresh
+// ID token for every request (they live one minute). Where App Bridge could not load (devshop
+// offline, tests, a blocked CDN), the page falls back to the token Shopify opened it with; it
+// is good for about a minute, after which the backend answers 401 and the page says to reload.
+(() => {
+  const app = document.getElementById('app');
+  const form = document.getElementById('rules');
+  if (!app || !form) return;
+
+  const SAVE = `mutation Save($input: RulesInput!) {
+    saveRules(input: $input) {
+      __typename
+      ... on RulesSaved { themeUpdated rules { windowMinutes } }
+      ... on RulesInvalid { errors { field message } }
+    }
+  }`;
+
+  async function idToken() {
+    const bridge = window.shopify;
+    if (bridge && typeof bridge.idToken === 'function') {
+      try {
+        return await bridge.idToken();
+      } catch (error) {
+        // fall through to the page's own token
+      }
+    }
+    return app.dataset.idToken;
+  }
+
+  async function authorizedFetch(url, options = {}) {
+    const headers = { ...(options.headers || {}), Authorization: `Bearer ${await idToken()}` };
+    return fetch(url, { ...options, headers });
+  }
+
+  const list = form.querySelector('[data-reasons]');
+  const template = form.querySelector('[data-reason-template]');
+  const summary = form.querySelector('[data-summary]');
+  const saved = form.querySelector('[data-saved]');
+  const submit = form.querySelector('button[type="submit"]');
+
+  function rows() {
+    return Array.from(list.querySelectorAll('[data-reason]'));
+  }
+
+  function renumber() {
+    rows().forEach((row, index) => {
+      row.querySelector('[data-reason-number]').textContent = String(index + 1);
+    });
+  }
+
+  function tags(name) {
+    return form.elements[name].value.split(',').map((tag) => tag.trim()).filter(Boolean);
+  }
+
+  function translations(text) {
+    return text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .map((line) => {
+        const at = line.indexOf(':');
+        return at < 0
+          ? { locale: line, label: '' }
+          : { locale: line.slice(0, at).trim(), label: line.slice(at + 1).trim() };
+      });
+  }
+
+  function collect() {
+    const minutes = form.elements.windowMinutes.value.trim();
+    const cutoff = form.elements.cutoff.value.trim();
+    return {
+      enabled: form.elements.enabled.checked,
+      windowMinutes: minutes === "" ? null : Number(minutes),
+      cutoff: cutoff === '' ? null : cutoff,
+      excludedProductTags: tags('excludedProductTags'),
+      excludedOrderTags: tags('excludedOrderTags'),
+      allowedFinancialStatuses: Array.from(
+        form.querySelectorAll('input[name="allowedFinancialStatuses"]:checked'),
+        (input) => input.value,
+      ),
+      refundMethod: form.querySelector('input[name="refundMethod"]:checked')?.value
+        || 'ORIGINAL_PAYMENT_METHODS',
+      restock: form.elements.restock.checked,
+      notifyCustomer: form.elements.notifyCustomer.checked,
+      holdRiskyOrders: form.elements.holdRiskyOrders.checked,
+      staffNoteFormat: form.elements.staffNoteFormat.value,
+      reasons: rows().map((row) => ({
+        code: row.querySelector('[name="code"]').value.trim(),
+        label: row.querySelector('[name="label"]').value,
+        translations: translations(row.querySelector('[name="translations"]').value),
+      })),
+    };
+  }
+
+  function clearErrors() {
+    form.querySelectorAll('[data-error-for]').forEach((slot) => {
+      slot.hidden = true;
+      slot.textContent = '';
+    });
+    form.querySelectorAll('[aria-invalid]').forEach((input) => {
+      input.removeAttribute('aria-invalid');
+    });
+    summary.textContent = '';
+    saved.textContent = '';
+  }
+
+  // "reasons[2].translations[0].label" -> the third row's translations slot.
+  function slotFor(field) {
+    const match = /^reasons\[(\d+)\]\.(\w+)/.exec(field);
+    if (match) {
+      const row = rows()[Number(match[1])];
+      return row && row.querySelector(`[data-error-for="${match[2]}"]`);
+    }
+    return form.querySelector(`[data-error-for="${CSS.escape(field)}"]`);
+  }
+
+  function showErrors(errors) {
+    let first = null;
+    for (const { field, message } of errors) {
+      const slot = slotFor(field) || summary;
+      if (slot !== summary) {
+        slot.hidden = false;
+        slot.textContent = slot.textContent ? `${slot.textContent} ${message}` : message;
+        const input = slot.parentElement.querySelector('input, textarea');
+        if (input) {
+          input.setAttribute('aria-invalid', 'true');
+          if (!input.id) input.id = `input-${Math.random().toString(36).slice(2)}`;
+          slot.id = slot.id || `${input.id}-error`;
+          input.setAttribute('aria-describedby', slot.id);
+          first = first || input;
+        }
+      }
+    }
+    const count = errors.length;
+    summary.textContent = `${count} ${count === 1 ? 'field needs' : 'fields need'} attention: `
+      + errors.map((error) => error.message).join(' ');
+    if (first) first.focus();
+  }
+
+  async function save(event) {
+    event.preventDefault();
+    clearErrors();
+    submit.disabled = true;
+    form.setAttribute('aria-busy', 'true');
+    try {
+      const response = await authorizedFetch(app.dataset.endpoint, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ query: SAVE, variables: { input: collect() } }),
+      });
+      if (response.status === 401) {
+        summary.textContent = 'Your session has expired. Reload the page and save again.';
+        return;
+      }
+      const body = await response.json();
+      const result = body.data && body.data.saveRules;
+      if (!result) {
+        summary.textContent = 'The rules could not be saved. Please try again.';
+        return;
+      }
+      if (result.__typename === 'RulesInvalid') {
+        showErrors(result.errors);
+        return;
+      }
+      saved.textContent = result.themeUpdated
+        ? 'Rules saved.'
+        : 'Rules saved. The theme block will catch up on the next save.';
+      if (window.shopify && window.shopify.toast) window.shopify.toast.show('Rules saved');
+    } catch (error) {
+      summary.textContent = 'The rules could not be saved. Check your connection and try again.';
+    } finally {
+      submit.disabled = false;
+      form.removeAttribute('aria-busy');
+    }
+  }
+
+  function onClick(event) {
+    const button = event.target.closest('button');
+    if (!button || !form.contains(button)) return;
+    const row = button.closest('[data-reason]');
+    if (button.hasAttribute('data-add-reason')) {
+      const fresh = template.content.firstElementChild.cloneNode(true);
+      list.append(fresh);
+      renumber();
+      fresh.querySelector('[name="code"]').focus();
+    } else if (row && button.hasAttribute('data-remove')) {
+      const next = row.nextElementSibling || row.previousElementSibling;
+      row.remove();
+      renumber();
+      (next ? next.querySelector('[name="code"]') : form.querySelector('[data-add-reason]')).focus();
+    } else if (row && button.hasAttribute('data-move')) {
+      const down = button.dataset.move === '1';
+      const other = down ? row.nextElementSibling : row.previousElementSibling;
+      if (!other) return;
+      if (down) other.after(row);
+      else other.before(row);
+      renumber();
+      button.focus();
+    }
+  }
+
+  async function downloadCsv(event) {
+    // A fresh token instead of the one in the link, which expires a minute after the page.
+    event.preventDefault();
+    const link = event.currentTarget;
+    const response = await authorizedFetch(link.getAttribute('href').split('?')[0]);
+    if (!response.ok) {
+      window.location.assign(link.href);
+      return;
+    }
+    const url = URL.createObjectURL(await response.blob());
+    const anchor = document.createElement('a');
+    anchor.href = url;
+    anchor.download = link.getAttribute('download') || 'cancellations.csv';
+    anchor.click();
+    URL.revokeObjectURL(url);
+  }
+
+  form.addEventListener('submit', save);
+  form.addEventListener('click', onClick);
+  const csv = document.querySelector('[data-csv]');
+  if (csv) csv.addEventListener('click', downloadCsv);
+})();

@@ -1,0 +1,182 @@
+"""App Home's routes.
+
+GET  /                      the page (rules form and insights), opened by Shopify's admin with
+                            `?shop=&host=&embedded=1&id_token=`
+GET  /auth/patch-id-token   Shopify's bounce page: App Bridge fetches a fresh ID token, reloads
+POST /admin/graphql         rules: `rules`, `saveRules` (Authorization: Bearer <ID token>)
+GET  /admin/insights.csv    every attempt of the period as CSV (Bearer, or `?id_token=`)
+GET  /admin/assets/*        the page's script and stylesheet
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import httpx
+from shopify_app import ShopifyApp
+from shopify_app.types import Res
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from backend.admin.auth import (
+    PATCH_ID_TOKEN_PATH,
+    Merchant,
+    merchant_of,
+    request_input,
+    verify_fetch,
+    verify_page,
+)
+from backend.admin.export import attempts_csv
+from backend.admin.gateway import MerchantGateway, OrdersCount
+from backend.admin.insights import Insights, period_start, summarize
+from backend.admin.page import home_page
+from backend.auth.tokens import ShopTokens, TokenExchangeFailed
+from backend.graphql.admin.endpoint import AdminGraphQL, VerifiedAdminGraphQL
+from backend.graphql.admin.schema import build_admin_schema
+from backend.policy import ShopPolicy
+from backend.settings import Settings
+from backend.shopify.client import AdminError
+from backend.store.base import Store
+
+logger = logging.getLogger(__name__)
+
+ASSETS = Path(__file__).with_name("assets")
+# devshop's admin frames App Home from a local origin; Shopify's CSP names only its own.
+DEVELOPMENT_FRAME_ANCESTORS = "http://127.0.0.1:* http://localhost:*"
+
+
+def _respond(res: Res, *, development: bool = False) -> Response:
+    headers = dict(res.headers)
+    csp = headers.get("Content-Security-Policy")
+    if development and csp and "frame-ancestors" in csp:
+        headers["Content-Security-Policy"] = csp.rstrip(";") + f" {DEVELOPMENT_FRAME_ANCESTORS};"
+    return Response(res.body, status_code=res.status, headers=headers)
+
+
+async def ensure_token(request: Request, merchant: Merchant) -> str | None:
+    """Exchange the ID token for an expiring offline token when the shop has no working one.
+
+    Returns a warning for the page when that fails: the page still opens (its rules live in
+    our store), but what calls Shopify waits for a later visit's exchange.
+    """
+    settings: Settings = request.state.settings
+    if merchant.shop == settings.single_shop:
+        return None  # a custom app's token comes from the environment
+    tokens: ShopTokens = request.state.shop_tokens
+    try:
+        if await tokens.access_token(merchant.shop):
+            return None
+        await tokens.exchange(merchant.shop, merchant.details)
+    except (TokenExchangeFailed, AdminError, httpx.HTTPError) as error:
+        logger.warning("token exchange failed for %s: %s", merchant.shop, error)
+        return "We couldn't connect to your shop just now. Reload the page to try again."
+    return None
+
+
+async def insights_for(
+    store: Store, gateway: MerchantGateway, shop: str, policy: ShopPolicy, now: datetime
+) -> Insights:
+    """The period's insights; the rate is left unknown when Shopify cannot count the orders."""
+    since = period_start(now)
+    counted: OrdersCount | None
+    try:
+        counted = await gateway.orders_count(shop, since)
+    except AdminError as error:
+        logger.warning("ordersCount failed for %s: %s", shop, error)
+        counted = None
+    return summarize(
+        await store.attempts(shop, since=since),
+        policy=policy,
+        now=now,
+        tz=counted.tz if counted else ZoneInfo("UTC"),
+        orders=counted.count if counted else None,
+        orders_exact=counted.exact if counted else True,
+    )
+
+
+class AppHome:
+    def __init__(self, settings: Settings, clock: Callable[[], datetime]) -> None:
+        self.settings = settings
+        self.clock = clock
+
+    def _respond(self, res: Res) -> Response:
+        return _respond(res, development=self.settings.development)
+
+    async def page(self, request: Request) -> Response:
+        shopify: ShopifyApp = request.state.shopify
+        result = verify_page(shopify, request)
+        merchant = merchant_of(result)
+        if merchant is None:
+            return self._respond(result.response)
+        query_shop = request.query_params.get("shop", "").removesuffix(".myshopify.com")
+        if query_shop and query_shop != merchant.shop:
+            return Response("Unauthorized", status_code=401)  # one shop's token, another's URL
+        warning = await ensure_token(request, merchant)
+        store: Store = request.state.store
+        policy = await store.get_policy(merchant.shop) or ShopPolicy()
+        insights = await insights_for(
+            store, request.state.merchant_gateway, merchant.shop, policy, self.clock()
+        )
+        csv_href = "/admin/insights.csv?" + urlencode(
+            {"shop": f"{merchant.shop}.myshopify.com", "id_token": merchant.id_token}
+        )
+        html = home_page(
+            api_key=self.settings.api_key,
+            shop=merchant.shop,
+            id_token=merchant.id_token,
+            policy=policy,
+            insights=insights,
+            csv_href=csv_href,
+            warning=warning,
+        )
+        # Shopify's headers for the page: frame-ancestors, and preloading its scripts.
+        headers = {k: v for k, v in self._respond(result.response).headers.items()}
+        headers.pop("content-length", None)
+        return HTMLResponse(html, headers={**headers, "Cache-Control": "no-store"})
+
+    async def patch_id_token(self, request: Request) -> Response:
+        shopify: ShopifyApp = request.state.shopify
+        return self._respond(shopify.app_home_patch_id_token(request_input(request)).response)
+
+    async def insights_csv(self, request: Request) -> Response:
+        merchant = verify_fetch(request.state.shopify, request, allow_query=True)
+        if merchant is None:
+            return Response(
+                "Unauthorized",
+                status_code=401,
+                headers={"X-Shopify-Retry-Invalid-Session-Request": "1"},
+            )
+        store: Store = request.state.store
+        policy = await store.get_policy(merchant.shop) or ShopPolicy()
+        attempts = await store.attempts(merchant.shop, since=period_start(self.clock()))
+        return Response(
+            attempts_csv(attempts, policy),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": 'attachment; filename="cancellations.csv"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+
+def admin_routes(settings: Settings, clock: Callable[[], datetime]) -> list[BaseRoute]:
+    home = AppHome(settings, clock)
+    graphql = AdminGraphQL(
+        build_admin_schema(production=not settings.development),
+        graphql_ide=None,
+        allow_queries_via_get=False,
+    )
+    return [
+        Route("/", home.page, methods=["GET"]),
+        Route(PATCH_ID_TOKEN_PATH, home.patch_id_token, methods=["GET"]),
+        Route("/admin/graphql", VerifiedAdminGraphQL(graphql), methods=["POST"]),
+        Route("/admin/insights.csv", home.insights_csv, methods=["GET"]),
+        Mount("/admin/assets", StaticFiles(directory=ASSETS), name="admin-assets"),
+    ]

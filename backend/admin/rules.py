@@ -1,0 +1,232 @@
+"""The merchant's rules as the admin form sends them: checked field by field, then a `ShopPolicy`.
+
+`parse_rules` is pure. Every problem is reported at once, each with the field it belongs to
+(`windowMinutes`, `reasons[2].code`), so the form can put the message next to the control.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import time
+from typing import Any
+
+from backend.orders import tag_set
+from backend.policy import CancelReason, RefundMethod, ShopPolicy
+
+MAX_WINDOW_MINUTES = 43_200  # 30 days
+MAX_TAG_LENGTH = 40
+MAX_TAGS = 50
+MAX_REASONS = 20
+MAX_LABEL_LENGTH = 80
+MAX_STAFF_NOTE_FORMAT = 255  # Shopify's limit on orderCancel's staffNote
+# Shopify's OrderDisplayFinancialStatus, 2026-10.
+FINANCIAL_STATUSES = (
+    "AUTHORIZED",
+    "PAID",
+    "PARTIALLY_PAID",
+    "PARTIALLY_REFUNDED",
+    "PENDING",
+    "REFUNDED",
+    "VOIDED",
+    "EXPIRED",
+)
+STAFF_NOTE_PLACEHOLDERS = frozenset({"reason", "code", "note"})
+
+_CUTOFF = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+_CODE = re.compile(r"[A-Z0-9_]{1,40}")
+_LOCALE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    field: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonDraft:
+    code: str
+    label: str
+    translations: Sequence[tuple[str, str]] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RulesDraft:
+    """What the form sends, unchecked."""
+
+    enabled: bool
+    window_minutes: int | None
+    cutoff: str | None
+    excluded_product_tags: Sequence[str]
+    excluded_order_tags: Sequence[str]
+    allowed_financial_statuses: Sequence[str]
+    refund_method: RefundMethod
+    restock: bool
+    notify_customer: bool
+    hold_risky_orders: bool
+    reasons: Sequence[ReasonDraft]
+    staff_note_format: str
+
+
+def _tags(name: str, values: Sequence[str], problems: list[FieldProblem]) -> frozenset[str]:
+    tags = tag_set(values)
+    if len(tags) > MAX_TAGS:
+        problems.append(FieldProblem(name, f"Use at most {MAX_TAGS} tags."))
+    for tag in sorted(tags):
+        if len(tag) > MAX_TAG_LENGTH:
+            problems.append(
+                FieldProblem(name, f'"{tag[:20]}…" is longer than {MAX_TAG_LENGTH} characters.')
+            )
+            break
+    return tags
+
+
+def _cutoff(raw: str | None, problems: list[FieldProblem]) -> time | None:
+    if raw is None or not raw.strip():
+        return None
+    match = _CUTOFF.fullmatch(raw.strip())
+    if match is None:
+        problems.append(FieldProblem("cutoff", "Enter the cutoff as HH:MM, e.g. 14:30."))
+        return None
+    return time(int(match[1]), int(match[2]))
+
+
+def _label(name: str, label: str, problems: list[FieldProblem]) -> str:
+    label = label.strip()
+    if not 1 <= len(label) <= MAX_LABEL_LENGTH:
+        problems.append(FieldProblem(name, f"Enter a label of 1 to {MAX_LABEL_LENGTH} characters."))
+    return label
+
+
+def _reasons(drafts: Sequence[ReasonDraft], problems: list[FieldProblem]) -> list[CancelReason]:
+    if not drafts:
+        problems.append(FieldProblem("reasons", "Offer at least one reason."))
+    elif len(drafts) > MAX_REASONS:
+        problems.append(FieldProblem("reasons", f"Offer at most {MAX_REASONS} reasons."))
+    reasons = []
+    seen: set[str] = set()
+    for index, draft in enumerate(drafts):
+        where = f"reasons[{index}]"
+        code = draft.code.strip()
+        if not _CODE.fullmatch(code):
+            problems.append(
+                FieldProblem(
+                    f"{where}.code",
+                    "Use 1 to 40 capital letters, digits or underscores, e.g. WRONG_SIZE.",
+                )
+            )
+        elif code in seen:
+            problems.append(FieldProblem(f"{where}.code", f"{code} is already used above."))
+        seen.add(code)
+        label = _label(f"{where}.label", draft.label, problems)
+        translations: dict[str, str] = {}
+        for position, (locale, text) in enumerate(draft.translations):
+            locale = locale.strip()
+            if not _LOCALE.fullmatch(locale):
+                problems.append(
+                    FieldProblem(
+                        f"{where}.translations[{position}].locale",
+                        f'"{locale[:10]}" is not a language code such as nl or pt-BR.',
+                    )
+                )
+            elif locale.lower() in translations:
+                problems.append(
+                    FieldProblem(
+                        f"{where}.translations[{position}].locale",
+                        f"{locale} has two labels.",
+                    )
+                )
+            translations[locale.lower()] = _label(
+                f"{where}.translations[{position}].label", text, problems
+            )
+        reasons.append(CancelReason(code, label, tuple(translations.items())))
+    return reasons
+
+
+def _staff_note_format(raw: str, problems: list[FieldProblem]) -> str:
+    text = raw.strip()
+    if not text:
+        problems.append(FieldProblem("staffNoteFormat", "Enter the note staff see on the order."))
+    elif len(text) > MAX_STAFF_NOTE_FORMAT:
+        problems.append(
+            FieldProblem("staffNoteFormat", f"Use at most {MAX_STAFF_NOTE_FORMAT} characters.")
+        )
+    unknown = sorted(set(_PLACEHOLDER.findall(text)) - STAFF_NOTE_PLACEHOLDERS)
+    if unknown:
+        problems.append(
+            FieldProblem(
+                "staffNoteFormat",
+                f"Unknown placeholder {{{unknown[0]}}}: use {{reason}}, {{code}} or {{note}}.",
+            )
+        )
+    return text
+
+
+def parse_rules(draft: RulesDraft) -> ShopPolicy | list[FieldProblem]:
+    """The policy the draft describes, or every problem with it."""
+    problems: list[FieldProblem] = []
+    window = draft.window_minutes
+    if window is not None and not 1 <= window <= MAX_WINDOW_MINUTES:
+        problems.append(
+            FieldProblem(
+                "windowMinutes",
+                f"Enter a window of 1 to {MAX_WINDOW_MINUTES} minutes (30 days), "
+                "or leave it empty for no window.",
+            )
+        )
+    cutoff = _cutoff(draft.cutoff, problems)
+    product_tags = _tags("excludedProductTags", draft.excluded_product_tags, problems)
+    order_tags = _tags("excludedOrderTags", draft.excluded_order_tags, problems)
+    statuses = frozenset(draft.allowed_financial_statuses)
+    unknown = sorted(statuses - set(FINANCIAL_STATUSES))
+    if unknown:
+        problems.append(
+            FieldProblem(
+                "allowedFinancialStatuses",
+                f"{unknown[0]} is not a Shopify payment status; "
+                f"choose from {', '.join(FINANCIAL_STATUSES)}.",
+            )
+        )
+    elif not statuses:
+        problems.append(
+            FieldProblem("allowedFinancialStatuses", "Choose at least one payment status.")
+        )
+    reasons = _reasons(draft.reasons, problems)
+    staff_note_format = _staff_note_format(draft.staff_note_format, problems)
+    if problems:
+        return problems
+    return ShopPolicy(
+        enabled=draft.enabled,
+        window_minutes=window,
+        cutoff=cutoff,
+        excluded_product_tags=product_tags,
+        excluded_order_tags=order_tags,
+        allowed_financial_statuses=statuses,
+        hold_risky_orders=draft.hold_risky_orders,
+        refund_method=draft.refund_method,
+        restock=draft.restock,
+        notify_customer=draft.notify_customer,
+        reasons=tuple(reasons),
+        staff_note_format=staff_note_format,
+    )
+
+
+def theme_rules(policy: ShopPolicy) -> dict[str, Any]:
+    """The rules the theme block's Liquid reads from `app.metafields.cancel_button.rules`.
+
+    Enough to hide the button and show a deadline without a request; nothing the storefront
+    should not see (the staff note format stays with us).
+    """
+    return {
+        "enabled": policy.enabled,
+        "window_minutes": policy.window_minutes,
+        "cutoff": None if policy.cutoff is None else policy.cutoff.strftime("%H:%M"),
+        "excluded_product_tags": sorted(policy.excluded_product_tags),
+        "excluded_order_tags": sorted(policy.excluded_order_tags),
+        "allowed_financial_statuses": sorted(policy.allowed_financial_statuses),
+        "refund_method": policy.refund_method.value,
+        "reasons": [reason.code for reason in policy.reasons],
+    }

@@ -1,0 +1,21 @@
+"""What the admin resolvers get: the verified merchant and the services that answer them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from backend.admin.auth import Merchant
+from backend.admin.gateway import MerchantGateway
+from backend.store.base import Store
+
+
+@dataclass(slots=True)
+class AdminContext:
+    request: Request
+    response: Response
+    merchant: Merchant
+    store: Store
+    gateway: MerchantGateway

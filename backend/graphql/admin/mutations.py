@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import logging
+
+import strawberry
+
+from backend.admin.gateway import MerchantGateway
+from backend.admin.rules import parse_rules, theme_rules
+from backend.graphql.admin.context import AdminContext
+from backend.graphql.admin.types import (
+    FieldError,
+    Rules,
+    RulesInput,
+    RulesInvalid,
+    RulesSaved,
+    SaveRulesResult,
+)
+from backend.policy import ShopPolicy
+from backend.shopify.client import AdminError
+
+logger = logging.getLogger(__name__)
+
+
+async def _update_theme(gateway: MerchantGateway, shop: str, policy: ShopPolicy) -> bool:
+    """Write the theme block's copy. Our store is what the backend obeys, so a failure here
+    leaves the rules in force and only the block's own early hiding stale: say so, don't fail."""
+    try:
+        await gateway.write_rules(shop, theme_rules(policy))
+    except AdminError as error:
+        logger.warning("could not write the rules metafield for %s: %s", shop, error)
+        return False
+    return True
+
+
+async def resolve_save_rules(
+    info: strawberry.Info[AdminContext, None], input: RulesInput
+) -> SaveRulesResult:
+    ctx = info.context
+    parsed = parse_rules(input.draft())
+    if isinstance(parsed, list):
+        return RulesInvalid(errors=[FieldError.from_problem(p) for p in parsed])
+    shop = ctx.merchant.shop
+    await ctx.store.save_policy(shop, parsed)
+    updated = await _update_theme(ctx.gateway, shop, parsed)
+    return RulesSaved(rules=Rules.from_policy(parsed), theme_updated=updated)
+
+
+@strawberry.type
+class Mutation:
+    save_rules: SaveRulesResult = strawberry.mutation(
+        resolver=resolve_save_rules,
+        description="Check and save the whole rule set; it applies to the next storefront request.",
+    )

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from backend.admin.rules import FieldProblem, ReasonDraft, RulesDraft
+from backend.policy import RefundMethod as RefundMethodEnum
+from backend.policy import ShopPolicy
+
+RefundMethod = strawberry.enum(
+    RefundMethodEnum,
+    name="RefundMethod",
+    description="How a cancelled order's payment goes back to the customer.",
+)
+
+
+@strawberry.type(description="A reason's label in one language.")
+class ReasonLabel:
+    locale: str = strawberry.field(description='A language code: "nl", "pt-BR".')
+    label: str
+
+
+@strawberry.type(description="A reason customers may pick when they cancel.")
+class Reason:
+    code: str = strawberry.field(description="What insights and the staff note refer to.")
+    label: str = strawberry.field(description="In the shop's default language.")
+    translations: list[ReasonLabel]
+
+
+@strawberry.type(description="The shop's cancellation rules.")
+class Rules:
+    enabled: bool
+    window_minutes: int | None = strawberry.field(
+        description="Minutes after the order is placed during which customers may cancel; "
+        "null: no window."
+    )
+    cutoff: str | None = strawberry.field(
+        description='Daily time ("HH:MM", shop time) after which the day\'s orders are being '
+        "prepared; null: none."
+    )
+    excluded_product_tags: list[str]
+    excluded_order_tags: list[str]
+    allowed_financial_statuses: list[str]
+    refund_method: RefundMethodEnum
+    restock: bool
+    notify_customer: bool
+    hold_risky_orders: bool
+    reasons: list[Reason] = strawberry.field(description="In the order customers see them.")
+    staff_note_format: str = strawberry.field(
+        description="The note on a cancelled order; {reason}, {code} and {note} are filled in."
+    )
+
+    @classmethod
+    def from_policy(cls, policy: ShopPolicy) -> Rules:
+        return cls(
+            enabled=policy.enabled,
+            window_minutes=policy.window_minutes,
+            cutoff=None if policy.cutoff is None else policy.cutoff.strftime("%H:%M"),
+            excluded_product_tags=sorted(policy.excluded_product_tags),
+            excluded_order_tags=sorted(policy.excluded_order_tags),
+            allowed_financial_statuses=sorted(policy.allowed_financial_statuses),
+            refund_method=policy.refund_method,
+            restock=policy.restock,
+            notify_customer=policy.notify_customer,
+            hold_risky_orders=policy.hold_risky_orders,
+            reasons=[
+                Reason(
+                    code=r.code,
+                    label=r.label,
+                    translations=[ReasonLabel(locale=lc, label=lb) for lc, lb in r.translations],
+                )
+                for r in policy.reasons
+            ],
+            staff_note_format=policy.staff_note_format,
+        )
+
+
+@strawberry.input
+class ReasonLabelInput:
+    locale: str
+    label: str
+
+
+@strawberry.input
+class ReasonInput:
+    code: str
+    label: str
+    translations: list[ReasonLabelInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="The whole rule set; it replaces the saved one.")
+class RulesInput:
+    enabled: bool
+    window_minutes: int | None
+    cutoff: str | None
+    excluded_product_tags: list[str]
+    excluded_order_tags: list[str]
+    allowed_financial_statuses: list[str]
+    refund_method: RefundMethodEnum
+    restock: bool
+    notify_customer: bool
+    reasons: list[ReasonInput]
+    staff_note_format: str
+    hold_risky_orders: bool = True
+
+    def draft(self) -> RulesDraft:
+        return RulesDraft(
+            enabled=self.enabled,
+            window_minutes=self.window_minutes,
+            cutoff=self.cutoff,
+            excluded_product_tags=self.excluded_product_tags,
+            excluded_order_tags=self.excluded_order_tags,
+            allowed_financial_statuses=self.allowed_financial_statuses,
+            refund_method=self.refund_method,
+            restock=self.restock,
+            notify_customer=self.notify_customer,
+            hold_risky_orders=self.hold_risky_orders,
+            reasons=[
+                ReasonDraft(r.code, r.label, [(t.locale, t.label) for t in r.translations])
+                for r in self.reasons
+            ],
+            staff_note_format=self.staff_note_format,
+        )
+
+
+@strawberry.type(description="A problem with one input field.")
+class FieldError:
+    field: str = strawberry.field(
+        description='The input field: "windowMinutes", "reasons[1].code".'
+    )
+    message: str
+
+    @classmethod
+    def from_problem(cls, problem: FieldProblem) -> FieldError:
+        return cls(field=problem.field, message=problem.message)
+
+
+@strawberry.type
+class RulesSaved:
+    rules: Rules
+    theme_updated: bool = strawberry.field(
+        description="Whether the theme block's copy (an app-data metafield) was updated too; "
+        "the rules apply either way."
+    )
+
+
+@strawberry.type
+class RulesInvalid:
+    errors: list[FieldError]
+
+
+SaveRulesResult = Annotated[RulesSaved | RulesInvalid, strawberry.union("SaveRulesResult")]

@@ -1,0 +1,220 @@
+"""`POST /webhooks`: what Shopify tells us, verified, deduplicated and answered at once.
+
+Every delivery goes through the same gates:
+
+1. the body, capped at `MAX_BODY` (413 beyond);
+2. `shopifyapp.verify_webhook_req` on the raw body: a bad or missing HMAC is refused (401, or
+   400 without the header) before anything else is read or done;
+3. `X-Shopify-Webhook-Id` through `store.seen_webhook`: a repeat delivery (Shopify retries for
+   4 hours, and may deliver twice) answers 200 and does nothing;
+4. the topic's handler. Each is a few store calls, done before answering, so a 200 means done;
+   only `shop/redact`, which may delete a lot, runs in the background.
+
+Topics:
+
+- `orders/cancelled` settles our PENDING (or IN_FLIGHT) record as CANCELLED. An order we never
+  cancelled (the merchant in the admin, another app) is recorded as an attempt with outcome
+  `CANCELLED_ELSEWHERE`, reason code Shopify's cancel reason (`STAFF`, `CUSTOMER`, …), so
+  insights can count every cancellation and tell the button's from the rest.
+- `app/uninstalled` drops the shop's token (a reinstall exchanges a new one).
+- `shop/redact` (48 h after uninstall) erases everything we hold for the shop.
+- `customers/redact` erases the customer's cancellation records and attempts, notes included.
+- `customers/data_request`: the app cannot reach the merchant by itself, so the export of what
+  we hold (the customer's records and attempts, with notes) is logged at INFO under the data
+  request's id and returned as the response's JSON body; `store.customer_data` produces it again
+  on demand until the data is redacted.
+
+Unknown topics are acknowledged and ignored: a 4xx would only make Shopify retry.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+
+from backend.orders import customer_gid, order_gid
+from backend.store.base import Attempt, CustomerData, FlightState, Outcome, Store
+from backend.store.codec import encode_datetime
+
+if TYPE_CHECKING:
+    from shopify_app import ShopifyApp
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY = 2 * 1024 * 1024  # order payloads with many line items run to a few hundred KB
+# Shopify retries a failed delivery for 4 hours; a day covers it with room to spare.
+SEEN_FOR = timedelta(days=1)
+
+Spawn = Callable[[Coroutine[Any, Any, None]], None]
+Payload = dict[str, Any]
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return encode_datetime(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list):
+        return [_json_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json_value(item) for key, item in value.items()}
+    return value
+
+
+def customer_export(data: CustomerData) -> dict[str, Any]:
+    """What we hold about a customer, as JSON for the merchant."""
+    export: dict[str, Any] = _json_value(asdict(data))
+    return export
+
+
+class Webhooks:
+    def __init__(
+        self,
+        shopify: ShopifyApp,
+        store: Store,
+        *,
+        clock: Callable[[], datetime],
+        spawn: Spawn,
+        max_body: int = MAX_BODY,
+    ) -> None:
+        self._shopify = shopify
+        self._store = store
+        self._clock = clock
+        self._spawn = spawn
+        self._max_body = max_body
+        self._handlers: dict[str, Callable[[str, Payload], Awaitable[Response | None]]] = {
+            "orders/cancelled": self.order_cancelled,
+            "app/uninstalled": self.app_uninstalled,
+            "shop/redact": self.shop_redact,
+            "customers/redact": self.customers_redact,
+            "customers/data_request": self.customers_data_request,
+        }
+
+    async def receive(self, request: Request) -> Response:
+        try:
+            raw = await _read_body(request, self._max_body)
+        except _TooLarge:
+            return Response("Payload Too Large", status_code=413)
+        except ClientDisconnect:
+            return Response(status_code=400)
+        body = raw.decode("utf-8", errors="replace")
+        verified = self._shopify.verify_webhook_req(
+            {
+                "method": request.method,
+                "headers": dict(request.headers),
+                "url": str(request.url),
+                "body": body,
+            }
+        )
+        if not verified.ok or not verified.shop:
+            status = verified.response.status if not verified.ok else 401
+            return Response(verified.response.body or "Unauthorized", status_code=status)
+        shop = verified.shop
+        topic = request.headers.get("x-shopify-topic", "")
+        webhook_id = request.headers.get("x-shopify-webhook-id")
+        if webhook_id and await self._store.seen_webhook(
+            shop, webhook_id, ttl=SEEN_FOR, at=self._clock()
+        ):
+            return Response(status_code=200)
+        handler = self._handlers.get(topic)
+        if handler is None:
+            logger.info("ignoring webhook %s for %s", topic, shop)
+            return Response(status_code=200)
+        try:
+            payload = json.loads(body) if body else {}
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            logger.warning("webhook %s for %s: body is not a JSON object", topic, shop)
+            return Response(status_code=200)
+        return await handler(shop, payload) or Response(status_code=200)
+
+    async def order_cancelled(self, shop: str, payload: Payload) -> None:
+        gid = order_gid(str(payload.get("admin_graphql_api_id") or payload.get("id") or ""))
+        if gid is None:
+            return
+        now = self._clock()
+        record = await self._store.get_cancellation(shop, gid)
+        if record is not None and record.state in (FlightState.IN_FLIGHT, FlightState.PENDING):
+            await self._store.settle(shop, gid, FlightState.CANCELLED, at=now)
+            return
+        if record is not None and record.state is FlightState.CANCELLED:
+            return
+        # Ours was refused, or we never tried: someone else cancelled it.
+        customer = payload.get("customer") or {}
+        reason = str(payload.get("cancel_reason") or "other").upper()
+        await self._store.record_attempt(
+            Attempt(
+                shop=shop,
+                order_id=gid,
+                customer_id=customer_gid(str(customer.get("id") or "")),
+                reason_code=reason[:100],
+                note=None,
+                outcome=Outcome.CANCELLED_ELSEWHERE,
+                at=_instant(payload.get("cancelled_at")) or now,
+            )
+        )
+
+    async def app_uninstalled(self, shop: str, payload: Payload) -> None:
+        await self._store.delete_token(shop)
+
+    async def shop_redact(self, shop: str, payload: Payload) -> None:
+        self._spawn(self._store.erase_shop(shop))
+
+    async def customers_redact(self, shop: str, payload: Payload) -> None:
+        customer = customer_gid(str((payload.get("customer") or {}).get("id") or ""))
+        if customer is not None:
+            await self._store.erase_customer(shop, customer)
+
+    async def customers_data_request(self, shop: str, payload: Payload) -> Response:
+        customer = customer_gid(str((payload.get("customer") or {}).get("id") or ""))
+        request_id = (payload.get("data_request") or {}).get("id")
+        if customer is None:
+            return JSONResponse({"data_request": request_id, "data": None})
+        export = customer_export(await self._store.customer_data(shop, customer))
+        logger.info(
+            "customers/data_request %s for %s on %s: %s",
+            request_id,
+            customer,
+            shop,
+            json.dumps(export, sort_keys=True),
+        )
+        return JSONResponse({"data_request": request_id, "data": export})
+
+
+def _instant(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+async def receive_webhook(request: Request) -> Response:
+    webhooks: Webhooks = request.state.webhooks
+    return await webhooks.receive(request)
