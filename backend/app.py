@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -18,11 +18,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from backend.admin.gateway import MerchantGateway
+from backend.admin.routes import admin_routes
 from backend.auth.app_proxy import verify_app_proxy
+from backend.auth.session_token import ExtensionCORS, verify_session_token
+from backend.auth.tokens import ShopTokens
 from backend.background import Background
 from backend.cancellation import Cancellations
 from backend.graphql.endpoint import StorefrontGraphQL, VerifiedGraphQL
 from backend.graphql.schema import build_schema
+from backend.ratelimit import Limiter
 from backend.settings import Settings
 from backend.shopify.client import AdminClient
 from backend.shopify.gateway import AdminGateway
@@ -30,6 +35,7 @@ from backend.shopify.transport import AdminOriginTransport
 from backend.store.base import Store
 from backend.store.redis import RedisStore
 from backend.store.sqlite import SQLiteStore
+from backend.webhooks import Webhooks, receive_webhook
 
 
 def utc_now() -> datetime:
@@ -38,7 +44,7 @@ def utc_now() -> datetime:
 
 def open_store(settings: Settings) -> Store:
     if settings.redis_url:
-        return RedisStore(settings.redis_url)
+        return RedisStore(settings.redis_url, timeout=settings.redis_timeout)
     return SQLiteStore(settings.sqlite_path)
 
 
@@ -68,22 +74,29 @@ def create_app(
     *,
     admin_transport: httpx.AsyncBaseTransport | None = None,
     store: Store | None = None,
+    limiter: Limiter | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> Starlette:
-    """The backend. Tests pass devshop's ASGI transport, a store and a clock."""
+    """The backend. Tests pass devshop's ASGI transport, a store, a limiter and a clock."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         shop_store = store or open_store(settings)
         await shop_store.open()
+        # Rate limits live where the store does: in Redis when several backends share one.
+        rate_limiter = limiter or Limiter(
+            settings.rate_limits, settings.redis_url, timeout=settings.redis_timeout
+        )
+        await rate_limiter.open()
         background = Background()
         async with admin_http_client(settings, admin_transport) as http:
+            shopify = ShopifyApp(settings.api_key, settings.api_secret, settings.old_api_secret)
+            shop_tokens = ShopTokens(shopify, shop_store, http, clock)
 
             async def token_for(shop: str) -> str | None:
                 if shop == settings.single_shop:
                     return settings.single_shop_token
-                token = await shop_store.get_token(shop)
-                return token.access_token if token else None
+                return await shop_tokens.access_token(shop)
 
             client = AdminClient(
                 http,
@@ -98,19 +111,23 @@ def create_app(
                 clock=clock,
                 spawn=background.spawn,
                 flight_wait=settings.flight_wait,
+                guest_window=timedelta(minutes=settings.guest_cancel_minutes),
             )
             app.state.background = background
             try:
                 yield {
                     "settings": settings,
                     "store": shop_store,
-                    "shopify": ShopifyApp(
-                        settings.api_key, settings.api_secret, settings.old_api_secret
-                    ),
+                    "shopify": shopify,
+                    "shop_tokens": shop_tokens,
+                    "webhooks": Webhooks(shopify, shop_store, clock=clock, spawn=background.spawn),
                     "cancellations": cancellations,
+                    "limiter": rate_limiter,
+                    "merchant_gateway": MerchantGateway(client),
                 }
             finally:
                 await background.aclose()
+                await rate_limiter.close()
                 await shop_store.close()
 
     schema = build_schema(production=not settings.development)
@@ -121,10 +138,31 @@ def create_app(
     )
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/webhooks", receive_webhook, methods=["POST"]),
+        # Every method reaches the endpoint, which answers all but POST with the contract's 405.
         Route(
             "/proxy/graphql",
-            VerifiedGraphQL(storefront, verify_app_proxy),
-            methods=["GET", "POST"],
+            VerifiedGraphQL(
+                storefront,
+                verify_app_proxy,
+                development=settings.development,
+                trusted_documents=settings.trusted_documents,
+                trusted_proxy_hops=settings.trusted_proxy_hops,
+                via_shopify=True,
+            ),
         ),
+        Route(
+            "/extensions/graphql",
+            ExtensionCORS(
+                VerifiedGraphQL(
+                    storefront,
+                    verify_session_token,
+                    development=settings.development,
+                    trusted_documents=settings.trusted_documents,
+                    trusted_proxy_hops=settings.trusted_proxy_hops,
+                )
+            ),
+        ),
+        *admin_routes(settings, clock),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import hmac
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
@@ -116,6 +117,7 @@ class Cancellations:
         clock: Callable[[], datetime],
         spawn: Spawn,
         flight_wait: float = 15.0,
+        guest_window: timedelta = timedelta(minutes=30),
         poll_interval: float = 0.02,
         sleep: Callable[[float], Coroutine[Any, Any, None]] = asyncio.sleep,
     ) -> None:
@@ -124,20 +126,38 @@ class Cancellations:
         self._clock = clock
         self._spawn = spawn
         self._flight_wait = flight_wait
+        self._guest_window = guest_window
         self._poll_interval = poll_interval
         self._sleep = sleep
 
     async def policy(self, shop: str) -> ShopPolicy:
         return await self._store.get_policy(shop) or ShopPolicy()
 
+    def _owns(self, viewer: Viewer, order: OrderSnapshot) -> bool:
+        """Whether `viewer` may see and cancel `order`.
+
+        A signed-in customer owns their orders. A guest owns only the order whose id and
+        confirmation number they present together, and only shortly after checkout.
+        """
+        if viewer.customer_id is not None:
+            return order.customer_id == viewer.customer_id
+        guest = viewer.guest_order
+        if guest is None or guest.order_id != order.id or not order.confirmation_number:
+            return False
+        proven = hmac.compare_digest(
+            guest.confirmation_number.strip().upper().encode(),
+            order.confirmation_number.strip().upper().encode(),
+        )
+        return proven and self._clock() - order.created_at <= self._guest_window
+
     # Reads ---------------------------------------------------------------------------------
 
     async def view(self, viewer: Viewer, raw_id: str) -> OrderView | None:
         gid = order_gid(raw_id)
-        if gid is None or viewer.customer_id is None:
+        if gid is None or (viewer.customer_id is None and viewer.guest_order is None):
             return None
         order, tz = await self._gateway.load_order(viewer.shop, gid)
-        if order is None or order.customer_id != viewer.customer_id:
+        if order is None or not self._owns(viewer, order):
             return None
         policy = await self.policy(viewer.shop)
         record = await self._store.get_cancellation(viewer.shop, gid)
@@ -146,14 +166,10 @@ class Cancellations:
     async def views(self, viewer: Viewer, raw_ids: Sequence[str]) -> list[OrderView]:
         """The viewer's own orders among `raw_ids`, in the order asked, in one Admin request."""
         gids = list(dict.fromkeys(gid for gid in map(order_gid, raw_ids) if gid))
-        if not gids or viewer.customer_id is None:
+        if not gids or (viewer.customer_id is None and viewer.guest_order is None):
             return []
         orders, tz = await self._gateway.load_orders(viewer.shop, gids)
-        mine = [
-            orders[gid]
-            for gid in gids
-            if gid in orders and orders[gid].customer_id == viewer.customer_id
-        ]
+        mine = [orders[gid] for gid in gids if gid in orders and self._owns(viewer, orders[gid])]
         policy = await self.policy(viewer.shop)
         records = await self._store.get_cancellations(viewer.shop, [order.id for order in mine])
         return [
@@ -218,14 +234,14 @@ class Cancellations:
             return await refuse(CancelBlock.INVALID_REASON)
         if note is not None and len(note) > NOTE_LIMIT:
             return await refuse(CancelBlock.INVALID_NOTE)
-        if gid is None or viewer.customer_id is None:
+        if gid is None or (viewer.customer_id is None and viewer.guest_order is None):
             return await refuse(CancelBlock.NOT_FOUND)
 
         try:
             order, tz = await self._gateway.load_order(viewer.shop, gid)
         except ShopifyUnavailable:
             return await refuse(CancelBlock.TRY_AGAIN)
-        if order is None or order.customer_id != viewer.customer_id:
+        if order is None or not self._owns(viewer, order):
             return await refuse(CancelBlock.NOT_FOUND)
 
         existing = await self._store.get_cancellation(viewer.shop, gid)
@@ -277,7 +293,10 @@ class Cancellations:
         shop = viewer.shop
         try:
             result = await self._gateway.cancel_order(
-                shop, order.id, policy, staff_note(reason.label, note)
+                shop,
+                order.id,
+                policy,
+                staff_note(reason.label, note, policy.staff_note_format, reason.code),
             )
         except ShopifyUnavailable:
             # Nothing is known to have happened: free the order so a retry can cancel it. If

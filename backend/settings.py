@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from backend.ratelimit.rules import RateLimits
 from backend.shopify import API_VERSION
 
 
@@ -44,6 +45,13 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise SettingsError(f"{name} must be a number, not {raw!r}") from None
 
 
+def _switch(env: Mapping[str, str], name: str) -> bool:
+    raw = (env.get(name) or "off").strip().lower()
+    if raw not in ("on", "off"):
+        raise SettingsError(f"{name} must be on or off, not {raw!r}")
+    return raw == "on"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     api_key: str
@@ -65,6 +73,16 @@ class Settings:
     admin_retry_budget: float = 8.0
     # How long a concurrent duplicate cancel waits for the first one to settle.
     flight_wait: float = 15.0
+    # A guest on the thank-you page may cancel only this many minutes after checkout.
+    guest_cancel_minutes: float = 30.0
+    # Requests per key and window; see backend/ratelimit/rules.py for the defaults.
+    rate_limits: RateLimits = field(default_factory=RateLimits)
+    # How many proxies of our own (load balancers) append to X-Forwarded-For after Shopify's.
+    trusted_proxy_hops: int = 0
+    # Seconds for each Redis connect and reply (store and rate limits).
+    redis_timeout: float = 2.0
+    # Production option: execute only the documents our own front ends send.
+    trusted_documents: bool = False
 
     @property
     def development(self) -> bool:
@@ -103,4 +121,9 @@ class Settings:
             port=_int(env, "PORT", 8000),
             admin_timeout=_float(env, "ADMIN_TIMEOUT", 10.0),
             admin_retry_budget=_float(env, "ADMIN_RETRY_BUDGET", 8.0),
+            guest_cancel_minutes=_float(env, "GUEST_CANCEL_MINUTES", 30.0),
+            rate_limits=RateLimits.from_env(env, SettingsError),
+            trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0),
+            redis_timeout=_float(env, "REDIS_TIMEOUT", 2.0),
+            trusted_documents=_switch(env, "TRUSTED_DOCUMENTS"),
         )

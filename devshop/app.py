@@ -18,12 +18,16 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from devshop.admin_api import admin_routes
+from devshop.admin_frame import admin_frame_routes
 from devshop.app_proxy import AppProxy
 from devshop.control import control_routes
+from devshop.extension_host import extension_host_routes
 from devshop.faults import Faults
+from devshop.oauth import TokenIssuer, oauth_routes
 from devshop.seed import seed
 from devshop.settings import DevshopSettings
 from devshop.storefront.routes import StorefrontConfig, storefront_routes
+from devshop.webhooks import WebhookSender, webhook_routes
 from devshop.world import World
 
 
@@ -47,6 +51,14 @@ def create_app(
     faults = Faults()
     storefront = StorefrontConfig()
     http: list[httpx.AsyncClient] = []
+    issuer = TokenIssuer(now=world.now)
+    world.on_reset.append(issuer.clear)
+    webhooks = WebhookSender(
+        world,
+        backend_url=settings.backend_url,
+        secret=settings.api_secret,
+        http=lambda: http[0] if http else None,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -72,12 +84,18 @@ def create_app(
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route(f"{settings.proxy_prefix}/{{path:path}}", proxy.handle, methods=["GET", "POST"]),
-        *admin_routes(world, faults),
+        *admin_routes(world, faults, issued=issuer.accepts),
+        *oauth_routes(world, issuer, api_key=settings.api_key, secret=settings.api_secret),
         *control_routes(world, faults),
+        *webhook_routes(webhooks, default_shop=settings.shop),
         *storefront_routes(world, settings, shop_for=storefront_shop, config=storefront),
+        *extension_host_routes(world, settings),
+        *admin_frame_routes(world, settings),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.world = world
     app.state.faults = faults
+    app.state.tokens = issuer
+    app.state.webhooks = webhooks
     app.state.storefront = storefront
     return app

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from backend.app import create_app
 from backend.background import Background
+from backend.ratelimit import RateLimits
 from backend.settings import Settings
 from backend.store.base import ShopToken, Store
 from backend.store.sqlite import SQLiteStore
@@ -123,6 +124,8 @@ def backend_settings(**overrides: Any) -> Settings:
         "app_env": "development",
         "admin_retry_budget": 2.0,
         "flight_wait": 10.0,
+        # The flows send many requests as one shopper; tests/backend/ratelimit use the defaults.
+        "rate_limits": RateLimits.everywhere("10000/minute"),
     }
     values.update(overrides)
     return Settings(**values)

@@ -1,0 +1,90 @@
+// The cancel states as Shopify's Polaris web components (s-*), shared by both extensions.
+// `view` returns the body and the buttons separately: the thank-you block shows them inline,
+// the customer account modal puts them in its primary/secondary action slots.
+
+import { messageKey } from './cancel-core.js';
+
+const kebab = (name) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (key.startsWith('on')) node.addEventListener(key.slice(2).toLowerCase(), value);
+    else if (value === true) node.setAttribute(kebab(key), '');
+    else if (value !== false && value != null) node.setAttribute(kebab(key), String(value));
+  }
+  node.append(...children.flat().filter((c) => c != null && c !== false));
+  return node;
+}
+
+const text = (value, props = {}) => el('s-text', props, value);
+
+function deadline(shopify, iso) {
+  const date = new Date(iso);
+  const sameDay = date.toDateString() === new Date().toDateString();
+  const style = sameDay ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' };
+  return shopify.i18n.formatDate(date, style);
+}
+
+// `flow` from cancel-core; `t` translates; `done` (optional) is the modal's close.
+export function view(shopify, flow, { done } = {}) {
+  const t = (key, vars) => shopify.i18n.translate(key, vars);
+  const state = flow.state;
+  const order = state.order;
+  const name = order?.name ?? '';
+  const body = [];
+  const actions = { primary: null, secondary: [] };
+  const retry = () => el('s-button', { onClick: () => flow.retry() }, t('errors.retry'));
+
+  switch (state.name) {
+    case 'checking':
+      body.push(el('s-stack', { direction: 'inline', gap: 'small-200' }, el('s-spinner', { accessibilityLabel: t('status.checking') }), text(t('status.checking'))));
+      break;
+    case 'absent':
+      break;
+    case 'cancellable':
+      body.push(text(order.deadline ? t('status.deadline', { time: deadline(shopify, order.deadline) }) : t('status.cancellable')));
+      actions.primary = el('s-button', { onClick: () => flow.open() }, t('offer'));
+      break;
+    case 'confirming':
+    case 'cancelling': {
+      const busy = state.name === 'cancelling';
+      body.push(text(t('dialog.confirmation')));
+      body.push(
+        el('s-choice-list', {
+          label: t('dialog.reason'),
+          name: 'reason',
+          error: state.missingReason ? t('blocked.invalid_reason') : null,
+          disabled: busy,
+          onChange: (event) => flow.choose(event.currentTarget.values?.[0] ?? event.currentTarget.value),
+        },
+        order.reasons.map((r) => el('s-choice', { value: r.code, selected: r.code === state.reason }, r.label))),
+      );
+      body.push(el('s-text-area', {
+        label: t('dialog.note'),
+        name: 'note',
+        value: state.note,
+        disabled: busy,
+        onInput: (event) => flow.write(event.currentTarget.value),
+      }));
+      if (busy) body.push(text(t('dialog.cancelling')));
+      actions.primary = el('s-button', { variant: 'primary', tone: 'critical', loading: busy, disabled: busy, onClick: () => flow.submit() }, t('dialog.confirm'));
+      actions.secondary.push(el('s-button', { disabled: busy, onClick: () => (done ? done() : flow.close()) }, t('dialog.keep')));
+      break;
+    }
+    case 'cancelled':
+      body.push(el('s-banner', { tone: 'success', heading: state.justNow ? t(state.pending ? 'done.pending' : 'done.cancelled', { name }) : t(state.pending ? 'status.pending' : 'status.cancelled') }, text(t('payment.general'))));
+      if (done) actions.primary = el('s-button', { onClick: () => done() }, t('close'));
+      break;
+    case 'blocked':
+    case 'refused':
+      body.push(el('s-banner', { tone: state.name === 'refused' ? 'critical' : 'info' }, text(t(messageKey(state.code)))));
+      if (done) actions.primary = el('s-button', { onClick: () => done() }, t('close'));
+      break;
+    case 'error':
+      body.push(el('s-banner', { tone: 'critical' }, text(t(state.rateLimited ? 'errors.rate_limited' : 'errors.network'))));
+      actions.primary = retry();
+      break;
+  }
+  return { body, actions };
+}

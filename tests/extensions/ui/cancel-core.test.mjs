@@ -1,0 +1,147 @@
+// The extensions' shared logic against a fake `shopify` object and a fake backend.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { createClient, createFlow, messageKey } from '../../../extensions/shared/cancel-core.js';
+
+const ORDER = {
+  id: 'gid://shopify/Order/5001',
+  name: '#1001',
+  cancellable: true,
+  blockedBy: null,
+  deadline: '2026-11-26T12:00:00Z',
+  status: 'NONE',
+  reasons: [{ code: 'OTHER', label: 'Another reason' }],
+};
+
+const fakeShopify = () => ({ sessionToken: { get: async () => 'header.claims.signature' } });
+
+// A backend that answers each request with the next of `answers` and remembers what it got.
+function fakeBackend(...answers) {
+  const requests = [];
+  const fetch = async (url, init) => {
+    requests.push({ url, init, body: JSON.parse(init.body) });
+    const answer = answers.shift();
+    if (answer instanceof Error) throw answer;
+    const { status = 200, body } = answer;
+    return { ok: status < 400, status, json: async () => body };
+  };
+  return { fetch, requests };
+}
+
+function flowWith(backend, options = {}) {
+  const seen = [];
+  const client = createClient({ shopify: fakeShopify(), fetch: backend.fetch, ...options });
+  const flow = createFlow({ client, orderId: ORDER.id, onChange: (s) => seen.push(s.name) });
+  return { flow, seen };
+}
+
+test('loading then cancellable, with the session token as a bearer', async () => {
+  const backend = fakeBackend({ body: { data: { order: ORDER } } });
+  const { flow, seen } = flowWith(backend);
+  assert.equal(flow.state.name, 'checking');
+  const state = await flow.check();
+  assert.deepEqual(seen, ['checking', 'cancellable']);
+  assert.equal(state.order.name, '#1001');
+  const { url, init } = backend.requests[0];
+  assert.equal(init.headers.Authorization, 'Bearer header.claims.signature');
+  assert.match(url, /\/extensions\/graphql\?surface=checkout$/);
+});
+
+test('a guest sends the order id and confirmation number together', async () => {
+  const backend = fakeBackend({ body: { data: { order: ORDER } } });
+  const guest = { orderId: ORDER.id, confirmationNumber: 'XKZ3T9QPA' };
+  await flowWith(backend, { guest }).flow.check();
+  assert.equal(backend.requests[0].init.headers['X-Order-Confirmation'], `${ORDER.id} XKZ3T9QPA`);
+});
+
+test('a blocked order explains itself by code', async () => {
+  const blocked = { ...ORDER, cancellable: false, blockedBy: 'FULFILLMENT_STARTED' };
+  const { flow } = flowWith(fakeBackend({ body: { data: { order: blocked } } }));
+  const state = await flow.check();
+  assert.equal(state.name, 'blocked');
+  assert.equal(messageKey(state.code), 'blocked.fulfillment_started');
+  assert.equal(messageKey('SOMETHING_NEW'), 'status.not_cancellable');
+});
+
+test('an order that is not the viewer\'s is absent', async () => {
+  const { flow } = flowWith(fakeBackend({ body: { data: { order: null } } }));
+  assert.equal((await flow.check()).name, 'absent');
+});
+
+test('an already cancelled order shows as cancelled', async () => {
+  const cancelled = { ...ORDER, cancellable: false, status: 'PENDING' };
+  const { flow } = flowWith(fakeBackend({ body: { data: { order: cancelled } } }));
+  const state = await flow.check();
+  assert.equal(state.name, 'cancelled');
+  assert.equal(state.pending, true);
+});
+
+test('success: reason and note go to cancelOrder, and the order ends cancelled', async () => {
+  const success = { __typename: 'CancelOrderSuccess', order: { ...ORDER, cancellable: false, status: 'CANCELLED' } };
+  const backend = fakeBackend({ body: { data: { order: ORDER } } }, { body: { data: { cancelOrder: success } } });
+  const { flow, seen } = flowWith(backend);
+  await flow.check();
+  flow.open();
+  flow.choose('OTHER');
+  flow.write('  wrong size  ');
+  const state = await flow.submit();
+  assert.deepEqual(seen, ['checking', 'cancellable', 'confirming', 'cancelling', 'cancelled']);
+  assert.equal(state.pending, false);
+  assert.equal(state.justNow, true);
+  assert.deepEqual(backend.requests[1].body.variables.input, { orderId: ORDER.id, reason: 'OTHER', note: 'wrong size' });
+});
+
+test('submitting without a reason asks for one and sends nothing', async () => {
+  const backend = fakeBackend({ body: { data: { order: ORDER } } });
+  const { flow } = flowWith(backend);
+  await flow.check();
+  flow.open();
+  const state = await flow.submit();
+  assert.equal(state.name, 'confirming');
+  assert.equal(state.missingReason, true);
+  assert.equal(backend.requests.length, 1);
+});
+
+test('a refusal carries its code', async () => {
+  const refused = { __typename: 'CancelOrderRefused', code: 'CUTOFF_PASSED', message: '…' };
+  const { flow } = flowWith(fakeBackend({ body: { data: { order: ORDER } } }, { body: { data: { cancelOrder: refused } } }));
+  await flow.check();
+  flow.open();
+  flow.choose('OTHER');
+  const state = await flow.submit();
+  assert.equal(state.name, 'refused');
+  assert.equal(messageKey(state.code), 'blocked.cutoff_passed');
+});
+
+test('a network error offers a retry that checks again', async () => {
+  const backend = fakeBackend(new TypeError('Failed to fetch'), { body: { data: { order: ORDER } } });
+  const { flow } = flowWith(backend);
+  const failed = await flow.check();
+  assert.equal(failed.name, 'error');
+  assert.equal(failed.rateLimited, false);
+  assert.equal((await flow.retry()).name, 'cancellable');
+});
+
+test('a failed cancel retries the same reason and note', async () => {
+  const success = { __typename: 'CancelOrderSuccess', order: { ...ORDER, status: 'PENDING', cancellable: false } };
+  const backend = fakeBackend(
+    { body: { data: { order: ORDER } } },
+    { status: 401, body: { errors: [{ message: 'Unauthorized' }] } },
+    { body: { data: { cancelOrder: success } } },
+  );
+  const { flow } = flowWith(backend);
+  await flow.check();
+  flow.open();
+  flow.choose('OTHER');
+  assert.equal((await flow.submit()).name, 'error');
+  const state = await flow.retry();
+  assert.equal(state.name, 'cancelled');
+  assert.equal(state.pending, true);
+  assert.equal(backend.requests[2].body.variables.input.reason, 'OTHER');
+});
+
+test('HTTP 429 is told apart as rate limiting', async () => {
+  const { flow } = flowWith(fakeBackend({ status: 429, body: { errors: [] } }));
+  assert.equal((await flow.check()).rateLimited, true);
+});
