@@ -105,11 +105,20 @@ def cancel_refused(code: str) -> Check:
 
 @dataclass
 class Workload:
-    """What to send: the endpoint, a body per request (from an endless iterator), a check."""
+    """What to send: the endpoint, a body per request (from an endless iterator), a check.
+
+    `replicas` are the same endpoint on other servers: client i sends to
+    `(url, *replicas)[i % n]` over its own kept-alive connection, as a load balancer keeping
+    connections open spreads clients round-robin."""
 
     url: str
     bodies: Iterator[bytes]
     check: Check
+    replicas: tuple[str, ...] = ()
+
+    def url_for(self, client: int) -> str:
+        urls = (self.url, *self.replicas)
+        return urls[client % len(urls)]
 
 
 @dataclass
@@ -201,7 +210,6 @@ async def run(
     errors = 0
     first_error: str | None = None
     issued = itertools.count()
-    url = httpx.URL(workload.url)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     headers = {"content-type": "application/json"}
     async with httpx.AsyncClient(limits=limits, timeout=30.0) as http:
@@ -209,8 +217,10 @@ async def run(
         cpu_started = time.process_time()
         deadline = started + time_cap
 
-        async def client_loop() -> None:
+        async def client_loop(index: int) -> None:
             nonlocal errors, first_error
+            target_url = workload.url_for(index)
+            url = httpx.URL(target_url)
             raw = RawConnection(url.host, url.port or 80) if client == "raw" else None
             try:
                 while next(issued) < requests and time.perf_counter() < deadline:
@@ -222,7 +232,7 @@ async def run(
                             status, content = await asyncio.wait_for(raw.post(target, body), 30)
                         else:
                             response = await http.post(
-                                signed_url(workload.url), content=body, headers=headers
+                                signed_url(target_url), content=body, headers=headers
                             )
                             status, content = response.status_code, response.content
                         ok = status == 200 and workload.check(json.loads(content))
@@ -239,7 +249,7 @@ async def run(
                 if raw is not None:
                     await raw.close()
 
-        await asyncio.gather(*(client_loop() for _ in range(concurrency)))
+        await asyncio.gather(*(client_loop(index) for index in range(concurrency)))
         seconds = time.perf_counter() - started
         cpu_ms = (time.process_time() - cpu_started) * 1000
     return Result(len(latencies), errors, seconds, latencies, cpu_ms, first_error)

@@ -18,8 +18,8 @@ import hashlib
 
 # extensions/cancel-button/assets/order-cancel.js, in the order the script sends them.
 THEME_BLOCK_DOCUMENTS: tuple[str, ...] = (
-    "query($ids:[ID!]!){orders(ids:$ids)"
-    "{id cancellable blockedBy deadline status reasons{code label}}}",
+    "query($ids:[ID!]!,$locale:String){orders(ids:$ids)"
+    "{id cancellable blockedBy deadline status reasons(locale:$locale){code label}}}",
     "mutation($input:CancelOrderInput!){cancelOrder(input:$input){"
     "...on CancelOrderSuccess{order{status}}...on CancelOrderRefused{code}}}",
 )
@@ -31,8 +31,8 @@ def document_hash(document: str) -> str:
 
 # extensions/shared/cancel-core.js: ORDER_QUERY and CANCEL_MUTATION.
 UI_EXTENSION_DOCUMENTS: tuple[str, ...] = (
-    "query($id:ID!){order(id:$id)"
-    "{id name cancellable blockedBy deadline status reasons{code label}}}",
+    "query($id:ID!,$locale:String){order(id:$id)"
+    "{id name cancellable blockedBy deadline status reasons(locale:$locale){code label}}}",
     "mutation($input:CancelOrderInput!){cancelOrder(input:$input){__typename"
     " ...on CancelOrderSuccess{order{id name cancellable blockedBy deadline status}}"
     " ...on CancelOrderRefused{code message}}}",

@@ -4,7 +4,7 @@
 import { APP_URL } from './config.js';
 
 export const ORDER_QUERY =
-  'query($id:ID!){order(id:$id){id name cancellable blockedBy deadline status reasons{code label}}}';
+  'query($id:ID!,$locale:String){order(id:$id){id name cancellable blockedBy deadline status reasons(locale:$locale){code label}}}';
 export const CANCEL_MUTATION =
   'mutation($input:CancelOrderInput!){cancelOrder(input:$input){__typename' +
   ' ...on CancelOrderSuccess{order{id name cancellable blockedBy deadline status}}' +
@@ -52,7 +52,9 @@ export function createClient({ shopify, surface = 'checkout', guest = null, fetc
   }
   return {
     async order(id) {
-      return (await post(ORDER_QUERY, { id })).order;
+      // The merchant's own reasons come labelled in the customer's language where translated.
+      const locale = shopify.localization?.language?.value?.isoCode ?? null;
+      return (await post(ORDER_QUERY, { id, locale })).order;
     },
     async cancel(orderId, reason, note) {
       const input = { orderId, reason, note: note?.trim() || null };

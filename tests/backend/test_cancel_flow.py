@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backend.policy import CancelBlock, ShopPolicy
+from backend.policy import CancelBlock, CancelReason, ShopPolicy
 from backend.store.base import FlightState, Outcome
 from backend.store.redis import RedisStore
 from devshop.seed import DemoOrders
@@ -277,3 +277,26 @@ async def test_a_repeat_returns_the_first_outcome_without_a_second_cancel(stack:
     assert stack.admin_calls("orderCancel") == 1
     record = await stack.store.get_cancellation("demo-shop", GID.format(DemoOrders.CANCELLABLE))
     assert record is not None and record.reason_code == "OTHER"
+
+
+@pytest.mark.parametrize(
+    ("locale", "label"),
+    [
+        ("nl-BE", "Verkeerde maat"),
+        ("nl", "Verkeerde maat"),
+        ("de", "Wrong size"),
+        (None, "Wrong size"),
+    ],
+)
+async def test_reasons_come_in_the_customers_language_where_the_merchant_translated_them(
+    stack: Stack, locale: str | None, label: str
+) -> None:
+    reasons = (CancelReason("WRONG_SIZE", "Wrong size", (("nl", "Verkeerde maat"),)),)
+    await stack.store.save_policy("demo-shop", ShopPolicy(reasons=reasons))
+    query = (
+        "query($id: ID!, $locale: String) "
+        "{ order(id: $id) { reasons(locale: $locale) { code label } } }"
+    )
+    async with stack.shopper() as ada:
+        response = await graphql(ada, query, {"id": "5001", "locale": locale})
+    assert response.json()["data"]["order"]["reasons"] == [{"code": "WRONG_SIZE", "label": label}]

@@ -8,6 +8,7 @@ import strawberry
 from backend.cancellation import CancellationStatus as CancellationStatusEnum
 from backend.cancellation import OrderView
 from backend.policy import CancelBlock as CancelBlockEnum
+from backend.policy import CancelReason
 
 CancelBlock = strawberry.enum(
     CancelBlockEnum,
@@ -27,6 +28,12 @@ class CancelReasonOption:
     label: str
 
 
+def localized_reasons(
+    root: OrderCancellation, locale: str | None = None
+) -> list[CancelReasonOption]:
+    return [CancelReasonOption(code=r.code, label=r.label_for(locale)) for r in root.offered]
+
+
 @strawberry.type(description="One of the viewer's orders and whether they may cancel it.")
 class OrderCancellation:
     id: strawberry.ID = strawberry.field(description="The Shopify GID.")
@@ -39,7 +46,12 @@ class OrderCancellation:
         description="When self-cancel closes, where a window or cutoff applies."
     )
     status: CancellationStatusEnum
-    reasons: list[CancelReasonOption]
+    offered: strawberry.Private[tuple[CancelReason, ...]]
+    reasons: list[CancelReasonOption] = strawberry.field(
+        resolver=localized_reasons,
+        description="The merchant's reasons, in the merchant's order, labelled in `locale` "
+        '("nl", "nl-BE") where the merchant translated them, else in the default language.',
+    )
 
     @classmethod
     def from_view(cls, view: OrderView) -> OrderCancellation:
@@ -50,7 +62,7 @@ class OrderCancellation:
             blocked_by=view.blocked_by,
             deadline=view.decision.deadline,
             status=view.status,
-            reasons=[CancelReasonOption(code=r.code, label=r.label) for r in view.reasons],
+            offered=view.reasons,
         )
 
 

@@ -57,8 +57,8 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
     each((row) => this.set('[data-info]', this.m.checking, row));
     try {
       const { orders } = await this.post(
-        'query($ids:[ID!]!){orders(ids:$ids){id cancellable blockedBy deadline status reasons{code label}}}',
-        { ids: each((row) => row.dataset.order) },
+        'query($ids:[ID!]!,$locale:String){orders(ids:$ids){id cancellable blockedBy deadline status reasons(locale:$locale){code label}}}',
+        { ids: each((row) => row.dataset.order), locale: this.dataset.locale },
       );
       each((row) => this.show(row, orders.find((o) => o.id == row.dataset.order)));
       retry.hidden = true;
