@@ -45,22 +45,15 @@ def _search_time(moment: datetime) -> str:
 class MerchantGateway:
     def __init__(self, client: AdminClient) -> None:
         self._client = client
-        # An installation's id never changes while the app stays installed.
-        self._installations: dict[str, str] = {}
 
     async def installation_id(self, shop: str) -> str:
-        if shop not in self._installations:
-            response = await self._client.request(
-                shop, documents.load(CURRENT_APP_INSTALLATION), {}
-            )
-            installation = response.data.get("currentAppInstallation") or {}
-            if not installation.get("id"):
-                raise AdminRequestFailed("no currentAppInstallation id")
-            self._installations[shop] = str(installation["id"])
-        return self._installations[shop]
-
-    def forget(self, shop: str) -> None:
-        self._installations.pop(shop, None)
+        # Asked afresh on every save (saves are rare): a reinstall gives a new id, and another
+        # backend process would never hear of it through a cache here.
+        response = await self._client.request(shop, documents.load(CURRENT_APP_INSTALLATION), {})
+        installation = response.data.get("currentAppInstallation") or {}
+        if not installation.get("id"):
+            raise AdminRequestFailed("no current app installation")
+        return str(installation["id"])
 
     async def write_rules(self, shop: str, rules: dict[str, Any]) -> None:
         """Store `rules` as the app-data metafield the theme block reads."""
@@ -84,7 +77,6 @@ class MerchantGateway:
         payload = response.data.get("metafieldsSet") or {}
         errors = payload.get("userErrors") or []
         if errors:
-            self.forget(shop)  # perhaps reinstalled: ask for the id again next time
             raise MetafieldRefused("; ".join(str(error.get("message")) for error in errors))
 
     async def orders_count(self, shop: str, since: datetime) -> OrdersCount:
