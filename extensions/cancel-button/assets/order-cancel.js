@@ -1,24 +1,18 @@
-// <order-cancel> enhances what blocks/order-cancel.liquid rendered: rows with data-order are checked
-// in ONE request to the app proxy; every string comes from the block's <template data-messages>.
+// <order-cancel> enhances the block's markup: rows with data-order are checked in ONE request
+// to the app proxy; every string comes from its <template data-messages>.
 customElements.get('order-cancel') || customElements.define('order-cancel', class extends HTMLElement {
   connectedCallback() {
+    const { signal } = (this.ac = new AbortController());
+    const on = (el, type, fn) => el.addEventListener(type, fn, { signal });
     const dialog = (this.dialog = this.q('dialog'));
-    const on = (el, type, fn) => el.addEventListener(type, fn, { signal: this.ac.signal });
     this.m = {};
     for (const p of this.q('[data-messages]').content.children) this.m[p.dataset.m] = p.textContent;
-    this.ac = new AbortController();
-    on(this, 'click', ({ target }) => {
-      const b = target.closest('button');
-      b?.hasAttribute('data-retry') && this.check();
-      b?.hasAttribute('data-open') && this.open(b);
-    });
+    on(this.q('[data-retry]'), 'click', () => this.check());
+    for (const b of this.querySelectorAll('[data-open]')) on(b, 'click', () => this.open(b));
     on(dialog, 'submit', (e) => this.submit(e));
-    // The form fills the dialog, so a click on the dialog itself is on its backdrop.
+    // The form fills the dialog: a click on the dialog itself is on its backdrop.
     on(dialog, 'click', (e) => e.target == dialog && dialog.close());
-    on(dialog, 'close', () => {
-      const b = this.opener;
-      b?.isConnected && (b.hidden ? this.q('[data-info]', this.row) : b).focus();
-    });
+    on(dialog, 'close', () => this.row && this.refocus(this.row));
     this.check();
   }
 
@@ -26,14 +20,20 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
     this.ac.abort();
   }
 
-  q(selector, root = this) {
-    return root.querySelector(selector);
+  q(sel, root = this) {
+    return root.querySelector(sel);
   }
 
-  set(selector, text, root) {
-    this.q(selector, root).textContent = text.trim();
+  set(name, text, root) {
+    this.q(`[data-${name}]`, root).textContent = text;
   }
 
+  // To the button if still offered, else to the words that replaced it.
+  refocus(root) {
+    (this.q('[data-open]:not([hidden])', root) || this.q('[data-info]', root)).focus();
+  }
+
+  // Throws a message's name; anything else thrown is the network failing.
   async post(query, variables) {
     const res = await fetch(this.dataset.endpoint, {
       method: 'POST',
@@ -41,39 +41,33 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
       body: JSON.stringify({ query, variables }),
       signal: this.ac.signal,
     });
-    const body = await res.json().catch(() => ({}));
-    if (!res.ok || !body.data) throw this.m[res.status == 429 ? 'rateLimited' : 'network'];
-    return body.data;
+    const { data } = await res.json().catch(() => ({}));
+    if (res.ok && data) return data;
+    throw res.status == 429 ? 'rateLimited' : 'network';
   }
 
   async check() {
     const rows = [...this.querySelectorAll('[data-order]')];
     const retry = this.q('[data-retry]');
-    const refocus = retry.contains(document.activeElement);
-    const each = (fn) => rows.map(fn);
+    const info = (text) => rows.forEach((row) => this.set('info', text, row));
     if (!rows[0]) return;
     this.ariaBusy = true;
-    this.set('[data-alert]', '');
-    each((row) => this.set('[data-info]', this.m.checking, row));
+    this.set('alert', '');
+    info(this.m.checking);
     try {
       const { orders } = await this.post(
         'query($ids:[ID!]!,$locale:String){orders(ids:$ids){id cancellable blockedBy deadline status reasons(locale:$locale){code label}}}',
-        { ids: each((row) => row.dataset.order), locale: this.dataset.locale },
+        { ids: rows.map((row) => row.dataset.order), locale: this.dataset.locale },
       );
-      each((row) => this.show(row, orders.find((o) => o.id == row.dataset.order)));
+      rows.forEach((row) => this.show(row, orders.find((o) => o.id == row.dataset.order)));
+      document.activeElement == retry && this.refocus(this); // before it hides
       retry.hidden = true;
-      refocus && (this.q('[data-open]:not([hidden])') || this.q('[data-info]')).focus();
     } catch (e) {
-      each((row) => this.set('[data-info]', '', row));
-      this.set('[data-alert]', this.failed(e));
+      info('');
+      this.set('alert', this.m[e] || this.m.network);
       retry.hidden = false;
     }
     this.ariaBusy = null;
-  }
-
-  // Thrown strings are ours; anything else is the network (fetch or JSON) failing.
-  failed(e) {
-    return typeof e == 'string' ? e : this.m.network;
   }
 
   why(code) {
@@ -85,7 +79,7 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
     const can = order?.cancellable && order.status == 'NONE';
     row.order = order;
     this.q('[data-open]', row).hidden = !can;
-    this.set('[data-info]',
+    this.set('info',
       !order ? this.why('NOT_FOUND')
       : order.status == 'CANCELLED' ? m.cancelled
       : order.status == 'PENDING' ? m.pending
@@ -94,75 +88,65 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
       : m.cancellable, row);
   }
 
-  // "14:32" today, "3 Dec 2026, 14:32" on another day, in the customer's language.
+  // "14:32" today, else "3 Dec 2026, 14:32", in the customer's language.
   time(iso) {
     const date = new Date(iso);
-    const style = { dateStyle: 'medium', timeStyle: 'short' };
-    if (date.toDateString() == new Date().toDateString()) delete style.dateStyle;
-    return new Intl.DateTimeFormat(this.dataset.locale || [], style).format(date);
+    const today = date.toDateString() == new Date().toDateString();
+    const style = { dateStyle: today ? undefined : 'medium', timeStyle: 'short' };
+    return date.toLocaleString(this.dataset.locale || [], style);
   }
 
   open(opener) {
     const { m, dialog } = this;
     const row = (this.row = opener.closest('[data-order]'));
-    const offered = row.order.reasons;
-    // The merchant's pick of reasons, in the merchant's order, among those the app accepts.
-    const picked = this.dataset.reasonCodes.split(',').map((code) => offered.find((r) => r.code == code));
-    this.opener = opener;
-    this.q('form', dialog).reset();
-    this.set('h2', m.title.replace('%s', row.dataset.name), dialog);
-    this.q('[data-reasons]', dialog).replaceChildren(
-      ...(picked.some(Boolean) ? picked.filter(Boolean) : offered).map(({ code, label }) => {
-        const item = this.q('template', dialog).content.firstChild.cloneNode(true);
-        item.firstChild.value = code;
-        item.append(m['reason.' + code] || label);
-        return item;
-      }),
-    );
-    this.say('', '');
+    const { reasons } = row.order;
+    const radio = this.q('template', dialog).content.firstChild;
+    // The merchant's pick, in the merchant's order, of the reasons the app accepts.
+    const picked = this.dataset.reasonCodes.split(',').flatMap((c) => reasons.filter((r) => r.code == c));
+    this.q('form').reset();
+    this.q('h2', dialog).textContent = m.title.replace('%s', row.dataset.name);
+    this.q('[data-reasons]').replaceChildren(...(picked[0] ? picked : reasons).map(({ code, label }) => {
+      const item = radio.cloneNode(true);
+      item.firstChild.value = code;
+      item.append(m['reason.' + code] || label);
+      return item;
+    }));
+    this.say('');
     dialog.showModal();
   }
 
-  say(progress, problem) {
-    this.set('[data-progress]', progress, this.dialog);
-    this.set('[data-problem]', problem, this.dialog);
+  say(progress, problem = '') {
+    this.set('progress', progress);
+    this.set('problem', problem);
   }
 
   async submit(event) {
     const { row, m } = this;
     const { target: form, submitter: button } = event;
-    if (button.value != 'cancel' || !row) return; // "Keep my order" closes the dialog by itself.
+    if (button.value != 'cancel' || !row) return; // "Keep my order" closes the dialog itself.
     event.preventDefault();
     if (form.ariaBusy) return;
-    const data = new FormData(form);
     form.ariaBusy = button.ariaDisabled = true;
-    this.say(m.cancelling, '');
+    this.say(m.cancelling);
     try {
       const { cancelOrder: { code, order } } = await this.post(
         'mutation($input:CancelOrderInput!){cancelOrder(input:$input){' +
           '...on CancelOrderSuccess{order{status}}...on CancelOrderRefused{code}}}',
-        { input: { orderId: row.dataset.order, reason: data.get('reason'), note: data.get('note') } },
+        { input: { orderId: row.dataset.order, ...Object.fromEntries(new FormData(form)) } },
       );
-      if (order) {
-        const done = m[order.status == 'CANCELLED' ? 'done' : 'donePending'];
-        const payment = this.q('[data-payment]', row)?.textContent || '';
-        this.finish(row, done.replace('%s', row.dataset.name) + ' ' + payment, 'status');
-      } else if (/^(TRY_AGAIN|INVALID_)/.test(code)) {
-        this.say('', m[code]);
-      } else {
-        this.finish(row, this.why(code), 'alert');
-      }
+      // These the customer can fix or retry; any other answer is final.
+      if (/^(TRY_AGAIN|INVALID_)/.test(code)) return this.say('', m[code]);
+      const done = order && m[order.status == 'CANCELLED' ? 'done' : 'donePending'];
+      const payment = this.q('[data-payment]', row)?.textContent ?? '';
+      const text = done ? `${done.replace('%s', row.dataset.name)} ${payment}` : this.why(code);
+      this.q('[data-open]', row).hidden = true;
+      this.set('info', text, row);
+      this.dialog.close();
+      this.set(done ? 'status' : 'alert', text);
     } catch (e) {
-      this.say('', this.failed(e));
+      this.say('', m[e] || m.network);
+    } finally {
+      form.ariaBusy = button.ariaDisabled = null;
     }
-    form.ariaBusy = button.ariaDisabled = null;
-  }
-
-  // The answer is final: close the dialog and tell it in the page's live region.
-  finish(row, text, region) {
-    this.q('[data-open]', row).hidden = true;
-    this.set('[data-info]', text, row);
-    this.dialog.close();
-    this.set(`[data-${region}]`, text);
   }
 });
