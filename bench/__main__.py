@@ -1,6 +1,6 @@
 """`python -m bench` (what `make bench` runs): measure, print the tables, write results.json.
 
-python -m bench                  the full run (about 4-5 minutes on two cores)
+python -m bench                  the full run (about 5-6 minutes on two cores)
 python -m bench --quick          a few requests per figure, to check the harness works
 python -m bench --show FILE      print the tables of an earlier results.json
 """

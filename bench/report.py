@@ -242,6 +242,88 @@ def memory(part: dict[str, Any]) -> str:
     return "\n\n".join([table(["process", "RSS MiB"], rows), _wrap(part["how"])])
 
 
+def scale(part: dict[str, Any]) -> str:
+    rows = []
+    for c in part["cells"]:
+        by_process = c["backend_cpu_ms_per_req_by_process"]
+        rows.append(
+            [
+                c["setup"],
+                c["clients"],
+                c["n"],
+                c["cancels_per_s"],
+                c["p50_ms"],
+                c["p99_ms"],
+                c["backend_cpu_ms_per_req"],
+                " + ".join(f"{v:.2f}" for v in by_process.values()) if len(by_process) > 1 else "",
+                c["devshop_cpu_ms_per_req"],
+                c["redis_cpu_ms_per_req"] if c["store"] == "redis" else None,
+                c["client_cpu_ms_per_req"],
+                c["others_cpu_pct"],
+                c["errors"],
+            ]
+        )
+    cost_rows = [
+        [
+            row["clients"],
+            row["cancels_per_s_redis_over_sqlite"],
+            row["p50_redis_over_sqlite"],
+            row["p99_redis_over_sqlite"],
+            row["backend_cpu_ms_per_req_sqlite"],
+            row["backend_cpu_ms_per_req_redis"],
+            row["redis_server_cpu_ms_per_req"],
+        ]
+        for row in part["redis_cost"]
+    ]
+    flight = part["single_flight"]
+    answers = ", ".join(f"{name} {count}" for name, count in flight["answers"].items())
+    return "\n\n".join(
+        [
+            table(
+                [
+                    "setup",
+                    "clients",
+                    "n",
+                    "cancels/s",
+                    "p50 ms",
+                    "p99 ms",
+                    "backend CPU ms/req",
+                    "(per process)",
+                    "devshop",
+                    "redis",
+                    "client",
+                    "others %",
+                    "errors",
+                ],
+                rows,
+            ),
+            "  The cost of Redis: one process on Redis next to one on SQLite, same load:",
+            table(
+                [
+                    "clients",
+                    "cancels/s x",
+                    "p50 x",
+                    "p99 x",
+                    "backend CPU sqlite",
+                    "backend CPU redis",
+                    "+ redis-server",
+                ],
+                cost_rows,
+            ),
+            _wrap(
+                f"Single flight: {flight['requests']} identical concurrent cancels of order "
+                f"{flight['order']} over 2 backends -> {flight['executed_order_cancels']} executed "
+                f"orderCancel in devshop; answers: {answers}; errors {flight['errors']}; "
+                f"{flight['seconds']} s. Rate limits: {part['rate_limits']}; "
+                f"{part['rate_limit_keys_in_redis']} rate-limit windows in Redis at the end."
+            ),
+            _wrap("NOTE: " + part["machine_note"]),
+            _wrap(part["how"]),
+            *filter(None, [busy_warning(part["cells"])]),
+        ]
+    )
+
+
 def targets(judged: list[dict[str, Any]]) -> str:
     lines = []
     for target in judged:
@@ -272,14 +354,12 @@ def render(results: dict[str, Any]) -> str:
         ("2. Where one request's time goes (in-process profile)", "profile", profile),
         ("3. Shopify cost per customer action (devshop's cost model)", "shopify_cost", cost),
         ("4. Storefront weight", "storefront_weight", weight.render),
+        ("5. Scale: cancels with Redis-backed limits and single flight", "scale", scale),
         ("6. Memory of one backend process", "memory", memory),
     ]
     for title, key, render_part in sections:
         if results.get(key):
             out += ["", title, "", render_part(results[key])]
-    for title, key in (("5. Scale with Redis", "redis_scale"),):
-        part = results.get(key) or {}
-        out += ["", f"{title}: {part.get('status', '-')} ({part.get('needs', '')})"]
     if results.get("targets"):
         out += ["", "Targets", "", targets(results["targets"])]
     return "\n".join(out)

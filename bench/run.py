@@ -3,7 +3,8 @@
 Order matters. The Shopify cost (part 3) goes first, while devshop's call log is short. The
 throughput cells (part 1) follow, then the memory top-up (part 6) to 10,000 requests on the same
 backend process, then the in-process profile (part 2), against the same devshop while the
-backend and baseline processes sit idle.
+backend and baseline processes sit idle. Scale (part 5) comes last, with processes of its own
+(Redis, devshop, three backends) started once the others have stopped.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench import cost, memory, pending, profile, report, targets, throughput, weight
+from bench import cost, memory, profile, report, scale, targets, throughput, weight
 from bench.servers import rss_kib, running_stack
 from devshop.processes import ROOT
 
@@ -43,6 +44,10 @@ class Plan:
     profile_requests: int
     profile_warmup: int
     settle: float  # seconds to wait for an action's background Admin calls (part 3)
+    # Part 5 (its own processes): client counts, and how many identical cancels test the
+    # single flight; its cells take `requests`, `warmup`, `rounds` and `time_cap` from above.
+    scale_clients: tuple[int, ...] = (10, 50)
+    scale_flight: int = 100
 
     @property
     def orders(self) -> int:
@@ -53,7 +58,7 @@ class Plan:
 
 
 FULL = Plan("full", (1, 10, 50), 500, 50, 5, 12.0, 10_000, 400, 30, 1.5)
-QUICK = Plan("quick", (1, 4), 12, 3, 2, 5.0, 0, 15, 3, 0.5)
+QUICK = Plan("quick", (1, 4), 12, 3, 2, 5.0, 0, 15, 3, 0.5, scale_clients=(4,), scale_flight=20)
 
 THROUGHPUT_HOW = _prose(
     """
@@ -185,7 +190,19 @@ def run(plan: Plan, *, app_env: str, client: str, say: Any = print) -> dict[str,
                 "cases": {p.name: p.as_json() for p in profiles},
                 "uvicorn_cpu_ms": _uvicorn_share(results, profiles),
             }
-    results["redis_scale"] = pending.redis_scale()
+        say("5. scale: SQLite vs Redis, one backend process vs two ...")
+        results["scale"] = scale.run(
+            Path(workdir) / "scale",
+            clients=plan.scale_clients,
+            requests=plan.requests,
+            warmup=plan.warmup,
+            rounds=plan.rounds,
+            time_cap=plan.time_cap,
+            flight=plan.scale_flight,
+            client=client,
+            app_env=app_env,
+            report=say,
+        )
     results["targets"] = targets.judge(results)
     results["meta"]["seconds"] = round(time.monotonic() - started, 1)
     return results

@@ -392,32 +392,26 @@ def run(
     }
 
 
+def _ratio(a: float, b: float) -> float | None:
+    return round(a / b, 2) if b else None
+
+
 def redis_cost(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Redis with one process against SQLite with one process, at each client count."""
+    one = {(c["store"], c["clients"]): c for c in cells if c["processes"] == 1}
     rows = []
-    for sqlite in (c for c in cells if c["store"] == "sqlite"):
-        redis_cell = next(
-            (
-                c
-                for c in cells
-                if c["store"] == "redis"
-                and c["processes"] == 1
-                and c["clients"] == sqlite["clients"]
-            ),
-            None,
-        )
-        if redis_cell is None:
+    for (store, clients), sqlite in one.items():
+        redis_cell = one.get(("redis", clients))
+        if store != "sqlite" or redis_cell is None:
             continue
-
-        def ratio(key: str, redis_cell: dict[str, Any] = redis_cell) -> float | None:
-            return round(redis_cell[key] / sqlite[key], 2) if sqlite[key] else None
-
         rows.append(
             {
-                "clients": sqlite["clients"],
-                "cancels_per_s_redis_over_sqlite": ratio("cancels_per_s"),
-                "p50_redis_over_sqlite": ratio("p50_ms"),
-                "p99_redis_over_sqlite": ratio("p99_ms"),
+                "clients": clients,
+                "cancels_per_s_redis_over_sqlite": _ratio(
+                    redis_cell["cancels_per_s"], sqlite["cancels_per_s"]
+                ),
+                "p50_redis_over_sqlite": _ratio(redis_cell["p50_ms"], sqlite["p50_ms"]),
+                "p99_redis_over_sqlite": _ratio(redis_cell["p99_ms"], sqlite["p99_ms"]),
                 "backend_cpu_ms_per_req_sqlite": sqlite["backend_cpu_ms_per_req"],
                 "backend_cpu_ms_per_req_redis": redis_cell["backend_cpu_ms_per_req"],
                 "redis_server_cpu_ms_per_req": redis_cell["redis_cpu_ms_per_req"],

@@ -157,6 +157,30 @@ def storefront(results: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def single_flight(results: dict[str, Any]) -> dict[str, Any]:
+    flight = results["scale"]["single_flight"]
+    answers = flight["answers"]
+    ok = (
+        flight["executed_order_cancels"] == 1
+        and flight["errors"] == 0
+        and answers.get("CancelOrderSuccess", 0) >= 1
+    )
+    return {
+        "target": (
+            f"single flight across processes: {flight['requests']} identical concurrent cancels "
+            "over two backends sharing Redis make one orderCancel"
+        ),
+        "verdict": _verdict(ok),
+        "measured": {
+            "executed_order_cancels": flight["executed_order_cancels"],
+            "answers": answers,
+            "errors": flight["errors"],
+            "seconds": flight["seconds"],
+        },
+        "how": "devshop's /_devshop/calls?field=orderCancel, executed calls naming that order",
+    }
+
+
 def judge(results: dict[str, Any]) -> list[dict[str, Any]]:
     judged = []
     if results.get("storefront_weight", {}).get("pages"):
@@ -165,4 +189,6 @@ def judge(results: dict[str, Any]) -> list[dict[str, Any]]:
         judged += [layer_cost(results), cancel_p99(results)]
     if results.get("shopify_cost"):
         judged += admin_requests(results)
+    if results.get("scale", {}).get("single_flight"):
+        judged.append(single_flight(results))
     return judged

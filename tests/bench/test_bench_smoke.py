@@ -18,6 +18,8 @@ SMOKE = run.Plan(
     profile_requests=5,
     profile_warmup=1,
     settle=0.3,
+    scale_clients=(2,),
+    scale_flight=10,
 )
 
 
@@ -51,5 +53,14 @@ def test_bench_measures_every_part_and_writes_results(tmp_path: Path) -> None:
         "account page": 1,
     }
     assert any(row["file"].endswith("order-cancel.js") for row in weight["assets"])
+    scale = written["scale"]
+    assert {(c["store"], c["processes"]) for c in scale["cells"]} == {
+        ("sqlite", 1),
+        ("redis", 1),
+        ("redis", 2),
+    }
+    assert all(c["n"] == 4 and c["errors"] == 0 for c in scale["cells"]), scale["cells"]
+    assert scale["single_flight"]["executed_order_cancels"] == 1, scale["single_flight"]
+    assert scale["rate_limit_keys_in_redis"] > 0
     assert {t["verdict"] for t in written["targets"]} <= {"met", "missed", "not measured"}
     assert "Targets" in report.render(written)
