@@ -12,7 +12,7 @@ import enum
 import hmac
 import logging
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -244,15 +244,17 @@ class Cancellations:
         if order is None or not self._owns(viewer, order):
             return await refuse(CancelBlock.NOT_FOUND)
 
-        existing = await self._store.get_cancellation(viewer.shop, gid)
-        if existing is not None and existing.state is not FlightState.IN_FLIGHT:
-            await record(Outcome.DUPLICATE)
-            return await self._outcome(existing, order, policy, tz)
-
-        view = await self._view(viewer.shop, order, policy, tz, existing)
-        if existing is None and not view.decision.cancellable:
-            assert view.decision.blocked_by is not None
-            return await refuse(view.decision.blocked_by)
+        decision = decide(order, policy, self._clock(), tz)
+        if not decision.cancellable:
+            # Perhaps because we cancelled it: a repeat gets the first outcome.
+            existing = await self._store.get_cancellation(viewer.shop, gid)
+            if existing is None:
+                assert decision.blocked_by is not None
+                return await refuse(decision.blocked_by)
+            if existing.state is not FlightState.IN_FLIGHT:
+                await record(Outcome.DUPLICATE)
+                return await self._outcome(existing, order, policy, tz)
+            # A flight is under way (or died): wait for it, or take it over, below.
 
         now = self._clock()
         claim = CancellationRecord(
@@ -268,29 +270,32 @@ class Cancellations:
         holder = await self._store.claim(claim, stale_before=now - STALE_FLIGHT)
         if holder is not None:
             await record(Outcome.DUPLICATE)
-            settled = await self._wait_for(viewer.shop, gid)
+            settled = (
+                holder
+                if holder.state is not FlightState.IN_FLIGHT
+                else await self._wait_for(viewer.shop, gid)
+            )
             if settled is None:
                 return refused(CancelBlock.TRY_AGAIN)
             return await self._outcome(settled, order, policy, tz)
-        if existing is not None and not view.decision.cancellable:
+        if not decision.cancellable:
             # We took over a dead flight, and the order can no longer be cancelled.
             await self._store.release(viewer.shop, gid)
-            assert view.decision.blocked_by is not None
-            return await refuse(view.decision.blocked_by)
-        return await self._fly(viewer, order, policy, tz, reason, note, record, refuse)
+            assert decision.blocked_by is not None
+            return await refuse(decision.blocked_by)
+        return await self._fly(claim, order, policy, tz, reason, record, refuse)
 
     async def _fly(
         self,
-        viewer: Viewer,
+        claim: CancellationRecord,
         order: OrderSnapshot,
         policy: ShopPolicy,
         tz: ZoneInfo,
         reason: CancelReason,
-        note: str | None,
         record: Callable[..., Coroutine[Any, Any, None]],
         refuse: Callable[..., Coroutine[Any, Any, Refused]],
     ) -> Cancelled | Refused:
-        shop = viewer.shop
+        shop, note = claim.shop, claim.note
         try:
             result = await self._gateway.cancel_order(
                 shop,
@@ -313,15 +318,14 @@ class Cancellations:
             await record(Outcome(state.value))
             if state is FlightState.PENDING and result.job_id:
                 self._spawn(self._confirm(shop, order.id, result.job_id))
-            settled = await self._store.get_cancellation(shop, order.id)
-            assert settled is not None
+            settled = replace(claim, state=state, job_id=result.job_id, updated_at=now)
             return await self._outcome(settled, order, policy, tz)
         fresh = await self._cancelled_meanwhile(shop, order.id)
         if fresh is not None:
-            await self._store.settle(shop, order.id, FlightState.CANCELLED, at=self._clock())
+            now = self._clock()
+            await self._store.settle(shop, order.id, FlightState.CANCELLED, at=now)
             await record(Outcome.CANCELLED)
-            settled = await self._store.get_cancellation(shop, order.id)
-            assert settled is not None
+            settled = replace(claim, state=FlightState.CANCELLED, updated_at=now)
             return await self._outcome(settled, fresh, policy, tz)
         await self._store.settle(
             shop, order.id, FlightState.REJECTED, at=now, message=result.message

@@ -71,6 +71,7 @@ LAYERS: list[tuple[str, Callable[[str, str], bool]]] = [
         "use case + policy",
         lambda fn, path: path.endswith(("backend/cancellation.py", "backend/policy.py")),
     ),
+    ("rate limits", lambda fn, path: "backend/ratelimit/" in path or "/limits/" in path),
     ("store (SQLite)", lambda fn, path: "backend/store/" in path),
     # A sample in select is CPU used while the loop waits: the store's thread's.
     ("store (SQLite)", lambda fn, path: fn == "select" and path.endswith("selectors.py")),
