@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -92,9 +93,15 @@ def _is_token_cap(error: GraphQLSyntaxError) -> bool:
     return "more than" in error.message and "tokens" in error.message
 
 
+@lru_cache(maxsize=256)
+def _parse(query: str, max_tokens: int) -> DocumentNode:
+    # Our front ends send a few fixed documents: parse each once, as Strawberry's cache does.
+    return parse(query, no_location=True, max_tokens=max_tokens)
+
+
 def operation_of(request: GraphQLRequest, max_tokens: int) -> Operation:
     try:
-        document = parse(request.query, no_location=True, max_tokens=max_tokens)
+        document = _parse(request.query, max_tokens)
     except GraphQLSyntaxError as error:
         if _is_token_cap(error):
             return Operation(Kind.READ)  # Strawberry refuses it; it counts as one request
