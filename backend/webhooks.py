@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
+from backend.body import BodyTooLarge, read_body
 from backend.orders import customer_gid, order_gid
 from backend.store.base import Attempt, CustomerData, FlightState, Outcome, Store
 from backend.store.codec import encode_datetime
@@ -55,21 +56,6 @@ SEEN_FOR = timedelta(days=1)
 
 Spawn = Callable[[Coroutine[Any, Any, None]], None]
 Payload = dict[str, Any]
-
-
-class _TooLarge(Exception):
-    pass
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _json_value(value: Any) -> Any:
@@ -115,8 +101,8 @@ class Webhooks:
 
     async def receive(self, request: Request) -> Response:
         try:
-            raw = await _read_body(request, self._max_body)
-        except _TooLarge:
+            raw = await read_body(request.receive, self._max_body)
+        except BodyTooLarge:
             return Response("Payload Too Large", status_code=413)
         except ClientDisconnect:
             return Response(status_code=400)

@@ -26,10 +26,11 @@ from shopify_app import ShopifyApp
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from backend.auth.viewer import Viewer
+from backend.body import MAX_BODY, BodyTooLarge, read_body, replaying
 from backend.graphql.context import Context
 from backend.graphql.errors import UNAVAILABLE
 from backend.graphql.operations import Rejected, operation_of, read_request
@@ -39,7 +40,6 @@ from backend.ratelimit import Limiter, LimiterUnavailable, Subject
 
 Verify = Callable[[ShopifyApp, Request, bytes], Viewer | None]
 
-MAX_BODY = 64 * 1024
 # Long enough for a restarted Redis to come back, short enough that a shopper's retry helps.
 UNAVAILABLE_RETRY_AFTER = 5
 
@@ -77,27 +77,6 @@ class StorefrontGraphQL(GraphQL[Context, None]):
         if any((e.get("extensions") or {}).get("code") == UNAVAILABLE for e in errors):
             return unavailable_response()
         return super().create_response(response_data, sub_response)
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise _BodyTooLarge
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
 
 
 def client_ip(
@@ -157,16 +136,7 @@ class VerifiedGraphQL:
             await response(scope, receive, send)
             return
         scope, body = response
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.graphql(scope, replay, send)
+        await self.graphql(scope, replaying(body, receive), send)
 
     async def _refusal(self, scope: Scope, receive: Receive) -> Response | tuple[Scope, bytes]:
         """The answer to a request that fails a check, or its scope (with the viewer) and body."""
@@ -179,8 +149,8 @@ class VerifiedGraphQL:
         if scope["method"] != "POST" and not ide:
             return error_response(405, "Use POST.", "METHOD_NOT_ALLOWED", **{"Allow": "POST"})
         try:
-            body = await _read_body(receive, self.max_body)
-        except _BodyTooLarge:
+            body = await read_body(receive, self.max_body)
+        except BodyTooLarge:
             return error_response(413, "The request is too large.", "BODY_TOO_LARGE")
         request = Request(scope)
         viewer = self.verify(request.state.shopify, request, body)

@@ -26,7 +26,10 @@ import math
 import time
 from dataclasses import dataclass
 
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits import RateLimitItem, WindowStats
+from limits import storage as sync_storage
+from limits import strategies as sync_strategies
+from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from redis.asyncio import BlockingConnectionPool
@@ -62,6 +65,30 @@ class Refusal:
     retry_after: int  # whole seconds, at least 1
 
 
+class _InProcess:
+    """The moving window in this process's memory, with the async face of limits' strategies.
+
+    limits' asyncio `MemoryStorage` expires old entries by sweeping every key through
+    `asyncio.to_thread`, one thread hop per key, again and again under load: its CPU grew with
+    the number of orders seen (about 1.7 ms per cancel in `make bench`). Its synchronous
+    storage does the same sweep in one timer thread, and a hit is a few dict and list
+    operations with no I/O, safe to call from the event loop.
+    """
+
+    def __init__(self) -> None:
+        self.storage = sync_storage.MemoryStorage()
+        self.strategy = sync_strategies.MovingWindowRateLimiter(self.storage)
+
+    async def hit(self, item: RateLimitItem, *identifiers: str) -> bool:
+        return self.strategy.hit(item, *identifiers)
+
+    async def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
+        return self.strategy.get_window_stats(item, *identifiers)
+
+    def close(self) -> None:
+        self.storage.timer.cancel()
+
+
 class Limiter:
     def __init__(
         self,
@@ -77,15 +104,14 @@ class Limiter:
         self.timeout = timeout
         self.prefix = prefix
         self.max_connections = max_connections
-        self._storage: Storage | None = None
         self._pool: BlockingConnectionPool | None = None
-        self._strategy: MovingWindowRateLimiter | None = None
+        self._strategy: MovingWindowRateLimiter | _InProcess | None = None
 
     async def open(self) -> None:
-        if self._storage is not None:
+        if self._strategy is not None:
             return
         if self.redis_url is None:
-            self._storage = MemoryStorage()
+            self._strategy = _InProcess()
         else:
             # The same pool as the store's: bounded waits, no retries, and no maintenance
             # notifications (with them on, the pool skips its check for closed connections).
@@ -97,19 +123,19 @@ class Limiter:
                 socket_timeout=self.timeout,
                 maint_notifications_config=MaintNotificationsConfig(enabled=False),
             )
-            self._storage = RedisStorage(
+            storage = RedisStorage(
                 "async+" + self.redis_url,
                 wrap_exceptions=True,
                 implementation="redispy",
                 key_prefix=self.prefix,
                 connection_pool=self._pool,  # type: ignore[arg-type]
             )
-        self._strategy = MovingWindowRateLimiter(self._storage)
+            self._strategy = MovingWindowRateLimiter(storage)
 
     async def close(self) -> None:
-        storage, self._storage, self._strategy = self._storage, None, None
-        if isinstance(storage, MemoryStorage) and storage.timer is not None:
-            storage.timer.cancel()
+        strategy, self._strategy = self._strategy, None
+        if isinstance(strategy, _InProcess):
+            strategy.close()
         # The storage's client was built on our pool; closing the pool closes its connections.
         pool, self._pool = self._pool, None
         if pool is not None:

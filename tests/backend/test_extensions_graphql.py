@@ -7,12 +7,11 @@ Tokens are signed here as Shopify signs them (HS256 with the app secret, claims
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
 import httpx
-import jwt
 
+from devshop.id_tokens import extension_token
 from devshop.seed import DemoOrders
 from devshop.settings import DEMO_API_KEY, DEMO_API_SECRET, DEMO_SHOP
 from devshop.world import confirmation_number
@@ -32,20 +31,11 @@ def session_token(
     lifetime: int = 300,
     issued: float | None = None,
 ) -> str:
-    now = int(issued if issued is not None else time.time())
-    claims: dict[str, Any] = {
-        "iss": f"https://{dest}/admin",
-        "dest": f"https://{dest}",
-        "aud": aud,
-        "exp": now + lifetime,
-        "nbf": now,
-        "iat": now,
-        "jti": str(uuid.uuid4()),
-        "sid": uuid.uuid4().hex,
-    }
-    if sub is not None:
-        claims["sub"] = sub
-    return jwt.encode(claims, secret, algorithm="HS256")
+    """A token as `shopify.sessionToken.get()` gives it, signed by devshop as Shopify signs."""
+    customer = None if sub is None else int(sub.rsplit("/", 1)[1])
+    return extension_token(
+        dest, api_key=aud, secret=secret, customer_id=customer, lifetime=lifetime, now=issued
+    )
 
 
 async def post(

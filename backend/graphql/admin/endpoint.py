@@ -12,14 +12,13 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from backend.admin.auth import verify_fetch
+from backend.body import MAX_BODY, BodyTooLarge, read_body, replaying
 from backend.graphql.admin.context import AdminContext
 from backend.graphql.endpoint import error_response
-
-MAX_BODY = 64 * 1024
 
 
 class AdminGraphQL(GraphQL[AdminContext, None]):
@@ -54,30 +53,11 @@ class VerifiedAdminGraphQL:
             )
             await response(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body:
-                response = error_response(413, "The request is too large.", "BODY_TOO_LARGE")
-                await response(scope, receive, send)
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
+        try:
+            body = await read_body(receive, self.max_body)
+        except BodyTooLarge:
+            response = error_response(413, "The request is too large.", "BODY_TOO_LARGE")
+            await response(scope, receive, send)
+            return
         scope = {**scope, "state": {**scope.get("state", {}), "merchant": merchant}}
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.graphql(scope, replay, send)
+        await self.graphql(scope, replaying(body, receive), send)
