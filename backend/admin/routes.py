@@ -21,7 +21,7 @@ import httpx
 from shopify_app import ShopifyApp
 from shopify_app.types import Res
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -33,7 +33,7 @@ from backend.admin.auth import (
     verify_fetch,
     verify_page,
 )
-from backend.admin.export import attempts_csv
+from backend.admin.export import stream_attempts_csv
 from backend.admin.gateway import MerchantGateway, OrdersCount
 from backend.admin.insights import Insights, period_start, summarize
 from backend.admin.page import home_page
@@ -91,8 +91,9 @@ async def insights_for(
     except AdminError as error:
         logger.warning("ordersCount failed for %s: %s", shop, error)
         counted = None
-    return summarize(
-        await store.attempts(shop, since=since),
+    return await summarize(
+        store,
+        shop,
         policy=policy,
         now=now,
         tz=counted.tz if counted else ZoneInfo("UTC"),
@@ -155,9 +156,9 @@ class AppHome:
             )
         store: Store = request.state.store
         policy = await store.get_policy(merchant.shop) or ShopPolicy()
-        attempts = await store.attempts(merchant.shop, since=period_start(self.clock()))
-        return Response(
-            attempts_csv(attempts, policy),
+        pages = store.attempt_pages(merchant.shop, since=period_start(self.clock()))
+        return StreamingResponse(
+            stream_attempts_csv(pages, policy),
             media_type="text/csv; charset=utf-8",
             headers={
                 "Content-Disposition": 'attachment; filename="cancellations.csv"',

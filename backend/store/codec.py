@@ -171,6 +171,7 @@ def encode_record(record: CancellationRecord) -> dict[str, Any]:
         "updated_at": encode_datetime(record.updated_at),
         "job_id": record.job_id,
         "message": record.message,
+        "staff_note": record.staff_note,
     }
 
 
@@ -186,6 +187,7 @@ def decode_record(data: Mapping[str, Any]) -> CancellationRecord:
         updated_at=decode_datetime(data["updated_at"]),
         job_id=data.get("job_id"),
         message=data.get("message"),
+        staff_note=data.get("staff_note"),
     )
 
 
