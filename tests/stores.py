@@ -23,10 +23,10 @@ def postgres_store(
     return SQLStore(create_engine(database_url(url, Path()), timeout=timeout), cipher)
 
 
-def make_store(kind: str, target: str) -> SQLStore:
+def make_store(kind: str, target: str, *, timeout: float = 5.0) -> SQLStore:
     """`kind` "sqlite" with a file's path, or "postgres" with a database's URL."""
     if kind == "sqlite":
         return sqlite_store(Path(target))
     if kind == "postgres":
-        return postgres_store(target)
+        return postgres_store(target, timeout=timeout)
     raise ValueError(f"no store called {kind!r}")
