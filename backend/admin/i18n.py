@@ -18,10 +18,11 @@ from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal, parse_pattern
 from babel.support import NullTranslations, Translations
 
 LOCALES_DIR = Path(__file__).with_name("locales")
@@ -88,8 +89,11 @@ class Speaker:
         return format_decimal(value, locale=self.language)
 
     def percent(self, value: float) -> str:
-        """One decimal: "10.0%", "10,0 %"."""
-        return format_percent(value, format="#,##0.0%", locale=self.language)
+        """The language's own percent pattern, with one decimal: "12.5%", "12,5 %"."""
+        locale = Locale.parse(self.language)
+        pattern = parse_pattern(locale.percent_formats[None].pattern)
+        pattern.frac_prec = (1, 1)
+        return str(pattern.apply(value, locale))
 
     def day(self, value: date) -> str:
         """A day on an axis: "Nov 26", "26 nov", "26. Nov."."""

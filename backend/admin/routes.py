@@ -191,6 +191,8 @@ class AppHome:
             headers={
                 "Content-Disposition": 'attachment; filename="cancellations.csv"',
                 "Cache-Control": "no-store",
+                # A download, never a page: no browser may guess it is HTML.
+                "X-Content-Type-Options": "nosniff",
             },
         )
 

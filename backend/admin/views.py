@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from backend.admin.charts import Chart, bar_chart, column_chart, in_words
 from backend.admin.csp import APP_BRIDGE, POLARIS
@@ -205,6 +206,7 @@ class NavItem:
 def _with_query(path: str, query: str) -> str:
     """`path` with the page's query (shop, host, locale, the ID token): without App Bridge,
     that is how the next screen opens, as Shopify's admin would open it."""
+    query = urlencode(parse_qsl(query, keep_blank_values=True))  # as the browser would send it
     return f"{path}?{query}" if query else path
 
 
