@@ -106,6 +106,9 @@ def test_a_dutch_merchant_sets_the_rules_and_reads_the_insights(
     admin.get_by_role("textbox", name="Code").first.fill("verkeerde maat")
     admin.get_by_role("button", name="Regels opslaan").click()
     expect(admin.get_by_role("alert").filter(has_text="1 veld vraagt aandacht:")).to_be_visible()
+    expect(
+        admin.get_by_text("Gebruik 1 tot 40 hoofdletters, cijfers of underscores")
+    ).to_have_count(2)
 
     admin.get_by_role("navigation", name="Annuleerknop").get_by_role(
         "link", name="Inzichten"

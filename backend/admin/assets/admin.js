@@ -176,7 +176,11 @@
     try {
       const response = await authorizedFetch(app.dataset.endpoint, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        // The field messages come back in the page's language.
+        headers: {
+          'Content-Type': 'application/json',
+          'Accept-Language': document.documentElement.lang,
+        },
         body: JSON.stringify({ query: SAVE, variables: { input: collect() } }),
       });
       if (response.status === 401) {
