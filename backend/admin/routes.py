@@ -37,7 +37,7 @@ from backend.admin.auth import (
 from backend.admin.csp import content_security_policy
 from backend.admin.export import attempts_csv
 from backend.admin.gateway import MerchantGateway, OrdersCount
-from backend.admin.i18n import N_, Speaker
+from backend.admin.i18n import N_, Speaker, load_catalogs
 from backend.admin.insights import Insights, period_start, summarize
 from backend.admin.screens import Screen, every_screen
 from backend.admin.templating import templates
@@ -198,6 +198,7 @@ class AppHome:
 
 
 def admin_routes(settings: Settings, clock: Callable[[], datetime]) -> list[BaseRoute]:
+    load_catalogs()  # at start-up: a broken catalog stops the backend, not a merchant's page
     home = AppHome(settings, clock)
     graphql = AdminGraphQL(
         build_admin_schema(production=not settings.development),

@@ -13,6 +13,9 @@ import pytest
 from backend.admin.csp import APP_BRIDGE, POLARIS
 from backend.admin.i18n import LANGUAGES, Speaker, language_of
 from backend.admin.screens import HOME, SCREENS, Screen, every_screen
+from backend.admin.templating import templates
+from backend.admin.views import page_context, rules_form
+from backend.policy import ShopPolicy
 from backend.store.base import Attempt, Outcome
 from devshop.settings import DEMO_SHOP
 from tests.backend.admin.conftest import id_token
@@ -177,3 +180,23 @@ async def test_the_markup_needs_no_inline_script_or_style(stack: Stack, screen: 
     assert not [name for _, name, _ in page.attributes if name.startswith("on")]
     assert not [name for _, name, _ in page.attributes if name == "style"]
     assert not [e for e in page.elements if e[0] == "style"]
+
+
+def test_the_warning_banner_speaks_the_merchants_language() -> None:
+    warning = "We couldn't connect to your shop just now. Reload the page to try again."
+    speaker = Speaker.for_locale("de")
+    context = page_context(
+        screen=SCREENS[0],
+        speaker=speaker,
+        api_key="devshop-api-key",
+        shop="demo-shop",
+        id_token="header.payload.signature",
+        query="",
+        warning=warning,
+        form=rules_form(ShopPolicy()),
+        insights=None,
+    )
+
+    html = templates.get_template(SCREENS[0].template).render(context)
+
+    assert '<p class="banner" role="alert">Wir konnten gerade keine Verbindung' in html
