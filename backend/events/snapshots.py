@@ -98,12 +98,7 @@ def merge_rest(
     rest_fulfillment = payload.get("fulfillment_status")
     if rest_fulfillment in _REST_FULFILLMENT:
         fulfillment = _REST_FULFILLMENT[rest_fulfillment]
-    elif rest_fulfillment == "restocked":
-        fulfillment = _RESTOCKED
-    elif known is not None and known.fulfillment_status not in (
-        *_REST_FULFILLMENT.values(),
-        _RESTOCKED,
-    ):
+    elif known is not None and known.fulfillment_status not in _REST_FULFILLMENT.values():
         fulfillment = known.fulfillment_status  # before fulfilment: the read knows better
     else:
         fulfillment = "UNFULFILLED"
