@@ -51,6 +51,8 @@ def merge_rest(
     updated = rest_instant(payload.get("updated_at")) or created
     if gid is None or created is None or updated is None:
         return None
+    # Shopify's timestamps have whole seconds (REST and GraphQL alike): compare them so.
+    updated = updated.replace(microsecond=0)
     customer = payload.get("customer") or {}
     rest_fulfillment = payload.get("fulfillment_status")
     if rest_fulfillment in _REST_FULFILLMENT:

@@ -3,8 +3,9 @@
 Jobs were deferred on our own connection (backend/store/jobs.py); procrastinate's worker
 fetches them with `SELECT … FOR UPDATE SKIP LOCKED`, so any number of workers on any number of
 machines run each job once. A worker that dies (SIGKILL, a lost machine) stops its heartbeat;
-every `STALLED_CHECK` seconds each runner retries the jobs of workers silent for longer than
-`STALLED_AFTER`, which is safe because tasks are idempotent.
+every `stalled_check` seconds each runner retries the jobs of workers silent for longer than
+`stalled_after`, which is safe because tasks are idempotent. Workers beat six times per
+`stalled_after`, so a live worker is never taken for a dead one.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from backend.store.sql import SQLStore
 
 logger = logging.getLogger(__name__)
 
-STALLED_AFTER = 30.0  # seconds without a heartbeat (procrastinate beats every 5 s here)
+STALLED_AFTER = 30.0  # seconds without a heartbeat
 STALLED_CHECK = 15.0
+POLL = 1.0  # seconds between looks for due jobs besides LISTEN/NOTIFY (retries, run_at)
 
 
 class ProcrastinateRunner:
@@ -37,10 +39,16 @@ class ProcrastinateRunner:
         *,
         clock: Callable[[], datetime],
         concurrency: int = 4,
+        poll: float = POLL,
+        stalled_after: float = STALLED_AFTER,
+        stalled_check: float = STALLED_CHECK,
     ) -> None:
         self._store = store
         self._clock = clock
         self._concurrency = concurrency
+        self._poll = poll
+        self._stalled_after = stalled_after
+        self._stalled_check = stalled_check
         self.app = procrastinate.App(
             connector=procrastinate.PsycopgConnector(
                 conninfo=conninfo, min_size=1, max_size=concurrency + 2
@@ -79,10 +87,10 @@ class ProcrastinateRunner:
 
     async def _retry_stalled(self) -> None:
         while True:
-            await asyncio.sleep(STALLED_CHECK)
+            await asyncio.sleep(self._stalled_check)
             try:
                 stalled = await self.app.job_manager.get_stalled_jobs(
-                    seconds_since_heartbeat=STALLED_AFTER
+                    seconds_since_heartbeat=self._stalled_after
                 )
                 for job in stalled:
                     logger.warning(
@@ -102,8 +110,9 @@ class ProcrastinateRunner:
                     concurrency=self._concurrency,
                     wait=True,
                     install_signal_handlers=False,
-                    update_heartbeat_interval=5.0,
-                    fetch_job_polling_interval=1.0,
+                    update_heartbeat_interval=self._stalled_after / 6,
+                    stalled_worker_timeout=self._stalled_after,
+                    fetch_job_polling_interval=self._poll,
                     delete_jobs="successful",  # args are ids only, but nothing to keep
                 )
             )

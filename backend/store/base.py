@@ -367,8 +367,9 @@ class Store(Protocol):
     async def erase_customer(
         self, shop: str, customer_id: str | None, order_ids: Sequence[str] = ()
     ) -> None:
-        """Delete the customer's cancellation records and attempts (and with them their notes),
-        and those of `order_ids` whoever placed them (a guest's orders carry no customer)."""
+        """Delete the customer's cancellation records, attempts (and with them their notes) and
+        mirrored orders, and those of `order_ids` whoever placed them (a guest's orders carry no
+        customer)."""
         ...
 
     async def delete_older_than(self, before: datetime, *, now: datetime) -> int:

@@ -272,7 +272,7 @@ class SQLStore(AttemptRows, MirrorRows, DeliveryRows, JobRows):
         self, shop: str, customer_id: str | None, order_ids: Sequence[str] = ()
     ) -> None:
         statements = []
-        for table in (_RECORD, _ATTEMPT):
+        for table in (_RECORD, _ATTEMPT, schema.order_snapshots):
             mine: list[ColumnElement[bool]] = []
             if customer_id is not None:
                 mine.append(table.c.customer_id == customer_id)
