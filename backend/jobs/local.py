@@ -73,7 +73,11 @@ class LocalRunner:
         except Retry as again:
             now = self._clock()
             async with self._store.transaction() as tx:
-                later = Job(job.task, again.args_ or job.args, now + timedelta(seconds=again.after))
+                later = Job(
+                    job.task,
+                    job.args if again.args_ is None else again.args_,
+                    now + timedelta(seconds=again.after),
+                )
                 await tx.defer_job(later, at=now)
                 await tx.finish_job(job.id, at=now)
         except Exception as error:
