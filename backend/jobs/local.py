@@ -67,8 +67,10 @@ class LocalRunner:
             await task(job.args)
         except asyncio.CancelledError:
             # Stopped mid-run (SIGTERM, the app's shutdown): hand the job back now; left leased,
-            # it would wait out the lease before any worker ran it again.
-            await self._store.retry_job(job.id, at=self._clock(), error="interrupted")
+            # it would wait out the lease before any worker ran it again. Should the store fail
+            # here, the lease does that; the stop must go on (`_loop` would swallow the error).
+            with contextlib.suppress(Exception):
+                await self._store.retry_job(job.id, at=self._clock(), error="interrupted")
             raise
         except Retry as again:
             now = self._clock()
