@@ -128,6 +128,13 @@ class OrderMirror:
     async def _apply_order(
         self, store: Store, shop: str, topic: str, payload: Mapping[str, Any], now: datetime
     ) -> None:
+        edit = payload.get("order_edit")
+        if topic == "orders/edited" and isinstance(edit, Mapping):
+            # The payload is the edit (additions, removals), not the order: read it again.
+            edited = order_gid(str(edit.get("order_id") or ""))
+            if edited is not None:
+                await _refresh_later(store, shop, {"order_id": edited}, now)
+            return
         gid = rest_order_id(payload)
         if gid is None:
             return
