@@ -1,8 +1,15 @@
 """The in-memory Shopify that devshop serves: shops, customers, orders, cancel jobs, call log.
 
 Time comes from an injected clock plus an offset (`advance`), so tests and demos can move time
-without sleeping. Cancel jobs complete `job_delay` seconds after they start; nothing runs in the
-background: `settle_jobs()` applies every job that is due whenever the world is read.
+without sleeping. Cancel jobs complete `job_delay` seconds after they start, and other delayed
+work (order routing) runs from `schedule`: `settle_jobs()` applies whatever is due whenever the
+world is read or advanced, and devshop's server calls it on a short tick.
+
+Every change to an order is told to `on_event` listeners as `WorldEvent`s named by the webhook
+topic Shopify would send (`orders/updated`, `fulfillment_orders/placed_on_hold`, ...), after
+the change is applied; the events of one change share an `action_id` (Shopify's event id).
+`add_order` only puts an order in place (seed data, test arrangements) and tells nobody; the
+changes that happen to orders live in `devshop.order_actions`.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Literal
 
 DEFAULT_SHOP = "demo-shop.myshopify.com"
@@ -56,8 +64,27 @@ class Product:
 class LineItem:
     id: int
     title: str
-    quantity: int
+    quantity: int  # as ordered; edits change current_quantity, as in Shopify
     product: Product | None  # None for custom line items, as in Shopify
+    current_quantity: int = -1  # -1: the ordered quantity
+    fulfilled_quantity: int = 0
+
+    def __post_init__(self) -> None:
+        if self.current_quantity < 0:
+            self.current_quantity = self.quantity
+
+    @property
+    def variant_id(self) -> int | None:
+        """devshop's products have one variant each, numbered after the product."""
+        return None if self.product is None else self.product.id * 10 + 1
+
+
+@dataclass
+class FulfillmentHold:
+    id: int
+    reason: str  # FulfillmentHoldReason
+    reason_notes: str | None = None
+    handle: str = ""
 
 
 @dataclass
@@ -65,6 +92,30 @@ class FulfillmentOrder:
     id: int
     status: str  # FulfillmentOrderStatus
     request_status: str = "UNSUBMITTED"  # FulfillmentOrderRequestStatus
+    order_id: int = 0
+    holds: list[FulfillmentHold] = field(default_factory=list)
+    status_before_hold: str = "OPEN"
+
+
+@dataclass
+class FulfillmentEvent:
+    id: int
+    fulfillment_id: int
+    order_id: int
+    status: str  # FulfillmentEventStatus: IN_TRANSIT, OUT_FOR_DELIVERY, DELIVERED, ...
+    happened_at: datetime
+    created_at: datetime
+    message: str | None = None
+
+
+@dataclass
+class Fulfillment:
+    id: int
+    order_id: int
+    created_at: datetime
+    line_items: dict[int, int]  # line item id -> quantity fulfilled here
+    status: str = "SUCCESS"  # FulfillmentStatus
+    events: list[FulfillmentEvent] = field(default_factory=list)
 
 
 @dataclass
@@ -78,8 +129,12 @@ class Order:
     display_financial_status: str  # OrderDisplayFinancialStatus
     display_fulfillment_status: str  # OrderDisplayFulfillmentStatus
     line_items: list[LineItem]
-    fulfillment_orders: list[FulfillmentOrder]
+    fulfillment_orders: list[FulfillmentOrder]  # empty until routing, as in Shopify
     tags: list[str] = field(default_factory=list)
+    updated_at: datetime | None = None  # set by add_order; moved on by every change
+    fulfillments: list[Fulfillment] = field(default_factory=list)
+    shipping_country_code: str | None = "NL"
+    routed: bool = True  # False between orders/create and order routing
     risk_recommendation: str = "ACCEPT"  # OrderRiskRecommendationResult
     confirmation_number: str | None = None
     total_price: Decimal = Decimal("49.95")
@@ -117,6 +172,26 @@ class Job:
 
 
 @dataclass
+class Timer:
+    """Delayed work of the world's own (order routing), run by `settle_jobs` once due."""
+
+    due: datetime
+    run: Callable[[], None]
+
+
+@dataclass(frozen=True)
+class WorldEvent:
+    """One thing Shopify would send a webhook about, told after the change is applied."""
+
+    topic: str  # the webhook topic, "orders/updated"
+    order: Order
+    at: datetime
+    action_id: str  # shared by every event of one change (Shopify's X-Shopify-Event-Id)
+    subject: object | None = None  # the fulfillment order, fulfillment, event, hold or edit
+    extra: dict[str, object] = field(default_factory=dict)  # e.g. a request's message
+
+
+@dataclass
 class Metafield:
     """An app-data metafield on the app's installation in one shop (`metafieldsSet`)."""
 
@@ -151,11 +226,22 @@ class AdminCall:
 
 
 class World:
-    def __init__(self, clock: Callable[[], datetime] = utc_now, *, job_delay: float = 0.2) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], datetime] = utc_now,
+        *,
+        job_delay: float = 0.2,
+        routing_delay: float = 0.5,
+    ) -> None:
         self._clock = clock
         self._offset = timedelta()
         self.job_delay = job_delay
         self.on_cancelled: list[Callable[[Order], None]] = []
+        self.on_event: list[Callable[[WorldEvent], None]] = []
+        # How long Shopify takes to route a new order to a location and create its
+        # fulfillment orders; the app hears fulfillment_orders/order_routing_complete then.
+        self.routing_delay = routing_delay
+        self.timers: list[Timer] = []
         # Things outside the world holding state about it (rate limit buckets) reset with it.
         self.on_reset: list[Callable[[], None]] = []
         self.shops: dict[str, Shop] = {}
@@ -183,6 +269,7 @@ class World:
         self.products.clear()
         self.orders.clear()
         self.jobs.clear()
+        self.timers.clear()
         self.calls.clear()
         self.metafields.clear()
         self._next_id = _FIRST_ID
@@ -223,6 +310,7 @@ class World:
         cancelled_at: datetime | None = None,
         cancel_reason: str | None = None,
         total_price: str = "49.95",
+        shipping_country_code: str | None = "NL",
     ) -> Order:
         """An order with sensible defaults: paid, unfulfilled, five minutes old, one open
         fulfillment order; a cancelled one is also closed with its fulfillment orders cancelled."""
@@ -236,6 +324,14 @@ class World:
             if cancelled_at is not None:
                 status = "CANCELLED"
             fulfillment_orders = [FulfillmentOrder(self.new_id(), status)]
+        for fulfillment_order in fulfillment_orders:
+            fulfillment_order.order_id = order_id
+        fulfillments = []
+        if fulfillment_status == "FULFILLED":
+            for item in items:
+                item.fulfilled_quantity = item.quantity
+            shipped = {item.id: item.quantity for item in items}
+            fulfillments.append(Fulfillment(self.new_id(), order_id, created, shipped))
         order = Order(
             id=order_id,
             shop=shop,
@@ -256,6 +352,9 @@ class World:
             cancel_reason=cancel_reason or ("CUSTOMER" if cancelled_at else None),
             closed=cancelled_at is not None,
             closed_at=cancelled_at,
+            updated_at=max(created, cancelled_at or created).replace(microsecond=0),
+            fulfillments=fulfillments,
+            shipping_country_code=shipping_country_code,
         )
         self.orders[order_id] = order
         return order
@@ -278,19 +377,58 @@ class World:
         self.jobs[job.id] = job
         return job
 
+    def schedule(self, seconds: float, run: Callable[[], None]) -> Timer:
+        timer = Timer(self.now() + timedelta(seconds=seconds), run)
+        self.timers.append(timer)
+        return timer
+
     def settle_jobs(self) -> None:
+        """Apply every cancel job and timer that is due, in the order they fell due."""
         now = self.now()
-        due = sorted(
-            (j for j in self.jobs.values() if not j.done and j.done_at <= now),
-            key=lambda j: j.done_at,
+        jobs = [j for j in self.jobs.values() if not j.done and j.done_at <= now]
+        timers = [t for t in self.timers if t.due <= now]
+        self.timers = [t for t in self.timers if t.due > now]
+        due: list[tuple[datetime, Callable[[], None]]] = [(t.due, t.run) for t in timers]
+        due += [(j.done_at, partial(self._complete, j)) for j in jobs]
+        for _, run in sorted(due, key=lambda pair: pair[0]):
+            run()
+
+    def _complete(self, job: Job) -> None:
+        job.done = True
+        order = self.orders.get(job.order_id)
+        if order is None or order.cancelled_at is not None:
+            return
+        still_open = [
+            fo for fo in order.fulfillment_orders if fo.status not in {"CLOSED", "CANCELLED"}
+        ]
+        _apply_cancel(order, job.request, job.done_at)
+        self.touch(order, job.done_at)
+        for hook in self.on_cancelled:
+            hook(order)
+        self.publish(
+            order,
+            [("fulfillment_orders/cancelled", fo) for fo in still_open]
+            + [("orders/cancelled", None), ("orders/updated", None)],
         )
-        for job in due:
-            job.done = True
-            order = self.orders.get(job.order_id)
-            if order is not None and order.cancelled_at is None:
-                _apply_cancel(order, job.request, job.done_at)
-                for hook in self.on_cancelled:
-                    hook(order)
+
+    def touch(self, order: Order, at: datetime | None = None) -> None:
+        """Move `updated_at` on: whole seconds as Shopify keeps it, and always later than the
+        last change (a second on when two changes fall in one second), so that every change
+        carries a distinct, increasing stamp. Shopify's own can repeat within a second."""
+        moment = (at or self.now()).replace(microsecond=0)
+        last = order.updated_at or order.created_at
+        order.updated_at = max(moment, last.replace(microsecond=0) + timedelta(seconds=1))
+
+    def publish(
+        self, order: Order, events: Sequence[tuple[str, object | None]], **extra: object
+    ) -> None:
+        """Tell listeners about one change to `order`: `(topic, subject)` pairs, one event id."""
+        action_id = str(uuid.uuid4())
+        at = self.now()
+        for topic, subject in events:
+            event = WorldEvent(topic, order, at, action_id, subject, dict(extra))
+            for hook in self.on_event:
+                hook(event)
 
     def app_metafields(self, shop: str) -> dict[str, dict[str, Metafield]]:
         """The app's metafields in `shop`, `{namespace: {key: metafield}}`."""
