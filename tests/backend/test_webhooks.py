@@ -212,6 +212,10 @@ async def test_customers_redact_erases_that_customers_records_and_notes(stack: S
     async with stack.shopper(ADA) as ada:
         await cancel(ada, DemoOrders.CANCELLABLE, note="Please hurry")
     await pending(stack, DemoOrders.BOBS_ORDER, customer=BOB_GID)
+    # Ada's cancel completes, and Shopify says so, before the redaction.
+    stack.world.advance(1)
+    await sender(stack).drain()
+    await stack.background.drain()
 
     delivery = await send(stack, "customers/redact", redact_payload(ADA))
 
@@ -286,6 +290,10 @@ async def test_redaction_webhooks_erase_from_postgresql_too(
         async with stack.shopper(ADA) as ada:
             await cancel(ada, DemoOrders.CANCELLABLE, note="Please hurry")
         await pending(stack, DemoOrders.BOBS_ORDER, customer=BOB_GID)
+        # Ada's cancel completes, and Shopify says so, before any redaction.
+        stack.world.advance(1)
+        await sender(stack).drain()
+        await stack.background.drain()
 
         assert (await send(stack, "customers/redact", redact_payload(ADA))).status == 200
         assert await stack.store.customer_data(SHOP, ADA_GID) == CustomerData(SHOP, ADA_GID)
