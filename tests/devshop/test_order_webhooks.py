@@ -325,3 +325,69 @@ def test_devshop_reads_the_projects_own_subscriptions() -> None:
     subscribed = read_subscriptions(APP_CONFIG, "http://backend")
     assert subscribed["orders/updated"] == "http://backend/webhooks"
     assert "fulfillment_orders/order_routing_complete" in subscribed
+
+
+ORDER_DETAIL = """
+query($id: ID!, $fo: ID!) {
+  order(id: $id) {
+    displayFulfillmentStatus
+    shippingAddress { countryCodeV2 }
+    lineItems(first: 5) { nodes { id currentQuantity unfulfilledQuantity variant { id } } }
+    fulfillments(first: 5) { id status displayStatus events(first: 5) { nodes { status } } }
+    fulfillmentOrders(first: 5) { nodes { status fulfillmentHolds { id reason reasonNotes } } }
+  }
+  node(id: $fo) { ... on FulfillmentOrder { orderId } }
+}
+"""
+
+
+async def test_the_admin_api_answers_what_the_webhooks_said(shopify: Shopify) -> None:
+    shipped = await routed_order(shopify, products=2)
+    first, second = shipped.line_items
+    fulfillment = actions.fulfill(shopify.world, shipped, {first.id: 1})
+    actions.add_fulfillment_event(shopify.world, shipped, "IN_TRANSIT")
+    held = await routed_order(shopify)
+    hold = actions.place_hold(shopify.world, held, "OTHER", "call first")
+    fo_gid = f"gid://shopify/FulfillmentOrder/{held.fulfillment_orders[0].id}"
+    held_gid = f"gid://shopify/Order/{held.id}"
+
+    data = await admin_data(
+        shopify.client, ORDER_DETAIL, {"id": f"gid://shopify/Order/{shipped.id}", "fo": fo_gid}
+    )
+    held_data = await admin_data(shopify.client, ORDER_DETAIL, {"id": held_gid, "fo": fo_gid})
+
+    found = data["order"]
+    assert found["displayFulfillmentStatus"] == "PARTIALLY_FULFILLED"
+    assert found["shippingAddress"] == {"countryCodeV2": "NL"}
+    quantities = [
+        (i["currentQuantity"], i["unfulfilledQuantity"]) for i in found["lineItems"]["nodes"]
+    ]
+    assert quantities == [(1, 0), (1, 1)]
+    assert found["lineItems"]["nodes"][1]["variant"]["id"].startswith(
+        "gid://shopify/ProductVariant/"
+    )
+    assert found["fulfillments"] == [
+        {
+            "id": f"gid://shopify/Fulfillment/{fulfillment.id}",
+            "status": "SUCCESS",
+            "displayStatus": "IN_TRANSIT",
+            "events": {"nodes": [{"status": "IN_TRANSIT"}]},
+        }
+    ]
+    assert [fo["status"] for fo in found["fulfillmentOrders"]["nodes"]] == ["IN_PROGRESS"]
+    assert held_data["order"]["displayFulfillmentStatus"] == "ON_HOLD"
+    assert held_data["order"]["fulfillmentOrders"]["nodes"] == [
+        {
+            "status": "ON_HOLD",
+            "fulfillmentHolds": [
+                {
+                    "id": f"gid://shopify/FulfillmentHold/{hold.id}",
+                    "reason": "OTHER",
+                    "reasonNotes": "call first",
+                }
+            ],
+        }
+    ]
+    # A fulfillment_orders/* webhook names only the fulfillment order: this finds its order.
+    assert data["node"] == {"orderId": held_gid}
+    assert second.fulfilled_quantity == 0

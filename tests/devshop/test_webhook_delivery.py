@@ -86,7 +86,7 @@ async def test_reorder_releases_by_itself_after_the_window(shopify: Shopify) -> 
 
 
 async def test_delay_holds_the_first_attempt_back(shopify: Shopify) -> None:
-    shopify.sender.configure(delay=0.3)
+    shopify.sender.configure(delay=1.0)
     new_order(shopify)
     await asyncio.sleep(0.05)
     assert shopify.receiver.received == []
