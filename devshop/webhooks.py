@@ -248,7 +248,10 @@ class WebhookSender:
             "X-Shopify-Shop-Domain": outgoing.shop,
             "X-Shopify-Webhook-Id": outgoing.webhook_id,
             "X-Shopify-Event-Id": outgoing.event_id,
-            "X-Shopify-Triggered-At": outgoing.triggered_at.astimezone(UTC).isoformat(),
+            # As Shopify writes it: "2025-07-10T16:15:47.000000Z".
+            "X-Shopify-Triggered-At": outgoing.triggered_at.astimezone(UTC).strftime(
+                "%Y-%m-%dT%H:%M:%S.%fZ"
+            ),
             "X-Shopify-API-Version": API_VERSION,
         }
         self.deliveries.append(delivery)

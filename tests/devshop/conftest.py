@@ -116,6 +116,8 @@ class Received:
     shop: str
     verified: bool  # the HMAC matches the body under the app's secret
     payload: dict[str, Any]
+    triggered_at: str
+    api_version: str
 
 
 class Receiver:
@@ -137,6 +139,8 @@ class Receiver:
                 headers["x-shopify-shop-domain"],
                 hmac.compare_digest(headers["x-shopify-hmac-sha256"], sign(body, DEMO_API_SECRET)),
                 json.loads(body),
+                headers["x-shopify-triggered-at"],
+                headers["x-shopify-api-version"],
             )
         )
         return Response(status_code=self.statuses.pop(0) if self.statuses else 200)

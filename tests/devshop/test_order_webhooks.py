@@ -86,6 +86,9 @@ async def test_every_webhook_is_signed_for_the_shop_with_the_app_secret(shopify:
 
     assert received.received and all(r.verified for r in received.received)
     assert {r.shop for r in received.received} == {"demo-shop.myshopify.com"}
+    assert {r.api_version for r in received.received} == {"2026-10"}
+    # When the change happened (the world's time), in Shopify's format.
+    assert received.of("orders/updated")[0].triggered_at == "2026-11-26T12:00:00.500000Z"
 
 
 async def test_the_rest_order_carries_what_the_app_reads(shopify: Shopify) -> None:
