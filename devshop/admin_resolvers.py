@@ -167,6 +167,9 @@ FIELDS: dict[str, dict[str, Resolver]] = {
     "QueryRoot": {
         "order": lambda _, ctx, args: ctx.order(args["id"]),
         "node": lambda _, ctx, args: ctx.node(args["id"]),
+        "fulfillmentOrder": lambda _, ctx, args: (
+            ctx.node(args["id"]) if "/FulfillmentOrder/" in args["id"] else None
+        ),
         "nodes": lambda _, ctx, args: [ctx.node(i) for i in args["ids"]],
         "shop": lambda _, ctx, args: ctx.shop,
         "job": lambda _, ctx, args: ctx.job(args["id"]),

@@ -105,14 +105,14 @@ class OrderMirror:
             read, whole, tz = await self._gateway.load_orders(shop, missing)
         await self._store.save_timezone(shop, tz.key, at=now)
         for gid, order in read.items():
-            await self._store.mirror_order(shop, order, complete=gid in whole, at=now)
+            await self._store.mirror_order(shop, order, complete=gid in whole, at=now, read=True)
         return found | read, tz
 
     async def remember(self, shop: str, order: OrderSnapshot, tz: ZoneInfo) -> None:
         """Keep what a fresh read (the cancel's own) told."""
         now = self._clock()
         await self._store.save_timezone(shop, tz.key, at=now)
-        await self._store.mirror_order(shop, order, complete=True, at=now)
+        await self._store.mirror_order(shop, order, complete=True, at=now, read=True)
 
     # Webhooks (in the delivery's transaction) -----------------------------------------------
 
