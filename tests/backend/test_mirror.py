@@ -214,8 +214,8 @@ async def test_a_hold_placed_in_the_admin_reaches_the_storefront_without_a_page_
     stack: Stack,
 ) -> None:
     """fulfillment_orders/placed_on_hold names only the fulfilment order: one Admin read by
-    its id finds the order, and the storefront's next view needs no read of its own. (Our rules
-    count a hold as not started: issue 12's holds are exactly that.)"""
+    its id finds the order, and the storefront's next view shows the hold (a merchant's hold
+    blocks self-cancel) without a read of its own."""
     from devshop import order_actions
 
     await read_order(stack, DemoOrders.CANCELLABLE)
@@ -224,8 +224,9 @@ async def test_a_hold_placed_in_the_admin_reaches_the_storefront_without_a_page_
     await stack.settle()
     before = admin_requests(stack)
 
-    await read_order(stack, DemoOrders.CANCELLABLE)
+    shown = await read_order(stack, DemoOrders.CANCELLABLE)
 
+    assert shown["blockedBy"] == "FULFILLMENT_STARTED"
     assert admin_requests(stack) == before
     assert stack.admin_calls("fulfillmentOrder") == 1  # the refresh, by the payload's id
     mirror = await stack.store.mirrored_orders(SHOP, [GID.format(DemoOrders.CANCELLABLE)])
