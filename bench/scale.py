@@ -3,13 +3,18 @@
 Its own processes, started after parts 1-4 and 6 have stopped theirs: a private PostgreSQL
 cluster (`tests.postgres_server.PostgresServer`, the one the test suite runs: the backend
 connects as an ordinary role owning its database), a private `redis-server`
-(`tests.redis_server.RedisServer`) for the rate limits, devshop with its own bench orders and
-its bucket lifted, and three backends as `bench.backend_server` runs them (production settings,
-one uvicorn worker each):
+(`tests.redis_server.RedisServer`) for the rate limits, devshop with its own bench orders, its
+bucket lifted and no webhooks (below), and three backends as `bench.backend_server` runs them
+(production settings, one uvicorn worker each):
 
 - `sqlite`: its own SQLite file (`SQLITE_PATH`), no `DATABASE_URL`;
 - `pg-a` and `pg-b`: the same `DATABASE_URL`, so the claim that makes a cancel single-flight is
   one `INSERT ... ON CONFLICT` in PostgreSQL, whichever process makes it.
+
+devshop sends no webhooks here (`DEVSHOP_APP_CONFIG` names no file, so it subscribes to
+nothing): with three backends on two stores there is no one app URL for them, and a devshop whose
+backend URL is itself would post every cancel's orders/cancelled and orders/updated to itself and
+retry them. The part measures the store's cancel path; webhook intake is measured on its own.
 
 All three count their rate limits in the same Redis (`REDIS_URL`), so SQLite against PostgreSQL
 on one process differs in the store only, and one PostgreSQL process against two in the number
@@ -81,19 +86,20 @@ HOW = _prose(
     """
 How: a private PostgreSQL cluster (fsync off, as the test suite runs it; the backends connect as
 an ordinary role owning the database), a private redis-server for the rate limits, devshop (no
-injected latency, Admin bucket lifted) and three backend processes (bench.backend_server,
-production settings, one uvicorn worker each): one on its own SQLite file, two sharing one
-DATABASE_URL; all three share one REDIS_URL for the rate limits, so SQLite vs PostgreSQL differs
-in the store only. Rate limits LIFTED to 10,000,000/minute per rule: every hit is still made and
-counted in Redis but none refuses. Each cancel names a distinct fresh order (all succeed, two
-Admin requests each). N closed-loop clients from this process, signed as Shopify's App Proxy
-signs, sent straight to /proxy/graphql; with two processes client i goes to backend i mod 2 over
-its own kept-alive connection. The three setups alternate round by round at each client count
-after a warm-up each. cancels/s = n / wall time; p50/p99 nearest-rank of the client's wall time;
-CPU ms per request = each process's utime+stime over the counted requests / n (for two
-backends, each one's share and their sum). 'postgres' = the cluster's processes (postmaster,
-its connection backends, checkpointer, WAL writer, autovacuum; exited ones through the
-postmaster's cutime+cstime); SQLite's work runs inside the backend process and is in its figure.
+injected latency, Admin bucket lifted, no webhooks sent) and three backend processes
+(bench.backend_server, production settings, one uvicorn worker each): one on its own SQLite
+file, two sharing one DATABASE_URL; all three share one REDIS_URL for the rate limits, so SQLite
+vs PostgreSQL differs in the store only. Rate limits LIFTED to 10,000,000/minute per rule: every
+hit is still made and counted in Redis but none refuses. Each cancel names a distinct fresh
+order (all succeed, two Admin requests each). N closed-loop clients from this process, signed as
+Shopify's App Proxy signs, sent straight to /proxy/graphql; with two processes client i goes to
+backend i mod 2 over its own kept-alive connection. The three setups alternate round by round at
+each client count after a warm-up each. cancels/s = n / wall time; p50/p99 nearest-rank of the
+client's wall time; CPU ms per request = each process's utime+stime over the counted requests /
+n (for two backends, each one's share and their sum). 'postgres' = the cluster's processes
+(postmaster, its connection backends, checkpointer, WAL writer, autovacuum; exited ones through
+the postmaster's cutime+cstime); SQLite's work runs inside the backend process and is in its
+figure.
 """
 )
 
@@ -152,6 +158,7 @@ def running_scale_stack(workdir: Path, *, orders: int, app_env: str) -> Iterator
                 BENCH_ORDERS=str(orders),
                 BENCH_FIRST_ORDER=str(FIRST_ORDER),
                 BENCH_LIFT_BUCKET="1",
+                DEVSHOP_APP_CONFIG=str(workdir / "no-webhooks.toml"),  # absent: none sent
                 **lifted,
                 **({} if name == "devshop" else {"REDIS_URL": redis_server.url}),
                 **({"DATABASE_URL": database_url} if name.startswith("pg") else {}),
