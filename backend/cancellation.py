@@ -318,8 +318,10 @@ class Cancellations:
             if existing.state is not FlightState.IN_FLIGHT:
                 await record(Outcome.DUPLICATE)
                 return await self._outcome(existing, order, policy, tz)
-            if await self._claim_if_ours(existing, order):
+            dead = existing.updated_at < self._clock() - self._stale_flight
+            if dead and await self._claim_if_ours(existing, order):
                 # That flight's cancel went through; its process died before it could say so.
+                # (A live flight records its own outcome: it is waited for below.)
                 await record(Outcome.DUPLICATE)
                 ours = replace(existing, state=FlightState.CANCELLED, updated_at=self._clock())
                 return await self._outcome(ours, order, policy, tz)
