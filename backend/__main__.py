@@ -8,6 +8,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from backend.app import create_app
+from backend.observability.logs import log_config
 from backend.settings import Settings, SettingsError
 
 
@@ -19,11 +20,15 @@ def settings_or_exit() -> Settings:
 
 
 def serve(app: ASGIApp, settings: Settings) -> None:
-    """One uvicorn worker on the settings' host and port (behind a TLS-terminating proxy)."""
+    """One uvicorn worker on the settings' host and port (behind a TLS-terminating proxy).
+
+    Its logs, uvicorn's own access and error lines included, are JSON lines on stdout.
+    """
     uvicorn.run(
         app,
         host=settings.host,
         port=settings.port,
+        log_config=log_config(),
         log_level="info",
         proxy_headers=False,
         server_header=False,

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from shopify_app import ShopifyApp
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -27,7 +28,11 @@ from backend.background import Background
 from backend.cancellation import Cancellations
 from backend.graphql.endpoint import StorefrontGraphQL, VerifiedGraphQL
 from backend.graphql.schema import build_schema
+from backend.observability.metrics import metrics
+from backend.observability.middleware import Observe
 from backend.ratelimit import Limiter
+from backend.ratelimit.door import Door, DoorGuard
+from backend.readiness import readyz_endpoint
 from backend.settings import Settings
 from backend.shopify.client import AdminClient
 from backend.shopify.gateway import AdminGateway
@@ -88,6 +93,12 @@ def create_app(
             settings.rate_limits, settings.redis_url, timeout=settings.redis_timeout
         )
         await rate_limiter.open()
+        door = Door(
+            settings.rate_limits.door,
+            settings.redis_url,
+            timeout=settings.redis_timeout,
+            trusted_proxy_hops=settings.trusted_proxy_hops,
+        )
         background = Background()
         async with admin_http_client(settings, admin_transport) as http:
             shopify = ShopifyApp(settings.api_key, settings.api_secret, settings.old_api_secret)
@@ -123,10 +134,12 @@ def create_app(
                     "webhooks": Webhooks(shopify, shop_store, clock=clock, spawn=background.spawn),
                     "cancellations": cancellations,
                     "limiter": rate_limiter,
+                    "door": door,
                     "merchant_gateway": MerchantGateway(client),
                 }
             finally:
                 await background.aclose()
+                door.close()
                 await rate_limiter.close()
                 await shop_store.close()
 
@@ -138,6 +151,8 @@ def create_app(
     )
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz_endpoint(), methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
         Route("/webhooks", receive_webhook, methods=["POST"]),
         # Every method reaches the endpoint, which answers all but POST with the contract's 405.
         Route(
@@ -165,4 +180,6 @@ def create_app(
         ),
         *admin_routes(settings, clock),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    # Outermost first: every answer is logged and counted, the door's refusals included.
+    middleware = [Middleware(Observe, routes=routes), Middleware(DoorGuard)]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)

@@ -20,9 +20,9 @@ Topics:
 - `shop/redact` (48 h after uninstall) erases everything we hold for the shop.
 - `customers/redact` erases the customer's cancellation records and attempts, notes included.
 - `customers/data_request`: the app cannot reach the merchant by itself, so the export of what
-  we hold (the customer's records and attempts, with notes) is logged at INFO under the data
-  request's id and returned as the response's JSON body; `store.customer_data` produces it again
-  on demand until the data is redacted.
+  we hold (the customer's records and attempts, with notes) is returned as the response's JSON
+  body, and logged at INFO under the data request's id as counts only (notes never reach a log);
+  `store.customer_data` produces it again on demand until the data is redacted.
 
 Unknown topics are acknowledged and ignored: a 4xx would only make Shopify retry.
 """
@@ -41,6 +41,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from backend.body import BodyTooLarge, read_body
+from backend.observability import observe
 from backend.orders import customer_gid, order_gid
 from backend.store.base import Attempt, CustomerData, FlightState, Outcome, Store
 from backend.store.codec import encode_datetime
@@ -115,18 +116,22 @@ class Webhooks:
                 "body": body,
             }
         )
+        topic = request.headers.get("x-shopify-topic", "")
         if not verified.ok or not verified.shop:
             status = verified.response.status if not verified.ok else 401
+            observe.webhook(topic, "unauthorized")
             return Response(verified.response.body or "Unauthorized", status_code=status)
         shop = verified.shop
-        topic = request.headers.get("x-shopify-topic", "")
+        observe.webhook_lag(request.headers.get("x-shopify-triggered-at"), self._clock())
         webhook_id = request.headers.get("x-shopify-webhook-id")
         if webhook_id and await self._store.seen_webhook(
             shop, webhook_id, ttl=SEEN_FOR, at=self._clock()
         ):
+            observe.webhook(topic, "duplicate", shop=shop)
             return Response(status_code=200)
         handler = self._handlers.get(topic)
         if handler is None:
+            observe.webhook(topic, "ignored", shop=shop)
             logger.info("ignoring webhook %s for %s", topic, shop)
             return Response(status_code=200)
         try:
@@ -134,9 +139,12 @@ class Webhooks:
         except ValueError:
             payload = None
         if not isinstance(payload, dict):
+            observe.webhook(topic, "malformed", shop=shop)
             logger.warning("webhook %s for %s: body is not a JSON object", topic, shop)
             return Response(status_code=200)
-        return await handler(shop, payload) or Response(status_code=200)
+        response = await handler(shop, payload) or Response(status_code=200)
+        observe.webhook(topic, "handled", shop=shop)
+        return response
 
     async def order_cancelled(self, shop: str, payload: Payload) -> None:
         gid = order_gid(str(payload.get("admin_graphql_api_id") or payload.get("id") or ""))
@@ -181,12 +189,13 @@ class Webhooks:
         if customer is None:
             return JSONResponse({"data_request": request_id, "data": None})
         export = customer_export(await self._store.customer_data(shop, customer))
+        # Counts only: the export holds the customer's notes, which no log may carry.
         logger.info(
             "customers/data_request %s for %s on %s: %s",
             request_id,
             customer,
             shop,
-            json.dumps(export, sort_keys=True),
+            {key: len(value) for key, value in export.items() if isinstance(value, list)},
         )
         return JSONResponse({"data_request": request_id, "data": export})
 

@@ -36,6 +36,7 @@ from redis.asyncio import BlockingConnectionPool
 from redis.exceptions import RedisError
 from redis.maint_notifications import MaintNotificationsConfig
 
+from backend.observability import metrics
 from backend.ratelimit.rules import Kind, RateLimits, Scope
 
 PREFIX = "cancel-button:limits"
@@ -141,6 +142,18 @@ class Limiter:
         if pool is not None:
             await pool.aclose()
 
+    async def ping(self) -> bool:
+        """Whether the counts can be kept: always in memory; Redis must answer in time."""
+        strategy = self._strategy
+        if strategy is None:
+            return False
+        if isinstance(strategy, _InProcess):
+            return True
+        try:
+            return bool(await strategy.storage.check())
+        except (StorageError, RedisError, OSError, TimeoutError):
+            return False
+
     async def hit(self, kind: Kind, subject: Subject) -> Refusal | None:
         """Count one `kind` request by `subject`: None if allowed, else which rule refused."""
         strategy = self._strategy
@@ -153,6 +166,7 @@ class Limiter:
                     continue
                 identifiers = (kind.value, scope.value, subject.shop, value)
                 if not await strategy.hit(item, *identifiers):
+                    metrics.RATE_LIMITED.labels(kind.value, scope.value).inc()
                     stats = await strategy.get_window_stats(item, *identifiers)
                     wait = math.ceil(stats.reset_time - time.time())
                     return Refusal(scope=scope, retry_after=max(1, wait))
