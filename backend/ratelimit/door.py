@@ -6,7 +6,7 @@ requests is throttled like any other: each refused request costs one counter hit
 a JWT decode or a body read. It counts per address and route (slowapi's `key_style="url"`),
 with its standard `X-RateLimit-Limit`/`-Remaining`/`-Reset` and `Retry-After` headers, in the
 same storage as the other limits: this process's memory, or the Redis at `REDIS_URL` (keys
-`cancel-button:door/…`), where every backend shares the count. Like them it fails closed: a
+`cancel-button:door:…`), where every backend shares the count. Like them it fails closed: a
 Redis that does not answer in time gives 503 with `Retry-After`.
 
 The address is the one the nearest proxy we trust saw: the socket's peer, or with
@@ -21,6 +21,11 @@ bulk edit of orders, or the backlog of retries after an outage of ours), and tre
 failed delivery: it retries, and after repeated failures removes the subscription, so a
 throttled delivery is an event lost. A forged delivery costs one HMAC over the body, checked
 before anything else is read or done (webhooks.py), which is what the door would cost.
+
+`/healthz` and `/readyz` are exempt too: the platform probes them from one address, and their
+answer must say how this process is, not how the door's storage is. A door 503 while Redis is
+away would fail the liveness probe and restart a healthy process (`/readyz` reports Redis
+itself); a probe is one store ping, cheaper than the door.
 
 slowapi is used through the two methods its own ASGI middleware calls (`_check_request_limit`,
 `_inject_asgi_headers`, pinned with slowapi 0.1.10): its middleware finds the limited endpoint
@@ -48,7 +53,7 @@ from backend.observability import context, metrics
 from backend.ratelimit.rules import parse_rule
 
 PREFIX = "cancel-button:door"
-EXEMPT = frozenset({"/webhooks"})
+EXEMPT = frozenset({"/webhooks", "/healthz", "/readyz"})
 
 
 class _Limiter(SlowAPILimiter):
@@ -74,6 +79,7 @@ class Door:
         options: dict[str, Any] = {}
         if redis_url is not None:
             options = {
+                "key_prefix": prefix,
                 "wrap_exceptions": True,
                 "socket_timeout": timeout,
                 "socket_connect_timeout": timeout,
@@ -85,7 +91,6 @@ class Door:
             strategy="moving-window",
             storage_uri=redis_url or "memory://",
             storage_options=options,
-            key_prefix=prefix,
             key_style="url",
             enabled=self.enabled,
         )
