@@ -4,6 +4,8 @@ exceptions are masked (and logged)."""
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from backend.observability.logs import JSONFormatter
 from tests.backend.admin.conftest import SAVE_RULES, admin_graphql, rules_input
 from tests.backend.test_extensions_graphql import post, session_token
 from tests.conftest import CANCEL_MUTATION, ORDER_QUERY, ORDERS_QUERY, Stack, graphql, running_stack
@@ -128,20 +131,31 @@ async def test_admin_api_answers_malformed_variables_in_graphqls_words(
     assert only_error(response.json()).startswith(message)
 
 
-async def test_our_own_exception_is_masked_and_logged(
-    production: Stack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+async def test_our_own_exception_is_masked_and_logged_with_the_request_id(
+    production: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def broken(*args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("a bug of ours, with internals: token=shpat_secret")
+        raise RuntimeError("a bug of ours")
 
-    cancellations = production.served_backend.state["cancellations"]
-    monkeypatch.setattr(cancellations, "cancel", broken)
-    with caplog.at_level(logging.ERROR, logger="backend.graphql"):
+    monkeypatch.setattr(production.served_backend.state["cancellations"], "cancel", broken)
+    written = io.StringIO()
+    handler = logging.StreamHandler(written)
+    handler.setFormatter(JSONFormatter())
+    graphql_logger = logging.getLogger("backend.graphql")
+    graphql_logger.addHandler(handler)
+    try:
         async with production.shopper() as client:
-            response = await graphql(
-                client, CANCEL_MUTATION, {"input": {"orderId": "5001", "reason": "OTHER"}}
+            response = await client.post(
+                "/apps/cancel/graphql",
+                json={
+                    "query": CANCEL_MUTATION,
+                    "variables": {"input": {"orderId": "5001", "reason": "OTHER"}},
+                },
+                headers={"X-Request-Id": "req-42"},
             )
+    finally:
+        graphql_logger.removeHandler(handler)
     assert only_error(response.json()) == "Unexpected error."
-    (record,) = [r for r in caplog.records if r.name == "backend.graphql"]
-    assert record.levelno == logging.ERROR
-    assert record.exc_info is not None and isinstance(record.exc_info[1], RuntimeError)
+    (line,) = [json.loads(text) for text in written.getvalue().splitlines()]
+    assert (line["level"], line["request_id"]) == ("error", "req-42")
+    assert "RuntimeError: a bug of ours" in line["exception"]
