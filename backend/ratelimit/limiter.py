@@ -1,7 +1,8 @@
 """Counting requests against the rules, in memory or in one Redis shared by every backend.
 
 Why `limits` and not slowapi's decorators: slowapi attaches limits to Starlette endpoints and
-reads its keys from the request before the endpoint runs. Ours depend on what the request is:
+reads its keys from the request before the endpoint runs (that is the door, `door.py`, per client
+address before verification). These depend on what the request is:
 the verified viewer (shop, customer), the operation in the GraphQL document (a read or a cancel)
 and the order a cancel names; all of these are known only inside our pure ASGI endpoint, after
 the signature check and the document's parse. slowapi adds nothing there but a second,
