@@ -104,7 +104,12 @@ def log_config(level: str = "INFO") -> dict[str, Any]:
         "handlers": {"json": handler},
         "root": {"handlers": ["json"], "level": level},
         "loggers": {
-            name: {"handlers": [], "level": level, "propagate": True}
-            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+            **{
+                name: {"handlers": [], "level": level, "propagate": True}
+                for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+            },
+            # slowapi warns once per refused request: a flood would double the log's volume,
+            # and the request's own line already says `rate_limited`.
+            "slowapi": {"handlers": [], "level": "ERROR", "propagate": True},
         },
     }

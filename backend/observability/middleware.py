@@ -33,6 +33,9 @@ _OUTCOME_BY_STATUS = {
 }
 
 
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 def default_outcome(status: int) -> str:
     if status < 400:
         return "ok"
@@ -62,7 +65,8 @@ class Observe:
         info = context.RequestInfo(
             request_id=context.request_id_from(Headers(scope=scope).get("x-request-id")),
             route=route_of(self.routes, scope),
-            method=scope["method"],
+            # Any other word a client sends would be a new metric label.
+            method=scope["method"] if scope["method"] in METHODS else "OTHER",
         )
         status = 500
 
