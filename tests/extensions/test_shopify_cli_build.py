@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,14 +69,21 @@ class Build:
     status_after: str
 
 
+def built_files() -> set[Path]:
+    return set(ROOT.glob("extensions/*/dist/*"))
+
+
 @pytest.fixture(scope="module")
-def build() -> Build:
+def build() -> Iterator[Build]:
     assert SHOPIFY.is_file(), "make setup installs @shopify/cli from package.json"
-    before = git_status()
+    before, ours = git_status(), built_files()
     result = shopify_app_build()
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    return Build(output, before, git_status())
+    yield Build(output, before, git_status())
+    # The CLI's bundles sit beside ours in dist/; devshop and `make bench` want ours alone.
+    for path in built_files() - ours:
+        path.unlink()
 
 
 def test_shopify_app_build_succeeds_offline_and_leaves_the_tree_as_it_was(build: Build) -> None:
