@@ -42,7 +42,7 @@ def fresh_clone(target: Path) -> Path:
 
 
 @pytest.fixture
-def make_dev(tmp_path: Path) -> Iterator[str]:
+def make_dev(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """`scripts/dev.py` (what `make dev` runs after set-up) in a fresh clone; its banner."""
     clone = fresh_clone(tmp_path / "clone")
     assert not list(clone.glob("extensions/*/dist"))
@@ -68,7 +68,7 @@ def make_dev(tmp_path: Path) -> Iterator[str]:
             assert process.poll() is None, output
             assert time.monotonic() < deadline, output
             time.sleep(0.2)
-        yield output
+        yield output, clone
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -78,8 +78,11 @@ def make_dev(tmp_path: Path) -> Iterator[str]:
             process.wait(5)
 
 
-def test_every_page_make_dev_prints_answers_200_on_a_fresh_clone(make_dev: str) -> None:
-    pages = {match["label"]: match["url"] for match in PAGE.finditer(make_dev)}
+def test_every_page_make_dev_prints_answers_200_on_a_fresh_clone(
+    make_dev: tuple[str, Path],
+) -> None:
+    banner, clone = make_dev
+    pages = {match["label"]: match["url"] for match in PAGE.finditer(banner)}
     assert {
         "Storefront sign-in (demo customer Ada)",
         "An order to cancel (after signing in)",
@@ -97,3 +100,12 @@ def test_every_page_make_dev_prints_answers_200_on_a_fresh_clone(make_dev: str) 
         for url in [*pages.values(), *bundles]:
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code, response.text[:300])
+
+        # A change to an extension's source reaches its bundle while `make dev` runs.
+        source = clone / "extensions" / "cancel-thank-you" / "src" / "ThankYouBlock.js"
+        source.write_text(source.read_text() + '\nconsole.info("dev-watch-probe");\n')
+        bundle = f"{devshop}/extensions/dist/cancel-thank-you/ThankYouBlock.js"
+        deadline = time.monotonic() + 30
+        while "dev-watch-probe" not in client.get(bundle).text:
+            assert time.monotonic() < deadline, "the bundle was not rebuilt"
+            time.sleep(0.2)

@@ -36,6 +36,7 @@ hit on the event loop (a few dict operations), Redis in a worker thread.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -115,6 +116,9 @@ class Door:
         current = getattr(request.state, "view_rate_limit", None)
         if current is not None:
             self.limiter._inject_asgi_headers(headers, current)
+            if "x-ratelimit-reset" in headers:
+                # slowapi gives the moving window's float epoch; clients expect whole seconds.
+                headers["X-RateLimit-Reset"] = str(math.ceil(float(headers["x-ratelimit-reset"])))
         return refused, list(headers.items())
 
     async def hit(self, request: Request) -> tuple[bool, list[tuple[str, str]]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -44,6 +45,8 @@ async def test_forged_requests_are_throttled_by_ip_before_verification(door: Sta
         assert [r.status_code for r in forged] == [401] * 5
         assert [r.headers["x-ratelimit-remaining"] for r in forged] == ["4", "3", "2", "1", "0"]
         assert all(r.headers["x-ratelimit-limit"] == "5" for r in forged)
+        reset = int(forged[0].headers["x-ratelimit-reset"])  # an epoch, in whole seconds
+        assert time.time() < reset <= time.time() + 62  # slowapi adds a second
 
         sixth = await forger.post("/proxy/graphql?signature=00", json=BODY)
         # Even a correctly signed request, and another "shopper" named in X-Forwarded-For: the
