@@ -1,15 +1,27 @@
-"""`python -m backend`: the backend alone, settings from the environment."""
+"""`python -m backend [command]`: the backend alone, settings from the environment.
+
+- (no command) or `serve`: migrate the database if it is behind, then serve (uvicorn).
+- `migrate`: bring the database to the newest schema, then exit (a release step).
+- `rotate-keys`: re-encrypt every stored token with the first of TOKEN_ENCRYPTION_KEYS.
+- `new-key`: print a new key for TOKEN_ENCRYPTION_KEYS.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import sys
+from collections.abc import Sequence
 
 import uvicorn
 from starlette.types import ASGIApp
 
-from backend.app import create_app
+from backend.app import create_app, open_store
 from backend.observability.logs import log_config
 from backend.settings import Settings, SettingsError
+from backend.store.base import StoreUnavailable
+from backend.store.crypto import new_key
+
+USAGE = "usage: python -m backend [serve | migrate | rotate-keys | new-key]"
 
 
 def settings_or_exit() -> Settings:
@@ -35,9 +47,42 @@ def serve(app: ASGIApp, settings: Settings) -> None:
     )
 
 
-def main() -> None:
+async def migrate(settings: Settings) -> None:
+    store = open_store(settings)
+    try:
+        await store.open()  # migrates, behind the database's lock
+    finally:
+        await store.close()
+
+
+async def rotate_keys(settings: Settings) -> int:
+    store = open_store(settings)
+    try:
+        await store.open()
+        return await store.rotate_tokens()
+    finally:
+        await store.close()
+
+
+def main(argv: Sequence[str] = sys.argv[1:]) -> None:
+    command = argv[0] if argv else "serve"
+    if command == "new-key":
+        print(new_key())
+        return
+    if command not in ("serve", "migrate", "rotate-keys") or len(argv) > 1:
+        sys.exit(USAGE)
     settings = settings_or_exit()
-    serve(create_app(settings), settings)
+    try:
+        if command == "migrate":
+            asyncio.run(migrate(settings))
+            print("cancel-button: the database is at the newest schema")
+        elif command == "rotate-keys":
+            count = asyncio.run(rotate_keys(settings))
+            print(f"cancel-button: {count} tokens now encrypted with the first key")
+        else:
+            serve(create_app(settings), settings)
+    except StoreUnavailable as error:
+        sys.exit(f"cancel-button: the database is unavailable: {error}")
 
 
 if __name__ == "__main__":

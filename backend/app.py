@@ -33,13 +33,14 @@ from backend.observability.middleware import Observe
 from backend.ratelimit import Limiter
 from backend.ratelimit.door import Door, DoorGuard
 from backend.readiness import readyz_endpoint
+from backend.retention import Retention
 from backend.settings import Settings
 from backend.shopify.client import AdminClient
 from backend.shopify.gateway import AdminGateway
 from backend.shopify.transport import AdminOriginTransport
 from backend.store.base import Store
-from backend.store.redis import RedisStore
-from backend.store.sqlite import SQLiteStore
+from backend.store.engine import create_engine, database_url
+from backend.store.sql import SQLStore
 from backend.webhooks import Webhooks, receive_webhook
 
 
@@ -47,10 +48,13 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def open_store(settings: Settings) -> Store:
-    if settings.redis_url:
-        return RedisStore(settings.redis_url, timeout=settings.redis_timeout)
-    return SQLiteStore(settings.sqlite_path)
+def open_store(settings: Settings) -> SQLStore:
+    """PostgreSQL when DATABASE_URL is set, else the SQLite file; `open()` migrates it."""
+    engine = create_engine(
+        database_url(settings.database_url, settings.sqlite_path),
+        timeout=settings.database_timeout,
+    )
+    return SQLStore(engine, settings.token_cipher)
 
 
 def admin_http_client(
@@ -88,7 +92,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         shop_store = store or open_store(settings)
         await shop_store.open()
-        # Rate limits live where the store does: in Redis when several backends share one.
+        # Rate limits live in Redis when several backends share them, else in this process.
         rate_limiter = limiter or Limiter(
             settings.rate_limits, settings.redis_url, timeout=settings.redis_timeout
         )
@@ -100,7 +104,8 @@ def create_app(
             trusted_proxy_hops=settings.trusted_proxy_hops,
         )
         background = Background()
-        async with admin_http_client(settings, admin_transport) as http:
+        retention = Retention(shop_store, timedelta(days=settings.retention_days), clock)
+        async with retention.running(), admin_http_client(settings, admin_transport) as http:
             shopify = ShopifyApp(settings.api_key, settings.api_secret, settings.old_api_secret)
             shop_tokens = ShopTokens(shopify, shop_store, http, clock)
 
@@ -122,6 +127,7 @@ def create_app(
                 clock=clock,
                 spawn=background.spawn,
                 flight_wait=settings.flight_wait,
+                stale_flight=timedelta(seconds=settings.stale_flight_seconds),
                 guest_window=timedelta(minutes=settings.guest_cancel_minutes),
             )
             app.state.background = background
@@ -131,7 +137,13 @@ def create_app(
                     "store": shop_store,
                     "shopify": shopify,
                     "shop_tokens": shop_tokens,
-                    "webhooks": Webhooks(shopify, shop_store, clock=clock, spawn=background.spawn),
+                    "webhooks": Webhooks(
+                        shopify,
+                        shop_store,
+                        clock=clock,
+                        spawn=background.spawn,
+                        reconcile=cancellations.reconcile,
+                    ),
                     "cancellations": cancellations,
                     "limiter": rate_limiter,
                     "door": door,

@@ -117,6 +117,7 @@ class Cancellations:
         clock: Callable[[], datetime],
         spawn: Spawn,
         flight_wait: float = 15.0,
+        stale_flight: timedelta = STALE_FLIGHT,
         guest_window: timedelta = timedelta(minutes=30),
         poll_interval: float = 0.02,
         sleep: Callable[[float], Coroutine[Any, Any, None]] = asyncio.sleep,
@@ -126,6 +127,7 @@ class Cancellations:
         self._clock = clock
         self._spawn = spawn
         self._flight_wait = flight_wait
+        self._stale_flight = stale_flight
         self._guest_window = guest_window
         self._poll_interval = poll_interval
         self._sleep = sleep
@@ -193,6 +195,8 @@ class Cancellations:
                 await self._store.settle(
                     shop, order.id, FlightState.CANCELLED, at=self._clock(), job_id=record.job_id
                 )
+            elif record is not None:
+                await self._claim_if_ours(record, order)
         elif record is not None and record.state in (FlightState.IN_FLIGHT, FlightState.PENDING):
             status = CancellationStatus.PENDING
         return OrderView(
@@ -201,6 +205,55 @@ class Cancellations:
             status=status,
             reasons=policy.reasons,
         )
+
+    async def _claim_if_ours(self, record: CancellationRecord, order: OrderSnapshot) -> bool:
+        """Whether the order, cancelled, carries the staff note `record` sent; if so, settle.
+
+        Two ways we can hold a record of a cancel that happened without hearing so. REJECTED:
+        Shopify refuses a cancel while its own job for an earlier one still runs, so when that
+        earlier answer was lost and the job outlasted our re-read we recorded a refusal.
+        IN_FLIGHT: the process that sent orderCancel died before it heard the answer. The note
+        on the order's cancellation is the one we sent: the cancel was ours, and counts so.
+        """
+        if (
+            record.state not in (FlightState.REJECTED, FlightState.IN_FLIGHT)
+            or order.cancelled_at is None
+            or not record.staff_note
+            or order.cancellation_note != record.staff_note
+        ):
+            return False
+        now = self._clock()
+        if await self._store.settle(
+            record.shop, order.id, FlightState.CANCELLED, at=now, only_from=record.state
+        ):
+            await self._store.record_attempt(
+                Attempt(
+                    shop=record.shop,
+                    order_id=order.id,
+                    customer_id=record.customer_id,
+                    reason_code=record.reason_code,
+                    note=record.note,
+                    outcome=Outcome.CANCELLED,
+                    at=now,
+                )
+            )
+            logger.info("cancel of %s on %s was ours after all", order.id, record.shop)
+        return True
+
+    async def reconcile(self, shop: str, gid: str, otherwise: Attempt) -> None:
+        """After `orders/cancelled` for an order we left REJECTED: read it fresh, and settle the
+        record if the cancel was ours after all, else record `otherwise` (cancelled elsewhere).
+        """
+        record = await self._store.get_cancellation(shop, gid)
+        if record is None or record.state is not FlightState.REJECTED:
+            return
+        try:
+            order, _ = await self._gateway.load_order(shop, gid)
+        except ShopifyUnavailable:
+            logger.warning("could not read %s on %s to tell whose cancel it was", gid, shop)
+            order = None
+        if order is None or not await self._claim_if_ours(record, order):
+            await self._store.record_attempt(otherwise)
 
     # The cancel ----------------------------------------------------------------------------
 
@@ -254,6 +307,11 @@ class Cancellations:
             if existing.state is not FlightState.IN_FLIGHT:
                 await record(Outcome.DUPLICATE)
                 return await self._outcome(existing, order, policy, tz)
+            if await self._claim_if_ours(existing, order):
+                # That flight's cancel went through; its process died before it could say so.
+                await record(Outcome.DUPLICATE)
+                ours = replace(existing, state=FlightState.CANCELLED, updated_at=self._clock())
+                return await self._outcome(ours, order, policy, tz)
             # A flight is under way (or died): wait for it, or take it over, below.
 
         now = self._clock()
@@ -266,8 +324,9 @@ class Cancellations:
             note=note,
             created_at=now,
             updated_at=now,
+            staff_note=staff_note(reason.label, note, policy.staff_note_format, reason.code),
         )
-        holder = await self._store.claim(claim, stale_before=now - STALE_FLIGHT)
+        holder = await self._store.claim(claim, stale_before=now - self._stale_flight)
         if holder is not None:
             await record(Outcome.DUPLICATE)
             settled = (
@@ -283,7 +342,7 @@ class Cancellations:
             await self._store.release(viewer.shop, gid)
             assert decision.blocked_by is not None
             return await refuse(decision.blocked_by)
-        return await self._fly(claim, order, policy, tz, reason, record, refuse)
+        return await self._fly(claim, order, policy, tz, record, refuse)
 
     async def _fly(
         self,
@@ -291,18 +350,13 @@ class Cancellations:
         order: OrderSnapshot,
         policy: ShopPolicy,
         tz: ZoneInfo,
-        reason: CancelReason,
         record: Callable[..., Coroutine[Any, Any, None]],
         refuse: Callable[..., Coroutine[Any, Any, Refused]],
     ) -> Cancelled | Refused:
-        shop, note = claim.shop, claim.note
+        shop = claim.shop
+        assert claim.staff_note is not None
         try:
-            result = await self._gateway.cancel_order(
-                shop,
-                order.id,
-                policy,
-                staff_note(reason.label, note, policy.staff_note_format, reason.code),
-            )
+            result = await self._gateway.cancel_order(shop, order.id, policy, claim.staff_note)
         except ShopifyUnavailable:
             # Nothing is known to have happened: free the order so a retry can cancel it. If
             # Shopify did run it, the retry's fresh read or Shopify's own refusal will tell.

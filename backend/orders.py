@@ -65,6 +65,8 @@ class OrderSnapshot:
     product_tags: frozenset[str]
     risk_recommendation: str
     confirmation_number: str | None = None
+    # The note of whoever cancelled it (single-order reads only): ours names our cancel.
+    cancellation_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,10 @@
 """`/readyz`: ready for traffic (`/healthz`, in app.py, stays the liveness probe).
 
-`/readyz` runs
-every check in `CHECKS` and answers 200 only when none reports a problem; otherwise 503 with the
-problems, so a load balancer stops sending traffic while, say, Redis is away. A check is an
-async callable taking the request (its lifespan state holds the store and the limiter) and
-returning a problem in words, or None. The store's schema version joins the list with the
-database migrations (`python -m backend migrate`), which bring the version to check.
+`/readyz` runs every check in `CHECKS` and answers 200 only when none reports a problem;
+otherwise 503 with the problems, so a load balancer stops sending traffic while, say, Redis is
+away or a new release waits for `python -m backend migrate`. A check is an async callable taking
+the request (its lifespan state holds the store and the limiter) and returning a problem in
+words, or None; one that raises or hangs is a problem too. Add a dependency by adding a check.
 """
 
 from __future__ import annotations
@@ -27,13 +26,20 @@ async def store_ready(request: Request) -> str | None:
     return None if await store.ping() else "store unavailable"
 
 
+async def schema_ready(request: Request) -> str | None:
+    store: Store = request.state.store
+    if await store.schema_is_current():
+        return None
+    return "database schema is not at the newest migration (python -m backend migrate)"
+
+
 async def rate_limits_ready(request: Request) -> str | None:
     # In memory, always; with REDIS_URL, the Redis the limits (and the door) count in.
     limiter: Limiter = request.state.limiter
     return None if await limiter.ping() else "rate limit storage (Redis) unavailable"
 
 
-CHECKS: tuple[Check, ...] = (store_ready, rate_limits_ready)
+CHECKS: tuple[Check, ...] = (store_ready, schema_ready, rate_limits_ready)
 
 
 def readyz_endpoint(

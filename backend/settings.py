@@ -13,6 +13,7 @@ from pathlib import Path
 
 from backend.ratelimit.rules import RateLimits
 from backend.shopify import API_VERSION
+from backend.store.crypto import TokenCipher, development_key
 
 
 class SettingsError(ValueError):
@@ -45,6 +46,43 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise SettingsError(f"{name} must be a number, not {raw!r}") from None
 
 
+def _token_keys(env: Mapping[str, str], app_env: str, api_secret: str) -> tuple[str, ...]:
+    keys = tuple(key.strip() for key in (env.get("TOKEN_ENCRYPTION_KEYS") or "").split(","))
+    keys = tuple(key for key in keys if key)
+    if not keys:
+        if app_env == "production":
+            raise SettingsError(
+                "TOKEN_ENCRYPTION_KEYS must be set in production: tokens are encrypted at rest"
+                " (make one with: python -m backend new-key)"
+            )
+        return (development_key(api_secret),)
+    try:
+        TokenCipher(keys)
+    except ValueError:
+        raise SettingsError(
+            "TOKEN_ENCRYPTION_KEYS must be comma-separated Fernet keys"
+            " (32 url-safe base64-encoded bytes each; python -m backend new-key makes one)"
+        ) from None
+    return keys
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise SettingsError(f"{name} must be at least 1, not {value}")
+    return value
+
+
+def _database_url(env: Mapping[str, str]) -> str | None:
+    raw = env.get("DATABASE_URL") or None
+    if raw is not None and not raw.startswith(
+        ("postgres://", "postgresql://", "postgresql+psycopg://")
+    ):
+        # Never echo the URL: it may carry a password.
+        raise SettingsError("DATABASE_URL must start with postgres:// or postgresql://")
+    return raw
+
+
 def _switch(env: Mapping[str, str], name: str) -> bool:
     raw = (env.get(name) or "off").strip().lower()
     if raw not in ("on", "off"):
@@ -63,8 +101,18 @@ class Settings:
     # A single-shop custom app: its token, used instead of the per-shop store.
     single_shop: str | None = None
     single_shop_token: str | None = None
-    redis_url: str | None = None
+    # PostgreSQL for several backends; unset, the SQLite file at `sqlite_path`.
+    database_url: str | None = None
     sqlite_path: Path = field(default_factory=lambda: Path("var/cancel-button.sqlite3"))
+    # Seconds to connect, and for any one statement, before the store answers "unavailable".
+    database_timeout: float = 5.0
+    # Fernet keys for tokens at rest: the first encrypts, all decrypt. Empty: derived from the
+    # API secret, which only development allows (from_env).
+    token_encryption_keys: tuple[str, ...] = ()
+    # Attempts and their notes older than this are deleted daily.
+    retention_days: int = 730
+    # Rate limits shared by every backend; unset, in-process.
+    redis_url: str | None = None
     app_env: str = "production"
     host: str = "127.0.0.1"
     port: int = 8000
@@ -73,13 +121,15 @@ class Settings:
     admin_retry_budget: float = 8.0
     # How long a concurrent duplicate cancel waits for the first one to settle.
     flight_wait: float = 15.0
+    # A cancel unsettled this long belongs to a process that died: another may take it over.
+    stale_flight_seconds: float = 120.0
     # A guest on the thank-you page may cancel only this many minutes after checkout.
     guest_cancel_minutes: float = 30.0
     # Requests per key and window; see backend/ratelimit/rules.py for the defaults.
     rate_limits: RateLimits = field(default_factory=RateLimits)
     # How many proxies of our own (load balancers) append to X-Forwarded-For after Shopify's.
     trusted_proxy_hops: int = 0
-    # Seconds for each Redis connect and reply (store and rate limits).
+    # Seconds for each Redis connect and reply (rate limits).
     redis_timeout: float = 2.0
     # Production option: execute only the documents our own front ends send.
     trusted_documents: bool = False
@@ -91,6 +141,10 @@ class Settings:
     @property
     def development(self) -> bool:
         return self.app_env == "development"
+
+    @property
+    def token_cipher(self) -> TokenCipher:
+        return TokenCipher(self.token_encryption_keys or (development_key(self.api_secret),))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -119,13 +173,18 @@ class Settings:
             single_shop=shop_name(shop) if shop else None,
             single_shop_token=token,
             redis_url=env.get("REDIS_URL") or None,
+            database_url=_database_url(env),
             sqlite_path=Path(env.get("SQLITE_PATH") or "var/cancel-button.sqlite3"),
+            database_timeout=_float(env, "DATABASE_TIMEOUT", 5.0),
+            token_encryption_keys=_token_keys(env, app_env, env["SHOPIFY_API_SECRET"]),
+            retention_days=_positive(env, "RETENTION_DAYS", 730),
             app_env=app_env,
             host=env.get("HOST") or "127.0.0.1",
             port=_int(env, "PORT", 8000),
             admin_timeout=_float(env, "ADMIN_TIMEOUT", 10.0),
             admin_retry_budget=_float(env, "ADMIN_RETRY_BUDGET", 8.0),
             guest_cancel_minutes=_float(env, "GUEST_CANCEL_MINUTES", 30.0),
+            stale_flight_seconds=_float(env, "STALE_FLIGHT_SECONDS", 120.0),
             rate_limits=RateLimits.from_env(env, SettingsError),
             trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0),
             redis_timeout=_float(env, "REDIS_TIMEOUT", 2.0),

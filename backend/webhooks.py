@@ -5,20 +5,25 @@ Every delivery goes through the same gates:
 1. the body, capped at `MAX_BODY` (413 beyond);
 2. `shopifyapp.verify_webhook_req` on the raw body: a bad or missing HMAC is refused (401, or
    400 without the header) before anything else is read or done;
-3. `X-Shopify-Webhook-Id` through `store.seen_webhook`: a repeat delivery (Shopify retries for
-   4 hours, and may deliver twice) answers 200 and does nothing;
-4. the topic's handler. Each is a few store calls, done before answering, so a 200 means done;
-   only `shop/redact`, which may delete a lot, runs in the background.
+3. one store transaction holds both the first-seen mark of `X-Shopify-Webhook-Id` and the
+   topic's effect: a repeat delivery (Shopify retries for 4 hours, and may deliver twice)
+   answers 200 and does nothing, and a handler that fails rolls its mark back with its effect,
+   so the delivery answers 500 and Shopify's retry does the work. Each handler is a few store
+   statements, done before answering, so a 200 means done.
 
 Topics:
 
-- `orders/cancelled` settles our PENDING (or IN_FLIGHT) record as CANCELLED. An order we never
-  cancelled (the merchant in the admin, another app) is recorded as an attempt with outcome
-  `CANCELLED_ELSEWHERE`, reason code Shopify's cancel reason (`STAFF`, `CUSTOMER`, …), so
-  insights can count every cancellation and tell the button's from the rest.
+- `orders/cancelled` settles our PENDING (or IN_FLIGHT) record as CANCELLED. A record we left
+  REJECTED (Shopify's answer was lost while its job ran on) is handed to `reconcile`, which
+  reads the order and, when its cancellation carries the staff note we sent, makes the record
+  CANCELLED and counts it as ours. An order we never cancelled (the merchant in the admin,
+  another app) is recorded as an attempt with outcome `CANCELLED_ELSEWHERE`, reason code
+  Shopify's cancel reason (`STAFF`, `CUSTOMER`, …), so insights can count every cancellation
+  and tell the button's from the rest.
 - `app/uninstalled` drops the shop's token (a reinstall exchanges a new one).
 - `shop/redact` (48 h after uninstall) erases everything we hold for the shop.
-- `customers/redact` erases the customer's cancellation records and attempts, notes included.
+- `customers/redact` erases the customer's cancellation records and attempts, notes included,
+  and those of every order in `orders_to_redact` (a guest's orders carry no customer id).
 - `customers/data_request`: the app cannot reach the merchant by itself, so the export of what
   we hold (the customer's records and attempts, with notes) is returned as the response's JSON
   body, and logged at INFO under the data request's id as counts only (notes never reach a log);
@@ -43,7 +48,14 @@ from starlette.responses import JSONResponse, Response
 from backend.body import BodyTooLarge, read_body
 from backend.observability import observe
 from backend.orders import customer_gid, order_gid
-from backend.store.base import Attempt, CustomerData, FlightState, Outcome, Store
+from backend.store.base import (
+    Attempt,
+    CustomerData,
+    FlightState,
+    Outcome,
+    Store,
+    StoreUnavailable,
+)
 from backend.store.codec import encode_datetime
 
 if TYPE_CHECKING:
@@ -56,7 +68,10 @@ MAX_BODY = 2 * 1024 * 1024  # order payloads with many line items run to a few h
 SEEN_FOR = timedelta(days=1)
 
 Spawn = Callable[[Coroutine[Any, Any, None]], None]
+# (shop, order GID, the attempt to record if the cancel was not ours after all)
+Reconcile = Callable[[str, str, Attempt], Coroutine[Any, Any, None]]
 Payload = dict[str, Any]
+Handler = Callable[[Store, str, Payload], Awaitable[Response | None]]
 
 
 def _json_value(value: Any) -> Any:
@@ -85,14 +100,16 @@ class Webhooks:
         *,
         clock: Callable[[], datetime],
         spawn: Spawn,
+        reconcile: Reconcile,
         max_body: int = MAX_BODY,
     ) -> None:
         self._shopify = shopify
         self._store = store
         self._clock = clock
         self._spawn = spawn
+        self._reconcile = reconcile
         self._max_body = max_body
-        self._handlers: dict[str, Callable[[str, Payload], Awaitable[Response | None]]] = {
+        self._handlers: dict[str, Handler] = {
             "orders/cancelled": self.order_cancelled,
             "app/uninstalled": self.app_uninstalled,
             "shop/redact": self.shop_redact,
@@ -124,14 +141,31 @@ class Webhooks:
         shop = verified.shop
         observe.webhook_lag(request.headers.get("x-shopify-triggered-at"), self._clock())
         webhook_id = request.headers.get("x-shopify-webhook-id")
-        if webhook_id and await self._store.seen_webhook(
-            shop, webhook_id, ttl=SEEN_FOR, at=self._clock()
-        ):
-            observe.webhook(topic, "duplicate", shop=shop)
-            return Response(status_code=200)
+        try:
+            async with self._store.transaction() as store:
+                if webhook_id and await store.seen_webhook(
+                    shop, webhook_id, ttl=SEEN_FOR, at=self._clock()
+                ):
+                    result, response = "duplicate", Response(status_code=200)
+                else:
+                    response = await self._handle(store, shop, topic, body)
+                    result = "handled" if topic in self._handlers else "ignored"
+        except StoreUnavailable as error:
+            observe.webhook(topic, "store_unavailable", shop=shop)
+            logger.warning("webhook %s for %s: store unavailable (%s)", topic, shop, error)
+            return Response(status_code=503, headers={"Retry-After": "5"})
+        except Exception:
+            observe.webhook(topic, "failed", shop=shop)
+            # Rolled back, mark and all: Shopify's retry will find the delivery new.
+            logger.exception("webhook %s for %s failed; Shopify will retry", topic, shop)
+            return Response(status_code=500)
+        # Counted once committed: a delivery rolled back above is retried, and counted then.
+        observe.webhook(topic, result, shop=shop)
+        return response
+
+    async def _handle(self, store: Store, shop: str, topic: str, body: str) -> Response:
         handler = self._handlers.get(topic)
         if handler is None:
-            observe.webhook(topic, "ignored", shop=shop)
             logger.info("ignoring webhook %s for %s", topic, shop)
             return Response(status_code=200)
         try:
@@ -139,56 +173,63 @@ class Webhooks:
         except ValueError:
             payload = None
         if not isinstance(payload, dict):
-            observe.webhook(topic, "malformed", shop=shop)
             logger.warning("webhook %s for %s: body is not a JSON object", topic, shop)
             return Response(status_code=200)
-        response = await handler(shop, payload) or Response(status_code=200)
-        observe.webhook(topic, "handled", shop=shop)
-        return response
+        return await handler(store, shop, payload) or Response(status_code=200)
 
-    async def order_cancelled(self, shop: str, payload: Payload) -> None:
+    async def order_cancelled(self, store: Store, shop: str, payload: Payload) -> None:
         gid = order_gid(str(payload.get("admin_graphql_api_id") or payload.get("id") or ""))
         if gid is None:
             return
         now = self._clock()
-        record = await self._store.get_cancellation(shop, gid)
+        record = await store.get_cancellation(shop, gid)
         if record is not None and record.state in (FlightState.IN_FLIGHT, FlightState.PENDING):
-            await self._store.settle(shop, gid, FlightState.CANCELLED, at=now)
+            await store.settle(shop, gid, FlightState.CANCELLED, at=now)
             return
         if record is not None and record.state is FlightState.CANCELLED:
             return
-        # Ours was refused, or we never tried: someone else cancelled it.
         customer = payload.get("customer") or {}
         reason = str(payload.get("cancel_reason") or "other").upper()
-        await self._store.record_attempt(
-            Attempt(
-                shop=shop,
-                order_id=gid,
-                customer_id=customer_gid(str(customer.get("id") or "")),
-                reason_code=reason[:100],
-                note=None,
-                outcome=Outcome.CANCELLED_ELSEWHERE,
-                at=_instant(payload.get("cancelled_at")) or now,
-            )
+        elsewhere = Attempt(
+            shop=shop,
+            order_id=gid,
+            customer_id=customer_gid(str(customer.get("id") or "")),
+            reason_code=reason[:100],
+            note=None,
+            outcome=Outcome.CANCELLED_ELSEWHERE,
+            at=_instant(payload.get("cancelled_at")) or now,
         )
+        if record is not None and record.state is FlightState.REJECTED and record.staff_note:
+            # Perhaps ours after all: only the order's own cancellation note can tell, and the
+            # REST payload does not carry it, so one Admin read decides after we answer.
+            self._spawn(self._reconcile(shop, gid, elsewhere))
+            return
+        # We never tried, or Shopify refused ours: someone else cancelled it.
+        await store.record_attempt(elsewhere)
 
-    async def app_uninstalled(self, shop: str, payload: Payload) -> None:
-        await self._store.delete_token(shop)
+    async def app_uninstalled(self, store: Store, shop: str, payload: Payload) -> None:
+        await store.delete_token(shop)
 
-    async def shop_redact(self, shop: str, payload: Payload) -> None:
-        self._spawn(self._store.erase_shop(shop))
+    async def shop_redact(self, store: Store, shop: str, payload: Payload) -> None:
+        await store.erase_shop(shop)
 
-    async def customers_redact(self, shop: str, payload: Payload) -> None:
+    async def customers_redact(self, store: Store, shop: str, payload: Payload) -> None:
         customer = customer_gid(str((payload.get("customer") or {}).get("id") or ""))
-        if customer is not None:
-            await self._store.erase_customer(shop, customer)
+        orders = payload.get("orders_to_redact")
+        order_ids = [
+            gid
+            for gid in (order_gid(str(raw)) for raw in (orders if isinstance(orders, list) else []))
+            if gid is not None
+        ]
+        if customer is not None or order_ids:
+            await store.erase_customer(shop, customer, order_ids)
 
-    async def customers_data_request(self, shop: str, payload: Payload) -> Response:
+    async def customers_data_request(self, store: Store, shop: str, payload: Payload) -> Response:
         customer = customer_gid(str((payload.get("customer") or {}).get("id") or ""))
         request_id = (payload.get("data_request") or {}).get("id")
         if customer is None:
             return JSONResponse({"data_request": request_id, "data": None})
-        export = customer_export(await self._store.customer_data(shop, customer))
+        export = customer_export(await store.customer_data(shop, customer))
         # Counts only: the export holds the customer's notes, which no log may carry.
         logger.info(
             "customers/data_request %s for %s on %s: %s",

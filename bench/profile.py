@@ -50,13 +50,13 @@ from strawberry.extensions import ParserCache, ValidationCache
 from backend.app import create_app
 from backend.ratelimit import RateLimits
 from backend.settings import Settings
-from backend.store.sqlite import SQLiteStore
 from bench import load
 from bench.baseline import create_baseline
 from bench.servers import cpu_seconds
 from bench.throughput import ORDER, FreshOrders
 from devshop.processes import Server
 from devshop.settings import DEMO_ACCESS_TOKEN, DEMO_API_KEY, DEMO_API_SECRET
+from tests.stores import sqlite_store
 
 # (layer, does this frame start it?) in no particular order; the innermost match wins.
 LAYERS: list[tuple[str, Callable[[str, str], bool]]] = [
@@ -285,7 +285,7 @@ async def profile_layers(
     )
     results: list[LayerProfile] = []
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as workdir:
-        store = SQLiteStore(Path(workdir) / "profile.sqlite3")
+        store = sqlite_store(Path(workdir) / "profile.sqlite3")
         backend = Served(create_app(settings, store=store))
         baseline = Served(create_baseline(settings))
         async with backend.running(), baseline.running():

@@ -1,8 +1,10 @@
 """`GET /admin`: the Shopify admin's frame around App Home, so the merchant side runs locally.
 
 Shopify's admin loads an embedded app in an iframe at the app's URL with `shop`, `host` (the
-admin's address, base64), `embedded=1` and a freshly signed one-minute ID token as `id_token`;
-this page does the same on every load. `?shop=` picks another of devshop's shops.
+admin's address, base64), `embedded=1`, the staff member's language as `locale` and a freshly
+signed one-minute ID token as `id_token`; this page does the same on every load. `?shop=` picks
+another of devshop's shops, `?locale=` the staff member's language (default `en`), `?path=` the
+app's screen (default `/`), as a click in the admin's app menu would.
 """
 
 from __future__ import annotations
@@ -28,11 +30,19 @@ def host_param(shop: str) -> str:
     return base64.b64encode(f"admin.shopify.com/store/{store}".encode()).decode().rstrip("=")
 
 
-def app_home_url(backend_url: str, shop: str, id_token: str) -> str:
+def app_home_url(
+    backend_url: str, shop: str, id_token: str, locale: str = "en", path: str = "/"
+) -> str:
     query = urlencode(
-        {"embedded": "1", "host": host_param(shop), "id_token": id_token, "shop": shop}
+        {
+            "embedded": "1",
+            "host": host_param(shop),
+            "id_token": id_token,
+            "locale": locale,
+            "shop": shop,
+        }
     )
-    return f"{backend_url}/?{query}"
+    return f"{backend_url}{path}?{query}"
 
 
 def admin_frame_routes(world: World, settings: DevshopSettings) -> list[Route]:
@@ -41,7 +51,11 @@ def admin_frame_routes(world: World, settings: DevshopSettings) -> list[Route]:
         if shop not in world.shops:
             return HTMLResponse("No such shop.", status_code=404)
         token = app_home_token(shop, api_key=settings.api_key, secret=settings.api_secret)
-        src = app_home_url(settings.backend_url, shop, token)
+        locale = request.query_params.get("locale") or "en"
+        path = request.query_params.get("path") or "/"
+        if not path.startswith("/") or path.startswith("//"):
+            return HTMLResponse("No such screen.", status_code=404)
+        src = app_home_url(settings.backend_url, shop, token, locale, path)
         name = world.shops[shop].name
         return HTMLResponse(
             _PAGE.format(

@@ -51,8 +51,9 @@ def demo_env(
         "DEVSHOP_PORT": str(devshop_port),
         "DEVSHOP_BACKEND_URL": f"http://{HOST}:{backend_port}",
     }
-    # A REDIS_URL from the caller's shell would silently share state between runs.
+    # A REDIS_URL or DATABASE_URL from the caller's shell would silently share state.
     env.pop("REDIS_URL", None)
+    env.pop("DATABASE_URL", None)
     env.update(extra)
     return env
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Debian packages the suite runs for real: installed when missing, if we are root.
+# Debian packages the suite runs for real (the tests start their own redis-server and PostgreSQL
+# servers; the packages' own services are not needed): installed when missing, if we are root.
 set -euo pipefail
 
-wanted=(redis-server chromium)
+wanted=(redis-server postgresql chromium)
 missing=()
 for package in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

@@ -23,7 +23,7 @@ from backend.background import Background
 from backend.ratelimit import RateLimits
 from backend.settings import Settings
 from backend.store.base import ShopToken, Store
-from backend.store.sqlite import SQLiteStore
+from backend.store.sql import SQLStore
 from devshop.app import create_app as create_devshop
 from devshop.faults import Faults
 from devshop.session import CUSTOMER_COOKIE, cookie_value
@@ -35,7 +35,9 @@ from devshop.settings import (
     DevshopSettings,
 )
 from devshop.world import World
+from tests.postgres_server import PostgresServer, PostgresServerError
 from tests.redis_server import RedisServer, RedisServerError
+from tests.stores import TEST_KEY, make_store, sqlite_store
 
 ADA = 1001
 BOB = 1002
@@ -126,6 +128,7 @@ def backend_settings(**overrides: Any) -> Settings:
         "flight_wait": 10.0,
         # The flows send many requests as one shopper; tests/backend/ratelimit use the defaults.
         "rate_limits": RateLimits.everywhere("10000/minute"),
+        "token_encryption_keys": (TEST_KEY,),
     }
     values.update(overrides)
     return Settings(**values)
@@ -137,7 +140,7 @@ async def running_stack(
 ) -> AsyncIterator[Stack]:
     clock = Clock()
     settings = backend_settings(**overrides)
-    store = store or SQLiteStore(tmp_path / "backend.sqlite3")
+    store = store or sqlite_store(tmp_path / "backend.sqlite3")
     served_backend, served_devshop = Served(), Served()
     devshop = create_devshop(
         DevshopSettings(backend_url="http://backend.test"),
@@ -182,6 +185,46 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL cluster, started once for the session; tests take databases of it."""
+    problem = None
+    try:
+        server = PostgresServer()
+        server.start()
+    except PostgresServerError as error:
+        problem = str(error)
+    if problem is not None:
+        # Failed, not skipped: CI must run the store against a real PostgreSQL.
+        pytest.fail(problem, pytrace=False)
+    try:
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """A new, empty database of the session's server, owned by the app's (non-super) role."""
+    return postgres_server.create_database()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SQLStore]:
+    """The store, migrated, on a SQLite file and on a database of the session's PostgreSQL."""
+    # Looked up only for PostgreSQL, so a run that selects only SQLite starts no server.
+    if request.param == "postgres":
+        target = request.getfixturevalue("postgres_url")
+    else:
+        target = str(tmp_path / "store.sqlite3")
+    store = make_store(request.param, target)
+    await store.open()
+    try:
+        yield store
+    finally:
+        await store.close()
 
 
 @pytest.fixture

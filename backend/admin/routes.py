@@ -1,7 +1,8 @@
 """App Home's routes.
 
-GET  /                      the page (rules form and insights), opened by Shopify's admin with
-                            `?shop=&host=&embedded=1&id_token=`
+GET  /                      the overview (rules form and insights), opened by Shopify's admin with
+                            `?shop=&host=&embedded=1&id_token=&locale=`
+GET  /rules, /insights      one screen each (`screens.py`), opened the same way
 GET  /auth/patch-id-token   Shopify's bounce page: App Bridge fetches a fresh ID token, reloads
 POST /admin/graphql         rules: `rules`, `saveRules` (Authorization: Bearer <ID token>)
 GET  /admin/insights.csv    every attempt of the period as CSV (Bearer, or `?id_token=`)
@@ -11,7 +12,7 @@ GET  /admin/assets/*        the page's script and stylesheet
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -21,7 +22,7 @@ import httpx
 from shopify_app import ShopifyApp
 from shopify_app.types import Res
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -33,10 +34,14 @@ from backend.admin.auth import (
     verify_fetch,
     verify_page,
 )
-from backend.admin.export import attempts_csv
+from backend.admin.csp import content_security_policy
+from backend.admin.export import stream_attempts_csv
 from backend.admin.gateway import MerchantGateway, OrdersCount
+from backend.admin.i18n import N_, Speaker, load_catalogs
 from backend.admin.insights import Insights, period_start, summarize
-from backend.admin.page import home_page
+from backend.admin.screens import Screen, every_screen
+from backend.admin.templating import templates
+from backend.admin.views import insights_view, page_context, rules_form
 from backend.auth.tokens import ShopTokens, TokenExchangeFailed
 from backend.graphql.admin.endpoint import AdminGraphQL, VerifiedAdminGraphQL
 from backend.graphql.admin.schema import build_admin_schema
@@ -63,8 +68,8 @@ def _respond(res: Res, *, development: bool = False) -> Response:
 async def ensure_token(request: Request, merchant: Merchant) -> str | None:
     """Exchange the ID token for an expiring offline token when the shop has no working one.
 
-    Returns a warning for the page when that fails: the page still opens (its rules live in
-    our store), but what calls Shopify waits for a later visit's exchange.
+    Returns a warning for the page (a msgid) when that fails: the page still opens (its rules
+    live in our store), but what calls Shopify waits for a later visit's exchange.
     """
     settings: Settings = request.state.settings
     if merchant.shop == settings.single_shop:
@@ -76,7 +81,7 @@ async def ensure_token(request: Request, merchant: Merchant) -> str | None:
         await tokens.exchange(merchant.shop, merchant.details)
     except (TokenExchangeFailed, AdminError, httpx.HTTPError) as error:
         logger.warning("token exchange failed for %s: %s", merchant.shop, error)
-        return "We couldn't connect to your shop just now. Reload the page to try again."
+        return N_("We couldn't connect to your shop just now. Reload the page to try again.")
     return None
 
 
@@ -91,8 +96,9 @@ async def insights_for(
     except AdminError as error:
         logger.warning("ordersCount failed for %s: %s", shop, error)
         counted = None
-    return summarize(
-        await store.attempts(shop, since=since),
+    return await summarize(
+        store,
+        shop,
         policy=policy,
         now=now,
         tz=counted.tz if counted else ZoneInfo("UTC"),
@@ -109,7 +115,13 @@ class AppHome:
     def _respond(self, res: Res) -> Response:
         return _respond(res, development=self.settings.development)
 
-    async def page(self, request: Request) -> Response:
+    def screen(self, screen: Screen) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            return await self.page(request, screen)
+
+        return endpoint
+
+    async def page(self, request: Request, screen: Screen) -> Response:
         shopify: ShopifyApp = request.state.shopify
         result = verify_page(shopify, request)
         merchant = merchant_of(result)
@@ -119,27 +131,45 @@ class AppHome:
         if query_shop and query_shop != merchant.shop:
             return Response("Unauthorized", status_code=401)  # one shop's token, another's URL
         warning = await ensure_token(request, merchant)
+        speaker = Speaker.for_locale(request.query_params.get("locale"))
         store: Store = request.state.store
         policy = await store.get_policy(merchant.shop) or ShopPolicy()
-        insights = await insights_for(
-            store, request.state.merchant_gateway, merchant.shop, policy, self.clock()
-        )
-        csv_href = "/admin/insights.csv?" + urlencode(
-            {"shop": f"{merchant.shop}.myshopify.com", "id_token": merchant.id_token}
-        )
-        html = home_page(
-            api_key=self.settings.api_key,
-            shop=merchant.shop,
-            id_token=merchant.id_token,
-            policy=policy,
-            insights=insights,
-            csv_href=csv_href,
-            warning=warning,
-        )
+        form = rules_form(policy) if "rules" in screen.needs else None
+        insights = None
+        if "insights" in screen.needs:
+            summary = await insights_for(
+                store, request.state.merchant_gateway, merchant.shop, policy, self.clock()
+            )
+            csv_href = "/admin/insights.csv?" + urlencode(
+                {"shop": f"{merchant.shop}.myshopify.com", "id_token": merchant.id_token}
+            )
+            insights = insights_view(summary, speaker, csv_href)
         # Shopify's headers for the page: frame-ancestors, and preloading its scripts.
-        headers = {k: v for k, v in self._respond(result.response).headers.items()}
+        headers = dict(self._respond(result.response).headers)
         headers.pop("content-length", None)
-        return HTMLResponse(html, headers={**headers, "Cache-Control": "no-store"})
+        headers["Content-Security-Policy"] = content_security_policy(
+            headers.pop("content-security-policy", None)
+        )
+        return templates.TemplateResponse(
+            request,
+            screen.template,
+            page_context(
+                screen=screen,
+                speaker=speaker,
+                api_key=self.settings.api_key,
+                shop=merchant.shop,
+                id_token=merchant.id_token,
+                query=request.url.query,
+                warning=warning,
+                form=form,
+                insights=insights,
+            ),
+            headers={
+                **headers,
+                "Cache-Control": "no-store",
+                "Content-Language": speaker.language,
+            },
+        )
 
     async def patch_id_token(self, request: Request) -> Response:
         shopify: ShopifyApp = request.state.shopify
@@ -155,18 +185,21 @@ class AppHome:
             )
         store: Store = request.state.store
         policy = await store.get_policy(merchant.shop) or ShopPolicy()
-        attempts = await store.attempts(merchant.shop, since=period_start(self.clock()))
-        return Response(
-            attempts_csv(attempts, policy),
+        pages = store.attempt_pages(merchant.shop, since=period_start(self.clock()))
+        return StreamingResponse(
+            stream_attempts_csv(pages, policy),
             media_type="text/csv; charset=utf-8",
             headers={
                 "Content-Disposition": 'attachment; filename="cancellations.csv"',
                 "Cache-Control": "no-store",
+                # A download, never a page: no browser may guess it is HTML.
+                "X-Content-Type-Options": "nosniff",
             },
         )
 
 
 def admin_routes(settings: Settings, clock: Callable[[], datetime]) -> list[BaseRoute]:
+    load_catalogs()  # at start-up: a broken catalog stops the backend, not a merchant's page
     home = AppHome(settings, clock)
     graphql = AdminGraphQL(
         build_admin_schema(production=not settings.development),
@@ -174,7 +207,7 @@ def admin_routes(settings: Settings, clock: Callable[[], datetime]) -> list[Base
         allow_queries_via_get=False,
     )
     return [
-        Route("/", home.page, methods=["GET"]),
+        *(Route(s.path, home.screen(s), methods=["GET"]) for s in every_screen()),
         Route(PATCH_ID_TOKEN_PATH, home.patch_id_token, methods=["GET"]),
         Route("/admin/graphql", VerifiedAdminGraphQL(graphql), methods=["POST"]),
         Route("/admin/insights.csv", home.insights_csv, methods=["GET"]),

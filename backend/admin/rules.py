@@ -1,17 +1,19 @@
 """The merchant's rules as the admin form sends them: checked field by field, then a `ShopPolicy`.
 
 `parse_rules` is pure. Every problem is reported at once, each with the field it belongs to
-(`windowMinutes`, `reasons[2].code`), so the form can put the message next to the control.
+(`windowMinutes`, `reasons[2].code`), so the form can put the message next to the control. A
+message is an English msgid and its values, so App Home can say it in the merchant's language.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
+from backend.admin.i18n import N_, Speaker
 from backend.orders import tag_set
 from backend.policy import CancelReason, RefundMethod, ShopPolicy
 
@@ -43,7 +45,15 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 @dataclass(frozen=True, slots=True)
 class FieldProblem:
     field: str
-    message: str
+    template: str  # an English msgid, with %(name)s for each of `values`
+    values: Mapping[str, object] | None = None
+
+    @property
+    def message(self) -> str:
+        return self.template % (self.values or {})
+
+    def said_by(self, speaker: Speaker) -> str:
+        return speaker.gettext(self.template) % (self.values or {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +84,15 @@ class RulesDraft:
 def _tags(name: str, values: Sequence[str], problems: list[FieldProblem]) -> frozenset[str]:
     tags = tag_set(values)
     if len(tags) > MAX_TAGS:
-        problems.append(FieldProblem(name, f"Use at most {MAX_TAGS} tags."))
+        problems.append(FieldProblem(name, N_("Use at most %(count)s tags."), {"count": MAX_TAGS}))
     for tag in sorted(tags):
         if len(tag) > MAX_TAG_LENGTH:
             problems.append(
-                FieldProblem(name, f'"{tag[:20]}…" is longer than {MAX_TAG_LENGTH} characters.')
+                FieldProblem(
+                    name,
+                    N_('"%(tag)s…" is longer than %(limit)s characters.'),
+                    {"tag": tag[:20], "limit": MAX_TAG_LENGTH},
+                )
             )
             break
     return tags
@@ -89,7 +103,7 @@ def _cutoff(raw: str | None, problems: list[FieldProblem]) -> time | None:
         return None
     match = _CUTOFF.fullmatch(raw.strip())
     if match is None:
-        problems.append(FieldProblem("cutoff", "Enter the cutoff as HH:MM, e.g. 14:30."))
+        problems.append(FieldProblem("cutoff", N_("Enter the cutoff as HH:MM, e.g. 14:30.")))
         return None
     return time(int(match[1]), int(match[2]))
 
@@ -97,15 +111,23 @@ def _cutoff(raw: str | None, problems: list[FieldProblem]) -> time | None:
 def _label(name: str, label: str, problems: list[FieldProblem]) -> str:
     label = label.strip()
     if not 1 <= len(label) <= MAX_LABEL_LENGTH:
-        problems.append(FieldProblem(name, f"Enter a label of 1 to {MAX_LABEL_LENGTH} characters."))
+        problems.append(
+            FieldProblem(
+                name,
+                N_("Enter a label of 1 to %(limit)s characters."),
+                {"limit": MAX_LABEL_LENGTH},
+            )
+        )
     return label
 
 
 def _reasons(drafts: Sequence[ReasonDraft], problems: list[FieldProblem]) -> list[CancelReason]:
     if not drafts:
-        problems.append(FieldProblem("reasons", "Offer at least one reason."))
+        problems.append(FieldProblem("reasons", N_("Offer at least one reason.")))
     elif len(drafts) > MAX_REASONS:
-        problems.append(FieldProblem("reasons", f"Offer at most {MAX_REASONS} reasons."))
+        problems.append(
+            FieldProblem("reasons", N_("Offer at most %(count)s reasons."), {"count": MAX_REASONS})
+        )
     reasons = []
     seen: set[str] = set()
     for index, draft in enumerate(drafts):
@@ -115,11 +137,13 @@ def _reasons(drafts: Sequence[ReasonDraft], problems: list[FieldProblem]) -> lis
             problems.append(
                 FieldProblem(
                     f"{where}.code",
-                    "Use 1 to 40 capital letters, digits or underscores, e.g. WRONG_SIZE.",
+                    N_("Use 1 to 40 capital letters, digits or underscores, e.g. WRONG_SIZE."),
                 )
             )
         elif code in seen:
-            problems.append(FieldProblem(f"{where}.code", f"{code} is already used above."))
+            problems.append(
+                FieldProblem(f"{where}.code", N_("%(code)s is already used above."), {"code": code})
+            )
         seen.add(code)
         label = _label(f"{where}.label", draft.label, problems)
         translations: dict[str, str] = {}
@@ -129,14 +153,16 @@ def _reasons(drafts: Sequence[ReasonDraft], problems: list[FieldProblem]) -> lis
                 problems.append(
                     FieldProblem(
                         f"{where}.translations[{position}].locale",
-                        f'"{locale[:10]}" is not a language code such as nl or pt-BR.',
+                        N_('"%(locale)s" is not a language code such as nl or pt-BR.'),
+                        {"locale": locale[:10]},
                     )
                 )
             elif locale.lower() in translations:
                 problems.append(
                     FieldProblem(
                         f"{where}.translations[{position}].locale",
-                        f"{locale} has two labels.",
+                        N_("%(locale)s has two labels."),
+                        {"locale": locale},
                     )
                 )
             translations[locale.lower()] = _label(
@@ -149,17 +175,24 @@ def _reasons(drafts: Sequence[ReasonDraft], problems: list[FieldProblem]) -> lis
 def _staff_note_format(raw: str, problems: list[FieldProblem]) -> str:
     text = raw.strip()
     if not text:
-        problems.append(FieldProblem("staffNoteFormat", "Enter the note staff see on the order."))
+        problems.append(
+            FieldProblem("staffNoteFormat", N_("Enter the note staff see on the order."))
+        )
     elif len(text) > MAX_STAFF_NOTE_FORMAT:
         problems.append(
-            FieldProblem("staffNoteFormat", f"Use at most {MAX_STAFF_NOTE_FORMAT} characters.")
+            FieldProblem(
+                "staffNoteFormat",
+                N_("Use at most %(limit)s characters."),
+                {"limit": MAX_STAFF_NOTE_FORMAT},
+            )
         )
     unknown = sorted(set(_PLACEHOLDER.findall(text)) - STAFF_NOTE_PLACEHOLDERS)
     if unknown:
         problems.append(
             FieldProblem(
                 "staffNoteFormat",
-                f"Unknown placeholder {{{unknown[0]}}}: use {{reason}}, {{code}} or {{note}}.",
+                N_("Unknown placeholder {%(name)s}: use {reason}, {code} or {note}."),
+                {"name": unknown[0]},
             )
         )
     return text
@@ -173,8 +206,11 @@ def parse_rules(draft: RulesDraft) -> ShopPolicy | list[FieldProblem]:
         problems.append(
             FieldProblem(
                 "windowMinutes",
-                f"Enter a window of 1 to {MAX_WINDOW_MINUTES} minutes (30 days), "
-                "or leave it empty for no window.",
+                N_(
+                    "Enter a window of 1 to %(limit)s minutes (30 days), "
+                    "or leave it empty for no window."
+                ),
+                {"limit": MAX_WINDOW_MINUTES},
             )
         )
     cutoff = _cutoff(draft.cutoff, problems)
@@ -186,13 +222,13 @@ def parse_rules(draft: RulesDraft) -> ShopPolicy | list[FieldProblem]:
         problems.append(
             FieldProblem(
                 "allowedFinancialStatuses",
-                f"{unknown[0]} is not a Shopify payment status; "
-                f"choose from {', '.join(FINANCIAL_STATUSES)}.",
+                N_("%(status)s is not a Shopify payment status; choose from %(choices)s."),
+                {"status": unknown[0], "choices": ", ".join(FINANCIAL_STATUSES)},
             )
         )
     elif not statuses:
         problems.append(
-            FieldProblem("allowedFinancialStatuses", "Choose at least one payment status.")
+            FieldProblem("allowedFinancialStatuses", N_("Choose at least one payment status."))
         )
     reasons = _reasons(draft.reasons, problems)
     staff_note_format = _staff_note_format(draft.staff_note_format, problems)

@@ -12,21 +12,20 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from redis.exceptions import RedisError
 from strawberry.types import ExecutionContext
 
 from backend.shopify.client import NotInstalled, ShopifyUnavailable
+from backend.store.base import StoreUnavailable
 
 # The endpoint answers this code with HTTP 503 and Retry-After (see endpoint.py).
 UNAVAILABLE = "TEMPORARILY_UNAVAILABLE"
-# The store failing: Redis down or slow, SQLite locked past its timeout or its disk gone.
-STORE_FAILURES = (RedisError, sqlite3.OperationalError)
+# The store failing: the database down, slow past its timeout, or locked past its busy timeout.
+STORE_FAILURES = (StoreUnavailable,)
 
 
 class PublicError(Exception):

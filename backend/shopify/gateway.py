@@ -67,6 +67,7 @@ def snapshot(node: dict[str, Any]) -> OrderSnapshot:
         product_tags=frozenset(product_tags),
         risk_recommendation=(node.get("risk") or {}).get("recommendation") or "NONE",
         confirmation_number=node.get("confirmationNumber"),
+        cancellation_note=(node.get("cancellation") or {}).get("staffNote"),
     )
 
 

@@ -1,22 +1,30 @@
 """What the backend keeps, behind one protocol.
 
-Two implementations share it: `SQLiteStore` (one file, the embedded default) and a Redis one for
-several backends behind a load balancer. Both pass the same contract tests in `tests/store/`.
+One implementation, `SQLStore` (backend/store/sql.py), on SQLite (one file, the embedded default)
+or PostgreSQL (several backends). The contract tests in `tests/store/` run on both.
 
 The cancellation record is the single-flight lock: `claim` creates it atomically, so of any
 number of concurrent cancels of one order, across processes, exactly one gets `None` back and
 goes on to call Shopify; every other caller gets the winner's record and waits for it to settle.
+
+A store that cannot answer (the database down, slow past its timeout, or locked) raises
+`StoreUnavailable`; the endpoints turn it into 503 with Retry-After, and nothing goes to Shopify.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from backend.policy import CancelBlock, ShopPolicy
+
+
+class StoreUnavailable(Exception):
+    """The database did not answer in time, or refused; nothing was written."""
 
 
 class FlightState(enum.StrEnum):
@@ -52,6 +60,8 @@ class CancellationRecord:
     updated_at: datetime
     job_id: str | None = None
     message: str | None = None
+    # The staffNote we sent with orderCancel: a later read showing it proves the cancel ours.
+    staff_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +96,34 @@ class CustomerData:
     attempts: list[Attempt] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class AttemptSummary:
+    """One shop's attempts in a period, counted by the database (see `summarize_attempts`)."""
+
+    # (index of the day in `day_starts`, reason code) -> orders first cancelled that day for it
+    cancellations: dict[tuple[int, str], int]
+    refusals: dict[CancelBlock, int]  # refused attempts by cause, repeats of a cancel excluded
+    notes: list[Attempt]  # the latest attempts with a note, newest first
+
+
 class Store(Protocol):
     async def open(self) -> None: ...
 
     async def close(self) -> None: ...
 
     async def ping(self) -> bool: ...
+
+    async def schema_is_current(self) -> bool:
+        """Whether the database is at the newest migration (readiness)."""
+        ...
+
+    def transaction(self) -> AbstractAsyncContextManager[Store]:
+        """A store whose every call runs in one transaction, committed when the block ends.
+
+        An exception rolls back everything done through it. Call nothing but the yielded store
+        inside the block: on SQLite the transaction holds the process's one connection.
+        """
+        ...
 
     # Merchant rules; None when the shop never saved any (the caller uses the defaults).
     async def get_policy(self, shop: str) -> ShopPolicy | None: ...
@@ -126,10 +158,12 @@ class Store(Protocol):
         at: datetime,
         job_id: str | None = None,
         message: str | None = None,
-    ) -> None:
+        only_from: FlightState | None = None,
+    ) -> bool:
         """Move the record to `state`, stamped `at`. A None job_id/message keeps the stored value.
 
         No record: nothing happens. A CANCELLED record stays CANCELLED (Shopify cannot undo it).
+        With `only_from`, only a record in that state moves. True when the record moved.
         """
         ...
 
@@ -149,7 +183,37 @@ class Store(Protocol):
         """The shop's attempts, oldest first (`since` inclusive; ties in recording order)."""
         ...
 
-    # Webhooks and tokens: first-seen claims that expire.
+    def attempt_pages(
+        self, shop: str, *, since: datetime, page_size: int = 1000
+    ) -> AsyncIterator[list[Attempt]]:
+        """`attempts`, a page at a time, each page one short query (no cursor held open)."""
+        ...
+
+    async def summarize_attempts(
+        self,
+        shop: str,
+        *,
+        since: datetime,
+        until: datetime,
+        day_starts: Sequence[datetime],
+        notes: int,
+    ) -> AttemptSummary:
+        """Counts of the attempts with `since <= at <= until`, computed by the database.
+
+        A cancellation is an order's first attempt that Shopify accepted (outcome PENDING or
+        CANCELLED), counted on the day whose start (from the ascending `day_starts`, the first
+        at or before `since`) is the last at or before its time.
+        """
+        ...
+
+    # Webhooks, tokens and chores: first-seen claims that expire.
+    async def claim_once(
+        self, shop: str, kind: str, key: str, *, ttl: timedelta, at: datetime
+    ) -> bool:
+        """True for the one caller, in any process, that is first to claim (shop, kind, key)
+        until the claim expires `ttl` after `at`."""
+        ...
+
     async def seen_webhook(
         self, shop: str, webhook_id: str, *, ttl: timedelta, at: datetime
     ) -> bool:
@@ -177,8 +241,20 @@ class Store(Protocol):
         """Delete everything kept for the shop: policy, token, records, attempts, claims."""
         ...
 
-    async def erase_customer(self, shop: str, customer_id: str) -> None:
-        """Delete the customer's cancellation records and attempts (and with them their notes)."""
+    async def erase_customer(
+        self, shop: str, customer_id: str | None, order_ids: Sequence[str] = ()
+    ) -> None:
+        """Delete the customer's cancellation records and attempts (and with them their notes),
+        and those of `order_ids` whoever placed them (a guest's orders carry no customer)."""
+        ...
+
+    async def delete_older_than(self, before: datetime, *, now: datetime) -> int:
+        """Retention: delete every shop's attempts and settled records older than `before`, and
+        the first-seen marks expired by `now`; how many rows went."""
+        ...
+
+    async def rotate_tokens(self) -> int:
+        """Re-encrypt every stored token with the first key; how many there were."""
         ...
 
     async def customer_data(self, shop: str, customer_id: str) -> CustomerData:

@@ -1,10 +1,8 @@
-"""The store's records as JSON, the same for every backend that keeps them.
+"""What the store keeps as JSON documents (policies, tokens) and how it writes instants as text.
 
-Each `encode_*` returns a dict of JSON values and each `decode_*` takes one back, so a store may
-keep the dict as one JSON document (policies, tokens) or spread it over columns or hash fields
-(cancellations, attempts). Datetimes travel as fixed-width ISO-8601 in UTC,
-`2026-05-01T09:30:00.000000+00:00`, so their text sorts like the instants it names and a store
-can compare and index them as plain strings.
+Each `encode_*` returns a dict of JSON values and each `decode_*` takes one back. Datetimes
+travel as fixed-width ISO-8601 in UTC, `2026-05-01T09:30:00.000000+00:00`, so their text sorts
+like the instants it names: SQLite keeps instants as this text (schema.py's `UTCDateTime`).
 
 A policy is read leniently: keys a later version added are ignored and keys an earlier version
 never wrote take the `ShopPolicy` defaults, so new rules need no migration of saved policies.
@@ -17,20 +15,16 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, time
 from typing import Any
 
-from backend.policy import CancelBlock, CancelReason, RefundMethod, ShopPolicy
-from backend.store.base import Attempt, CancellationRecord, FlightState, Outcome, ShopToken
+from backend.policy import CancelReason, RefundMethod, ShopPolicy
+from backend.store.base import ShopToken
 
 __all__ = [
-    "decode_attempt",
     "decode_datetime",
     "decode_policy",
-    "decode_record",
     "decode_token",
     "dumps",
-    "encode_attempt",
     "encode_datetime",
     "encode_policy",
-    "encode_record",
     "encode_token",
     "loads",
 ]
@@ -153,64 +147,4 @@ def decode_token(data: Mapping[str, Any]) -> ShopToken:
         expires_at=_decode_optional_datetime(data.get("expires_at")),
         refresh_token=data.get("refresh_token"),
         refresh_token_expires_at=_decode_optional_datetime(data.get("refresh_token_expires_at")),
-    )
-
-
-# Cancellation record and attempt: flat, so a store may map the keys onto columns one to one.
-
-
-def encode_record(record: CancellationRecord) -> dict[str, Any]:
-    return {
-        "shop": record.shop,
-        "order_id": record.order_id,
-        "customer_id": record.customer_id,
-        "state": record.state.value,
-        "reason_code": record.reason_code,
-        "note": record.note,
-        "created_at": encode_datetime(record.created_at),
-        "updated_at": encode_datetime(record.updated_at),
-        "job_id": record.job_id,
-        "message": record.message,
-    }
-
-
-def decode_record(data: Mapping[str, Any]) -> CancellationRecord:
-    return CancellationRecord(
-        shop=data["shop"],
-        order_id=data["order_id"],
-        customer_id=data.get("customer_id"),
-        state=FlightState(data["state"]),
-        reason_code=data["reason_code"],
-        note=data.get("note"),
-        created_at=decode_datetime(data["created_at"]),
-        updated_at=decode_datetime(data["updated_at"]),
-        job_id=data.get("job_id"),
-        message=data.get("message"),
-    )
-
-
-def encode_attempt(attempt: Attempt) -> dict[str, Any]:
-    return {
-        "shop": attempt.shop,
-        "order_id": attempt.order_id,
-        "customer_id": attempt.customer_id,
-        "reason_code": attempt.reason_code,
-        "note": attempt.note,
-        "outcome": attempt.outcome.value,
-        "at": encode_datetime(attempt.at),
-        "block": None if attempt.block is None else attempt.block.value,
-    }
-
-
-def decode_attempt(data: Mapping[str, Any]) -> Attempt:
-    block = data.get("block")
-    return Attempt(
-        shop=data["shop"],
-        order_id=data["order_id"],
-        customer_id=data.get("customer_id"),
-        reason_code=data["reason_code"],
-        note=data.get("note"),
-        outcome=Outcome(data["outcome"]),
-        at=decode_datetime(data["at"]),
-        block=None if block is None else CancelBlock(block),
     )

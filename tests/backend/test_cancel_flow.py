@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,7 +11,6 @@ import pytest
 
 from backend.policy import CancelBlock, CancelReason, ShopPolicy
 from backend.store.base import FlightState, Outcome
-from backend.store.redis import RedisStore
 from devshop.seed import DemoOrders
 from tests.conftest import (
     BOB,
@@ -23,6 +21,7 @@ from tests.conftest import (
     graphql,
     running_stack,
 )
+from tests.stores import postgres_store
 
 GID = "gid://shopify/Order/{}"
 
@@ -259,12 +258,12 @@ async def test_fifty_concurrent_identical_cancels_make_one_order_cancel(stack: S
     assert sum(a.outcome is Outcome.DUPLICATE for a in attempts) == 49
 
 
-async def test_single_flight_holds_on_the_redis_store(tmp_path: Path, redis_server: str) -> None:
-    store = RedisStore(redis_server, prefix=f"flow-{uuid.uuid4()}")
-    async with running_stack(tmp_path, store=store) as redis_stack, redis_stack.shopper() as ada:
+async def test_single_flight_holds_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
+    store = postgres_store(postgres_url)
+    async with running_stack(tmp_path, store=store) as pg_stack, pg_stack.shopper() as ada:
         results = await asyncio.gather(*(cancel(ada, DemoOrders.CANCELLABLE) for _ in range(50)))
         assert {r["__typename"] for r in results} == {"CancelOrderSuccess"}
-        assert redis_stack.admin_calls("orderCancel") == 1
+        assert pg_stack.admin_calls("orderCancel") == 1
 
 
 async def test_a_repeat_returns_the_first_outcome_without_a_second_cancel(stack: Stack) -> None:

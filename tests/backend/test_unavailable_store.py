@@ -1,24 +1,23 @@
-"""Redis down or silent: cancels fail closed (503, Retry-After, nothing sent to Shopify), reads
-answer the same, and service resumes when Redis is back. Never a 500, never an unlimited cancel.
+"""PostgreSQL or the limiter's Redis down, stuck or silent: storefront requests fail closed (503,
+Retry-After, nothing sent to Shopify), service resumes by itself, and no record is lost.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
-import uuid
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from backend.store.base import ShopToken
-from backend.store.redis import RedisStore
 from devshop.seed import DemoOrders
-from devshop.settings import DEMO_ACCESS_TOKEN
 from tests.conftest import CANCEL_MUTATION, ORDER_QUERY, graphql, running_stack
+from tests.postgres_server import APP_ROLE, PostgresServer
 from tests.redis_server import RedisServer
+from tests.stores import postgres_store
 
 UNAVAILABLE = {
     "errors": [
@@ -34,34 +33,101 @@ def cancel_input(order_id: int) -> dict[str, Any]:
     return {"input": {"orderId": str(order_id), "reason": "OTHER"}}
 
 
-@pytest.fixture
-def own_server(tmp_path: Path) -> Iterator[RedisServer]:
-    with RedisServer(tmp_path / "redis") as server:
-        yield server
-
-
-def redis_store(url: str) -> RedisStore:
-    return RedisStore(url, prefix=f"test-{uuid.uuid4().hex}", timeout=0.5)
-
-
 def assert_unavailable(response: Any) -> None:
     assert response.status_code == 503, response.text
     assert response.json() == UNAVAILABLE
     assert response.headers["retry-after"] == "5"
 
 
-async def test_redis_stopped_mid_test_refuses_cancels_and_reads_then_recovers(
-    tmp_path: Path, own_server: RedisServer
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    with RedisServer(tmp_path / "redis") as server:
+        yield server
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[PostgresServer]:
+    with PostgresServer() as server:
+        yield server
+
+
+async def test_postgres_restarted_mid_run_answers_503_then_recovers_losing_nothing(
+    tmp_path: Path, own_postgres: PostgresServer
 ) -> None:
-    store = redis_store(own_server.url)
+    store = postgres_store(own_postgres.create_database("shop"), timeout=1.0)
+    async with running_stack(tmp_path, store=store) as stack, stack.shopper() as ada:
+        first = await graphql(ada, CANCEL_MUTATION, cancel_input(DemoOrders.CANCELLABLE))
+        assert first.json()["data"]["cancelOrder"]["__typename"] == "CancelOrderSuccess"
+        before = await store.attempts("demo-shop")
+
+        await asyncio.to_thread(own_postgres.stop)
+        calls = len(stack.world.calls)
+        for _ in range(3):
+            assert_unavailable(
+                await graphql(ada, CANCEL_MUTATION, cancel_input(DemoOrders.CANCELLABLE_10_MIN))
+            )
+            assert_unavailable(
+                await graphql(ada, ORDER_QUERY, {"id": str(DemoOrders.CANCELLABLE_10_MIN)})
+            )
+        assert len(stack.world.calls) == calls  # nothing reached Shopify
+
+        await asyncio.to_thread(own_postgres.start)  # the same cluster: everything kept
+        again = await graphql(ada, CANCEL_MUTATION, cancel_input(DemoOrders.CANCELLABLE_10_MIN))
+        assert again.json()["data"]["cancelOrder"]["__typename"] == "CancelOrderSuccess"
+        after = await store.attempts("demo-shop")
+        records = await store.get_cancellations(
+            "demo-shop",
+            [
+                f"gid://shopify/Order/{n}"
+                for n in (DemoOrders.CANCELLABLE, DemoOrders.CANCELLABLE_10_MIN)
+            ],
+        )
+    assert len(before) == 1
+    assert after[:1] == before and len(after) == 2  # the first kept, the 503s never recorded
+    assert len(records) == 2
+    assert stack.admin_calls("orderCancel") == 2
+
+
+async def test_a_locked_table_times_out_into_503_and_frees_itself(
+    tmp_path: Path, own_postgres: PostgresServer
+) -> None:
+    """PostgreSQL answering, but a table held by someone else: the statement timeout ends the
+    wait, the customer hears 503, and the lock's end restores service."""
+    store = postgres_store(own_postgres.create_database("locked"), timeout=1.0)
+    async with running_stack(tmp_path, store=store) as stack, stack.shopper() as ada:
+        holder = subprocess.Popen(
+            own_postgres.psql_command(
+                "locked", "BEGIN; LOCK TABLE policies IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4);"
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            await asyncio.sleep(0.5)  # the lock is taken
+            refused = await graphql(ada, CANCEL_MUTATION, cancel_input(DemoOrders.CANCELLABLE))
+            assert_unavailable(refused)
+            assert stack.admin_calls("orderCancel") == 0
+        finally:
+            await asyncio.to_thread(holder.wait)
+        again = await graphql(ada, CANCEL_MUTATION, cancel_input(DemoOrders.CANCELLABLE))
+    assert again.json()["data"]["cancelOrder"]["__typename"] == "CancelOrderSuccess"
+    assert stack.admin_calls("orderCancel") == 1
+    assert APP_ROLE in own_postgres.sql(
+        "locked", "SELECT tableowner FROM pg_tables WHERE tablename = 'policies'"
+    )
+
+
+async def test_limiter_redis_stopped_mid_test_refuses_cancels_and_reads_then_recovers(
+    tmp_path: Path, own_redis: RedisServer
+) -> None:
     async with (
-        running_stack(tmp_path, store=store, redis_url=own_server.url, redis_timeout=0.5) as stack,
+        running_stack(tmp_path, redis_url=own_redis.url, redis_timeout=0.5) as stack,
         stack.shopper() as ada,
     ):
         first = await graphql(ada, CANCEL_MUTATION, cancel_input(DemoOrders.CANCELLABLE))
         assert first.json()["data"]["cancelOrder"]["__typename"] == "CancelOrderSuccess"
 
-        await asyncio.to_thread(own_server.stop)
+        await asyncio.to_thread(own_redis.stop)
         calls = len(stack.world.calls)
         refused = await graphql(ada, CANCEL_MUTATION, cancel_input(DemoOrders.CANCELLABLE_10_MIN))
         read = await graphql(ada, ORDER_QUERY, {"id": str(DemoOrders.CANCELLABLE_10_MIN)})
@@ -69,27 +135,10 @@ async def test_redis_stopped_mid_test_refuses_cancels_and_reads_then_recovers(
         assert_unavailable(read)
         assert len(stack.world.calls) == calls  # nothing reached Shopify
 
-        await asyncio.to_thread(own_server.start)  # empty: the demo shop's token is gone too
-        await store.save_token("demo-shop", ShopToken(access_token=DEMO_ACCESS_TOKEN))
+        await asyncio.to_thread(own_redis.start)
         again = await graphql(ada, CANCEL_MUTATION, cancel_input(DemoOrders.CANCELLABLE_10_MIN))
         assert again.json()["data"]["cancelOrder"]["__typename"] == "CancelOrderSuccess"
     assert stack.admin_calls("orderCancel") == 2
-
-
-async def test_a_store_failing_after_the_limit_check_still_answers_503(
-    tmp_path: Path, own_server: RedisServer
-) -> None:
-    # Limits in memory, the store in Redis: the failure surfaces inside the resolver.
-    async with (
-        running_stack(tmp_path, store=redis_store(own_server.url)) as stack,
-        stack.shopper() as ada,
-    ):
-        await asyncio.to_thread(own_server.stop)
-        refused = await graphql(ada, CANCEL_MUTATION, cancel_input(DemoOrders.CANCELLABLE))
-        read = await graphql(ada, ORDER_QUERY, {"id": str(DemoOrders.CANCELLABLE)})
-    assert_unavailable(refused)
-    assert_unavailable(read)
-    assert stack.admin_calls("orderCancel") == 0
 
 
 async def test_a_limiter_redis_that_never_answers_refuses_cancels(tmp_path: Path) -> None:

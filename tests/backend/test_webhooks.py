@@ -5,26 +5,28 @@ from __future__ import annotations
 import json
 import statistics
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from redis.asyncio import Redis
+import pytest
 
 from backend.store.base import (
+    Attempt,
     CancellationRecord,
     CustomerData,
     FlightState,
     Outcome,
     ShopToken,
 )
-from backend.store.redis import RedisStore
+from backend.store.sql import SQLStore
 from devshop.seed import DemoOrders
 from devshop.settings import DEMO_SHOP
 from devshop.webhooks import Delivery, WebhookSender, order_payload
 from devshop.world import CancelRequest
 from tests.conftest import ADA, BOB, Stack, cancel, running_stack
+from tests.postgres_server import PostgresServer
+from tests.stores import TEST_CIPHER, postgres_store, sqlite_store
 
 SHOP = "demo-shop"  # the store's key: the domain without .myshopify.com
 ADA_GID = f"gid://shopify/Customer/{ADA}"
@@ -49,11 +51,21 @@ def redact_payload(customer: int) -> dict[str, object]:
     }
 
 
-async def pending(stack: Stack, order_id: int, customer: str = ADA_GID) -> str:
+async def pending(
+    stack: Stack, order_id: int, customer: str | None = ADA_GID, staff_note: str | None = None
+) -> str:
     gid = f"gid://shopify/Order/{order_id}"
     now = datetime.now(UTC)
     record = CancellationRecord(
-        SHOP, gid, customer, FlightState.IN_FLIGHT, "CHANGED_MIND", "Too big", now, now
+        SHOP,
+        gid,
+        customer,
+        FlightState.IN_FLIGHT,
+        "CHANGED_MIND",
+        "Too big",
+        now,
+        now,
+        staff_note=staff_note,
     )
     assert await stack.store.claim(record, stale_before=now - timedelta(minutes=2)) is None
     await stack.store.settle(SHOP, gid, FlightState.PENDING, at=now, job_id="job-1")
@@ -262,8 +274,10 @@ async def test_webhook_answer_time(stack: Stack) -> None:
     print(f"\nwebhook answer time over 200: p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms")
 
 
-async def test_redaction_webhooks_erase_from_redis_too(tmp_path: Path, redis_server: str) -> None:
-    store = RedisStore(redis_server, prefix=f"test-{uuid.uuid4().hex}")
+async def test_redaction_webhooks_erase_from_postgresql_too(
+    tmp_path: Path, postgres_url: str, postgres_server: PostgresServer
+) -> None:
+    store = postgres_store(postgres_url)
     async with running_stack(tmp_path, store=store) as stack:
         async with stack.shopper(ADA) as ada:
             await cancel(ada, DemoOrders.CANCELLABLE, note="Please hurry")
@@ -275,9 +289,120 @@ async def test_redaction_webhooks_erase_from_redis_too(tmp_path: Path, redis_ser
 
         await send(stack, "shop/redact", {"shop_id": 1, "shop_domain": DEMO_SHOP})
         await stack.background.drain()
-        client = Redis.from_url(redis_server, decode_responses=True)
-        try:
-            keys = [key async for key in client.scan_iter(match=f"{store.prefix}:*")]
-        finally:
-            await client.aclose()
-        assert keys and all("{demo-shop}" not in key for key in keys)  # other-shop's remain
+        database = postgres_url.rsplit("/", 1)[1]
+        for table in ("policies", "tokens", "cancellations", "attempts", "claims"):
+            rows = postgres_server.sql(database, f"SELECT * FROM {table}")
+            assert "demo-shop" not in rows, table
+        assert "other-shop" in postgres_server.sql(database, "SELECT shop FROM tokens")
+
+
+# Delivered once in effect: the mark and the effect commit together
+
+
+class FailingOnce(SQLStore):
+    """A store whose first `record_attempt` fails, as a bug or a lost connection would."""
+
+    failures = 1
+
+    async def record_attempt(self, attempt: Attempt) -> None:
+        if FailingOnce.failures:
+            FailingOnce.failures -= 1
+            raise RuntimeError("the handler's write failed")
+        await super().record_attempt(attempt)
+
+
+async def test_a_failing_handler_is_retried_by_shopify_and_takes_effect_once(
+    tmp_path: Path,
+) -> None:
+    FailingOnce.failures = 1  # a class attribute: transaction() makes a store of each call
+    store = FailingOnce(sqlite_store(tmp_path / "flaky.sqlite3").engine, TEST_CIPHER)
+    async with running_stack(tmp_path, store=store) as stack:
+        order = stack.world.orders[DemoOrders.CANCELLABLE]
+        payload = order_payload(stack.world, order) | {
+            "cancel_reason": "staff",
+            "cancelled_at": datetime.now(UTC).isoformat(),
+        }
+
+        failed = await send(stack, "orders/cancelled", payload, webhook_id="wh-retried")
+        assert await stack.store.attempts(SHOP) == []  # rolled back, mark and all
+        retried = await send(stack, "orders/cancelled", payload, webhook_id="wh-retried")
+        repeated = await send(stack, "orders/cancelled", payload, webhook_id="wh-retried")
+        attempts = await stack.store.attempts(SHOP)
+
+    assert (failed.status, retried.status, repeated.status) == (500, 200, 200)
+    assert [a.outcome for a in attempts] == [Outcome.CANCELLED_ELSEWHERE]
+
+
+async def test_customers_redact_erases_a_guests_orders_named_in_orders_to_redact(
+    stack: Stack,
+) -> None:
+    guest_order = await pending(stack, DemoOrders.CANCELLABLE, customer=None)
+    await stack.store.record_attempt(
+        Attempt(
+            SHOP, guest_order, None, "OTHER", "guest's note", Outcome.PENDING, datetime.now(UTC)
+        )
+    )
+    await pending(stack, DemoOrders.BOBS_ORDER, customer=BOB_GID)
+    payload = redact_payload(9999) | {"orders_to_redact": [DemoOrders.CANCELLABLE]}
+
+    delivery = await send(stack, "customers/redact", payload)
+
+    assert delivery.status == 200
+    assert await stack.store.get_cancellation(SHOP, guest_order) is None
+    assert all(a.order_id != guest_order for a in await stack.store.attempts(SHOP))
+    assert len((await stack.store.customer_data(SHOP, BOB_GID)).cancellations) == 1
+
+
+# A refusal that was a cancel after all
+
+
+async def rejected(stack: Stack, order_id: int, staff_note: str) -> str:
+    """A record our cancel left REJECTED, having sent Shopify `staff_note`."""
+    gid = await pending(stack, order_id, staff_note=staff_note)
+    await stack.store.settle(SHOP, gid, FlightState.REJECTED, at=datetime.now(UTC))
+    return gid
+
+
+@pytest.mark.parametrize(
+    ("shopify_note", "ours"), [("Changed my mind", True), ("Merchant: out of stock", False)]
+)
+async def test_orders_cancelled_for_a_rejected_record_asks_shopify_whose_cancel_it_was(
+    stack: Stack, shopify_note: str, ours: bool
+) -> None:
+    gid = await rejected(stack, DemoOrders.CANCELLABLE, "Changed my mind")
+    order = stack.world.orders[DemoOrders.CANCELLABLE]
+    stack.world.start_cancel(order, CancelRequest("CUSTOMER", True, False, shopify_note, None))
+    stack.world.advance(1)
+    await sender(stack).drain()
+    await stack.background.drain()
+
+    record = await stack.store.get_cancellation(SHOP, gid)
+    outcomes = [a.outcome for a in await stack.store.attempts(SHOP)]
+    assert record is not None
+    if ours:
+        assert record.state is FlightState.CANCELLED
+        assert outcomes == [Outcome.CANCELLED]  # the button's cancel, counted as such
+    else:
+        assert record.state is FlightState.REJECTED
+        assert outcomes == [Outcome.CANCELLED_ELSEWHERE]
+
+
+async def test_a_read_showing_our_cancel_settles_a_rejected_record(stack: Stack) -> None:
+    gid = await rejected(stack, DemoOrders.CANCELLABLE, "Changed my mind")
+    order = stack.world.orders[DemoOrders.CANCELLABLE]
+    stack.world.start_cancel(order, CancelRequest("CUSTOMER", True, False, "Changed my mind", None))
+    stack.world.advance(1)
+
+    async with stack.shopper(ADA) as ada:
+        response = await ada.post(
+            "/apps/cancel/graphql",
+            json={
+                "query": "query($id: ID!) { order(id: $id) { status } }",
+                "variables": {"id": gid},
+            },
+        )
+
+    assert response.json()["data"]["order"]["status"] == "CANCELLED"
+    record = await stack.store.get_cancellation(SHOP, gid)
+    assert record is not None and record.state is FlightState.CANCELLED
+    assert [a.outcome for a in await stack.store.attempts(SHOP)] == [Outcome.CANCELLED]

@@ -1,8 +1,10 @@
-"""Scale-out: two backend processes behind one Redis behave as one backend.
+"""Scale-out: two backend processes on one PostgreSQL and one Redis behave as one backend.
 
-A real redis-server, devshop and two `python -m backend` processes with the same REDIS_URL,
-each on its own port. Requests are signed as Shopify's App Proxy signs them and sent straight to
-either backend, as a load balancer would spread them.
+A real PostgreSQL (the records, the single flight), a real redis-server (the rate limits),
+devshop and two `python -m backend` processes with the same DATABASE_URL and REDIS_URL, each on
+its own port, started at once (so both try to migrate the new database: the lock lets one).
+Requests are signed as Shopify's App Proxy signs them and sent straight to either backend, as a
+load balancer would spread them.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import signal
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -18,12 +21,13 @@ from typing import Any
 
 import httpx
 
-from backend.store.redis import RedisStore
 from devshop.processes import Server, demo_env, free_port, running, spawn
 from devshop.seed import DemoOrders
 from tests.conftest import CANCEL_MUTATION
+from tests.postgres_server import PostgresServer
 from tests.redis_server import RedisServer
 from tests.signed_proxy import signed_url
+from tests.stores import postgres_store
 
 RAISED = {
     f"RATE_LIMIT_{name}": "100000/minute"
@@ -32,8 +36,10 @@ RAISED = {
 
 
 @contextlib.contextmanager
-def two_backends(workdir: Path, **extra_env: str) -> Iterator[tuple[Server, list[Server], str]]:
-    """devshop and two backends sharing one fresh redis-server (its URL); all stopped at the end."""
+def two_backends(
+    workdir: Path, database_url: str, **extra_env: str
+) -> Iterator[tuple[Server, list[Server]]]:
+    """devshop and two backends sharing one database and one fresh redis-server."""
     with RedisServer(workdir / "redis") as redis:
         devshop_port = free_port()
         ports = [free_port(), free_port()]
@@ -48,12 +54,13 @@ def two_backends(workdir: Path, **extra_env: str) -> Iterator[tuple[Server, list
                 devshop_port=devshop_port,
                 sqlite_path=workdir / "unused.sqlite3",
                 REDIS_URL=redis.url,
+                DATABASE_URL=database_url,
                 **extra_env,
             )
             module = "devshop" if name == "devshop" else "backend"
             servers.append(spawn(name, module, env, port, log=workdir / f"{name}.log", cwd=workdir))
         with running(servers):
-            yield servers[0], servers[1:], redis.url
+            yield servers[0], servers[1:]
 
 
 def cancel_payload(order_id: int) -> dict[str, Any]:
@@ -72,7 +79,9 @@ def executed_order_cancels(devshop: Server) -> int:
     return sum(1 for call in calls["calls"] if call["executed"])
 
 
-async def test_the_per_customer_limit_holds_across_both_backends(tmp_path: Path) -> None:
+async def test_the_per_customer_limit_holds_across_both_backends(
+    tmp_path: Path, postgres_url: str
+) -> None:
     orders = [
         DemoOrders.CANCELLABLE,
         DemoOrders.CANCELLABLE_10_MIN,
@@ -80,7 +89,7 @@ async def test_the_per_customer_limit_holds_across_both_backends(tmp_path: Path)
         DemoOrders.SPARE_15_MIN,
         DemoOrders.SPARE_30_MIN,
     ]
-    with two_backends(tmp_path) as (_, backends, _):
+    with two_backends(tmp_path, postgres_url) as (_, backends):
         async with httpx.AsyncClient(timeout=30) as client:
             allowed = [
                 await send_cancel(client, backends[i % 2], order_id)
@@ -99,9 +108,9 @@ async def test_the_per_customer_limit_holds_across_both_backends(tmp_path: Path)
 
 
 async def test_a_hundred_identical_cancels_over_both_backends_make_one_order_cancel(
-    tmp_path: Path,
+    tmp_path: Path, postgres_url: str
 ) -> None:
-    with two_backends(tmp_path, **RAISED) as (devshop, backends, redis_url):
+    with two_backends(tmp_path, postgres_url, **RAISED) as (devshop, backends):
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
         async with httpx.AsyncClient(timeout=60, limits=limits) as client:
             started = time.monotonic()
@@ -110,7 +119,7 @@ async def test_a_hundred_identical_cancels_over_both_backends_make_one_order_can
             )
             elapsed = time.monotonic() - started
         order_cancels = executed_order_cancels(devshop)
-        store = RedisStore(redis_url)
+        store = postgres_store(postgres_url)
         await store.open()
         try:
             attempts = await store.attempts("demo-shop")
@@ -134,3 +143,49 @@ async def test_a_hundred_identical_cancels_over_both_backends_make_one_order_can
         "seconds": round(elapsed, 2),
     }
     print("\nscale-out:", json.dumps(figures))
+
+
+async def test_a_backend_killed_mid_cancel_is_taken_over_without_a_second_order_cancel(
+    tmp_path: Path, postgres_url: str, postgres_server: PostgresServer
+) -> None:
+    """Backend A sends orderCancel, Shopify runs it, and A is SIGKILLed before the answer
+    comes. Its record stays IN_FLIGHT. After the stale window the customer's retry on backend B
+    takes the flight over, reads the order cancelled with A's staff note, and answers with the
+    cancel: one orderCancel in all, the record CANCELLED."""
+    database = postgres_url.rsplit("/", 1)[1]
+    with two_backends(tmp_path, postgres_url, STALE_FLIGHT_SECONDS="2") as (devshop, backends):
+        a, b = backends
+        httpx.post(
+            f"{devshop.url}/_devshop/faults",
+            json={"kind": "delay", "seconds": 8, "field": "orderCancel", "after_execute": True},
+            timeout=10,
+        ).raise_for_status()
+        async with httpx.AsyncClient(timeout=30) as client:
+            doomed = asyncio.create_task(send_cancel(client, a, DemoOrders.CANCELLABLE))
+            for _ in range(200):  # until devshop has run A's orderCancel
+                if executed_order_cancels(devshop) == 1:
+                    break
+                await asyncio.sleep(0.05)
+            in_flight = postgres_server.sql(database, "SELECT state FROM cancellations")
+            a.process.send_signal(signal.SIGKILL)
+            a.process.wait(10)
+            with contextlib.suppress(httpx.HTTPError):
+                await doomed
+            too_soon = await send_cancel(client, b, DemoOrders.CANCELLABLE)
+            await asyncio.sleep(2.5)  # past the stale window
+            retry = await send_cancel(client, b, DemoOrders.CANCELLABLE)
+        state = postgres_server.sql(database, "SELECT state FROM cancellations")
+        outcomes = postgres_server.sql(database, "SELECT outcome FROM attempts ORDER BY id")
+        order_cancels = executed_order_cancels(devshop)
+
+    assert in_flight == "IN_FLIGHT"
+    # Inside the window the live-looking flight is waited for, never doubled.
+    assert too_soon.json()["data"]["cancelOrder"]["__typename"] in (
+        "CancelOrderSuccess",
+        "CancelOrderRefused",
+    )
+    assert retry.json()["data"]["cancelOrder"]["__typename"] == "CancelOrderSuccess"
+    assert retry.json()["data"]["cancelOrder"]["order"]["status"] == "CANCELLED"
+    assert order_cancels == 1
+    assert state == "CANCELLED"
+    assert "CANCELLED" in outcomes.split()  # counted as the button's, not as "elsewhere"

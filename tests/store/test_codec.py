@@ -7,19 +7,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backend.policy import CancelBlock, CancelReason, RefundMethod, ShopPolicy
-from backend.store.base import Attempt, CancellationRecord, FlightState, Outcome, ShopToken
+from backend.policy import CancelReason, RefundMethod, ShopPolicy
+from backend.store.base import ShopToken
 from backend.store.codec import (
-    decode_attempt,
     decode_datetime,
     decode_policy,
-    decode_record,
     decode_token,
     dumps,
-    encode_attempt,
     encode_datetime,
     encode_policy,
-    encode_record,
     encode_token,
     loads,
 )
@@ -94,39 +90,6 @@ def test_tokens_round_trip_with_and_without_expiry() -> None:
 
     assert decode_token(loads(dumps(encode_token(expiring)))) == expiring
     assert decode_token({"access_token": "shpat_2"}) == ShopToken("shpat_2")
-
-
-def test_cancellation_record_round_trips() -> None:
-    record = CancellationRecord(
-        shop="alpha.myshopify.com",
-        order_id="gid://shopify/Order/1",
-        customer_id=None,
-        state=FlightState.REJECTED,
-        reason_code="OTHER",
-        note="ünïcode ✓",
-        created_at=T0,
-        updated_at=T0 + timedelta(microseconds=1),
-        job_id="gid://shopify/Job/1",
-        message="Cannot cancel",
-    )
-
-    assert decode_record(loads(dumps(encode_record(record)))) == record
-
-
-@pytest.mark.parametrize("block", [None, CancelBlock.CUTOFF_PASSED])
-def test_attempt_round_trips(block: CancelBlock | None) -> None:
-    attempt = Attempt(
-        shop="alpha.myshopify.com",
-        order_id="gid://shopify/Order/1",
-        customer_id="gid://shopify/Customer/2",
-        reason_code="OTHER",
-        note=None,
-        outcome=Outcome.REFUSED,
-        at=T0,
-        block=block,
-    )
-
-    assert decode_attempt(loads(dumps(encode_attempt(attempt)))) == attempt
 
 
 def test_datetimes_are_stored_in_utc_with_fixed_width() -> None:

@@ -1,4 +1,4 @@
-"""What only the SQLite store has to show: the file's settings, processes, and the event loop."""
+"""What only SQLite has to show: the file's settings, processes, locks, and the event loop."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from backend.store.base import CancellationRecord, FlightState
-from backend.store.sqlite import SQLiteStore
+from backend.store.base import CancellationRecord, FlightState, StoreUnavailable
+from backend.store.engine import create_engine, database_url
+from backend.store.sql import SQLStore
 from tests.store.racers import ORDERS, race
+from tests.stores import TEST_CIPHER, sqlite_store
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOP = "alpha.myshopify.com"
@@ -38,7 +40,7 @@ def path(tmp_path: Path) -> Path:
 
 
 async def test_file_is_in_wal_mode_with_the_schema_in_place(path: Path) -> None:
-    store = SQLiteStore(path)
+    store = sqlite_store(path)
     await store.open()
     await store.close()
 
@@ -48,15 +50,16 @@ async def test_file_is_in_wal_mode_with_the_schema_in_place(path: Path) -> None:
     conn.close()
     assert mode == "wal"
     assert {"policies", "tokens", "cancellations", "attempts", "attempts_by_shop_at"} <= names
+    assert "alembic_version" in names
 
 
 async def test_data_outlives_the_store_that_wrote_it(path: Path) -> None:
-    first = SQLiteStore(path)
+    first = sqlite_store(path)
     await first.open()
     await first.claim(flight(), stale_before=T0)
     await first.close()
 
-    second = SQLiteStore(path)
+    second = sqlite_store(path)
     await second.open()
     try:
         assert await second.get_cancellation(SHOP, ORDER) == flight()
@@ -64,19 +67,25 @@ async def test_data_outlives_the_store_that_wrote_it(path: Path) -> None:
         await second.close()
 
 
-async def test_closed_store_fails_its_ping_and_refuses_calls(path: Path) -> None:
-    store = SQLiteStore(path)
+async def test_a_write_lock_held_past_the_busy_timeout_is_store_unavailable(path: Path) -> None:
+    store = SQLStore(
+        create_engine(database_url(None, path), timeout=5, busy_timeout=0.2), TEST_CIPHER
+    )
     await store.open()
-    await store.close()
-    await store.close()  # a second close is harmless
-
-    assert await store.ping() is False
-    with pytest.raises(RuntimeError, match="not open"):
-        await store.get_policy(SHOP)
+    blocker = sqlite3.connect(path, isolation_level=None)
+    try:
+        blocker.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreUnavailable):
+            await store.claim(flight(), stale_before=T0)
+        blocker.execute("ROLLBACK")
+        assert await store.claim(flight(), stale_before=T0) is None  # and then it works again
+    finally:
+        blocker.close()
+        await store.close()
 
 
 async def test_two_stores_on_one_file_have_one_winner(path: Path) -> None:
-    stores = [SQLiteStore(path), SQLiteStore(path)]
+    stores = [sqlite_store(path), sqlite_store(path)]
     for store in stores:
         await store.open()
     try:
@@ -96,7 +105,7 @@ async def test_two_stores_on_one_file_have_one_winner(path: Path) -> None:
 
 def test_two_processes_racing_for_the_same_orders_have_one_winner_each(path: Path) -> None:
     # Both open the new file at once too, so first-time setup races as well.
-    won = race("sqlite", [str(path)])
+    won = race("sqlite", str(path))
 
     assert sorted(won["process-a"] + won["process-b"]) == sorted(ORDERS)
     with sqlite3.connect(path) as conn:
@@ -106,7 +115,9 @@ def test_two_processes_racing_for_the_same_orders_have_one_winner_each(path: Pat
 
 
 async def test_loop_keeps_running_while_a_call_waits_for_the_database(path: Path) -> None:
-    store = SQLiteStore(path, busy_timeout=10)
+    store = SQLStore(
+        create_engine(database_url(None, path), timeout=5, busy_timeout=10), TEST_CIPHER
+    )
     await store.open()
     blocker = sqlite3.connect(path, isolation_level=None)
     try:

@@ -4,18 +4,14 @@
 // ID token for every request (they live one minute). Where App Bridge could not load (devshop
 // offline, tests, a blocked CDN), the page falls back to the token Shopify opened it with; it
 // is good for about a minute, after which the backend answers 401 and the page says to reload.
+//
+// The words it shows come from the page, in the merchant's language (`data-msg-*` on the form).
 (() => {
-  const app = document.getElementById('app');
-  const form = document.getElementById('rules');
-  if (!app || !form) return;
+  // App Bridge draws the menu in the admin's sidebar: the page's own menu gives way.
+  if (window.shopify) document.documentElement.dataset.appBridge = '';
 
-  const SAVE = `mutation Save($input: RulesInput!) {
-    saveRules(input: $input) {
-      __typename
-      ... on RulesSaved { themeUpdated rules { windowMinutes } }
-      ... on RulesInvalid { errors { field message } }
-    }
-  }`;
+  const app = document.getElementById('app');
+  if (!app) return;
 
   async function idToken() {
     const bridge = window.shopify;
@@ -33,6 +29,38 @@
     const headers = { ...(options.headers || {}), Authorization: `Bearer ${await idToken()}` };
     return fetch(url, { ...options, headers });
   }
+
+  async function downloadCsv(event) {
+    // A fresh token instead of the one in the link, which expires a minute after the page.
+    event.preventDefault();
+    const link = event.currentTarget;
+    const response = await authorizedFetch(link.getAttribute('href').split('?')[0]);
+    if (!response.ok) {
+      window.location.assign(link.href);
+      return;
+    }
+    const url = URL.createObjectURL(await response.blob());
+    const anchor = document.createElement('a');
+    anchor.href = url;
+    anchor.download = link.getAttribute('download') || 'cancellations.csv';
+    anchor.click();
+    URL.revokeObjectURL(url);
+  }
+
+  const csv = document.querySelector('[data-csv]');
+  if (csv) csv.addEventListener('click', downloadCsv);
+
+  const form = document.getElementById('rules');
+  if (!form) return;
+  const words = form.dataset;
+
+  const SAVE = `mutation Save($input: RulesInput!) {
+    saveRules(input: $input) {
+      __typename
+      ... on RulesSaved { themeUpdated rules { windowMinutes } }
+      ... on RulesInvalid { errors { field message } }
+    }
+  }`;
 
   const list = form.querySelector('[data-reasons]');
   const template = form.querySelector('[data-reason-template]');
@@ -134,7 +162,8 @@
       }
     }
     const count = errors.length;
-    summary.textContent = `${count} ${count === 1 ? 'field needs' : 'fields need'} attention: `
+    const heading = count === 1 ? words.msgAttentionOne : words.msgAttentionOther;
+    summary.textContent = `${heading.replace('{count}', String(count))} `
       + errors.map((error) => error.message).join(' ');
     if (first) first.focus();
   }
@@ -147,29 +176,31 @@
     try {
       const response = await authorizedFetch(app.dataset.endpoint, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        // The field messages come back in the page's language.
+        headers: {
+          'Content-Type': 'application/json',
+          'Accept-Language': document.documentElement.lang,
+        },
         body: JSON.stringify({ query: SAVE, variables: { input: collect() } }),
       });
       if (response.status === 401) {
-        summary.textContent = 'Your session has expired. Reload the page and save again.';
+        summary.textContent = words.msgExpired;
         return;
       }
       const body = await response.json();
       const result = body.data && body.data.saveRules;
       if (!result) {
-        summary.textContent = 'The rules could not be saved. Please try again.';
+        summary.textContent = words.msgFailed;
         return;
       }
       if (result.__typename === 'RulesInvalid') {
         showErrors(result.errors);
         return;
       }
-      saved.textContent = result.themeUpdated
-        ? 'Rules saved.'
-        : 'Rules saved. The theme block will catch up on the next save.';
-      if (window.shopify && window.shopify.toast) window.shopify.toast.show('Rules saved');
+      saved.textContent = result.themeUpdated ? words.msgSaved : words.msgSavedStale;
+      if (window.shopify && window.shopify.toast) window.shopify.toast.show(words.msgToast);
     } catch (error) {
-      summary.textContent = 'The rules could not be saved. Check your connection and try again.';
+      summary.textContent = words.msgOffline;
     } finally {
       submit.disabled = false;
       form.removeAttribute('aria-busy');
@@ -201,25 +232,6 @@
     }
   }
 
-  async function downloadCsv(event) {
-    // A fresh token instead of the one in the link, which expires a minute after the page.
-    event.preventDefault();
-    const link = event.currentTarget;
-    const response = await authorizedFetch(link.getAttribute('href').split('?')[0]);
-    if (!response.ok) {
-      window.location.assign(link.href);
-      return;
-    }
-    const url = URL.createObjectURL(await response.blob());
-    const anchor = document.createElement('a');
-    anchor.href = url;
-    anchor.download = link.getAttribute('download') || 'cancellations.csv';
-    anchor.click();
-    URL.revokeObjectURL(url);
-  }
-
   form.addEventListener('submit', save);
   form.addEventListener('click', onClick);
-  const csv = document.querySelector('[data-csv]');
-  if (csv) csv.addEventListener('click', downloadCsv);
 })();

@@ -5,6 +5,7 @@ import logging
 import strawberry
 
 from backend.admin.gateway import MerchantGateway
+from backend.admin.i18n import Speaker
 from backend.admin.rules import parse_rules, theme_rules
 from backend.graphql.admin.context import AdminContext
 from backend.graphql.admin.types import (
@@ -38,7 +39,9 @@ async def resolve_save_rules(
     ctx = info.context
     parsed = parse_rules(input.draft())
     if isinstance(parsed, list):
-        return RulesInvalid(errors=[FieldError.from_problem(p) for p in parsed])
+        # App Home sends its page's language; anything else gets English.
+        speaker = Speaker.for_locale(ctx.request.headers.get("accept-language", "").split(",")[0])
+        return RulesInvalid(errors=[FieldError.from_problem(p, speaker) for p in parsed])
     shop = ctx.merchant.shop
     await ctx.store.save_policy(shop, parsed)
     updated = await _update_theme(ctx.gateway, shop, parsed)

@@ -4,6 +4,7 @@ from typing import Annotated
 
 import strawberry
 
+from backend.admin.i18n import Speaker
 from backend.admin.rules import FieldProblem, ReasonDraft, RulesDraft
 from backend.policy import RefundMethod as RefundMethodEnum
 from backend.policy import ShopPolicy
@@ -132,8 +133,9 @@ class FieldError:
     message: str
 
     @classmethod
-    def from_problem(cls, problem: FieldProblem) -> FieldError:
-        return cls(field=problem.field, message=problem.message)
+    def from_problem(cls, problem: FieldProblem, speaker: Speaker | None = None) -> FieldError:
+        message = problem.said_by(speaker) if speaker else problem.message
+        return cls(field=problem.field, message=message)
 
 
 @strawberry.type

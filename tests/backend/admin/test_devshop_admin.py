@@ -123,3 +123,18 @@ async def test_orders_count_counts_the_shops_orders_since_a_time(stack: Stack) -
     total = sum(1 for o in stack.world.orders.values() if o.shop == "demo-shop.myshopify.com")
     assert body["data"]["all"] == {"count": total, "precision": "EXACT"}
     assert body["data"]["recent"] == {"count": 1, "precision": "EXACT"}
+
+
+async def test_the_admin_frame_passes_the_staff_language_and_the_screen(stack: Stack) -> None:
+    async with stack.shopper(None) as browser:
+        default = await browser.get("/admin")
+        dutch = await browser.get("/admin?locale=nl&path=/insights")
+        elsewhere = await browser.get("/admin?path=//evil.example/")
+
+    def framed(page: httpx.Response) -> tuple[str, dict[str, list[str]]]:
+        src = unescape(page.text.split('<iframe title="Cancel button" src="')[1].split('"')[0])
+        return urlsplit(src).path, parse_qs(urlsplit(src).query)
+
+    assert framed(default)[0] == "/" and framed(default)[1]["locale"] == ["en"]
+    assert framed(dutch)[0] == "/insights" and framed(dutch)[1]["locale"] == ["nl"]
+    assert elsewhere.status_code == 404

@@ -1,19 +1,22 @@
-"""Insights from recorded attempts: the numbers, the charts on App Home, and the CSV export."""
+"""Insights from recorded attempts: the numbers (counted by SQLite and by PostgreSQL), the charts on
+App Home, and the CSV export."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from backend.admin.export import attempts_csv, safe_cell
-from backend.admin.insights import summarize
+from backend.admin.insights import Insights, summarize
 from backend.policy import CancelBlock, ShopPolicy
 from backend.store.base import Attempt, Outcome
+from backend.store.sql import SQLStore
 from tests.backend.admin.conftest import id_token
 from tests.conftest import Stack
 
@@ -56,8 +59,16 @@ SEEDED = [
 ]
 
 
-def test_cancellations_count_each_order_once_within_the_period() -> None:
-    insights = summarize(SEEDED, policy=ShopPolicy(), now=NOW, tz=AMSTERDAM, orders=30)
+async def summarized(store: SQLStore, attempts: list[Attempt], orders: int | None) -> Insights:
+    for item in attempts:
+        await store.record_attempt(item)
+    return await summarize(
+        store, "demo-shop", policy=ShopPolicy(), now=NOW, tz=AMSTERDAM, orders=orders
+    )
+
+
+async def test_cancellations_count_each_order_once_within_the_period(store: SQLStore) -> None:
+    insights = await summarized(store, SEEDED, orders=30)
 
     assert insights.cancellations == 3
     assert insights.rate == pytest.approx(0.1)
@@ -68,8 +79,8 @@ def test_cancellations_count_each_order_once_within_the_period() -> None:
     assert insights.by_reason == [("Wrong delivery address", 2), ("Other reason", 1)]
 
 
-def test_refusals_are_counted_by_cause() -> None:
-    insights = summarize(SEEDED, policy=ShopPolicy(), now=NOW, tz=AMSTERDAM, orders=30)
+async def test_refusals_are_counted_by_cause(store: SQLStore) -> None:
+    insights = await summarized(store, SEEDED, orders=30)
 
     assert insights.refused_by_cause == [
         (CancelBlock.WINDOW_CLOSED, 2),
@@ -78,29 +89,47 @@ def test_refusals_are_counted_by_cause() -> None:
     ]
 
 
-def test_notes_are_the_latest_first_and_at_most_twenty() -> None:
+async def test_notes_are_the_latest_first_and_at_most_twenty(store: SQLStore) -> None:
     many = [
         attempt(100 + i, Outcome.CANCELLED, ago=timedelta(minutes=100 - i), note=f"note {i}")
         for i in range(25)
     ]
-    insights = summarize(many, policy=ShopPolicy(), now=NOW, tz=AMSTERDAM, orders=None)
+    insights = await summarized(store, many, orders=None)
 
     assert [n.text for n in insights.notes][:2] == ["note 24", "note 23"]
     assert len(insights.notes) == 20
     assert insights.rate is None  # no order count, no rate
 
 
-def test_days_are_the_shops_calendar_days() -> None:
+async def test_days_are_the_shops_calendar_days(store: SQLStore) -> None:
     late_evening = NOW.replace(hour=23, minute=30) - timedelta(days=1)  # 00:30 in Amsterdam
-    insights = summarize(
-        [attempt(9, Outcome.CANCELLED, ago=NOW - late_evening)],
-        policy=ShopPolicy(),
-        now=NOW,
-        tz=AMSTERDAM,
-        orders=1,
+    insights = await summarized(
+        store, [attempt(9, Outcome.CANCELLED, ago=NOW - late_evening)], orders=1
     )
 
     assert dict(insights.days)[NOW.date()] == 1
+    assert len(insights.days) == 31  # the 30 days touch 31 of the shop's calendar days
+
+
+async def test_a_day_with_a_clock_change_counts_by_the_shops_own_midnights(
+    store: SQLStore,
+) -> None:
+    # 2026-10-25: Amsterdam falls back at 03:00 (UTC+2 -> UTC+1). 23:30 UTC on the 25th is
+    # 00:30 on the 26th there; 22:30 UTC on the 24th is 00:30 on the 25th.
+    now = datetime(2026, 10, 27, 12, 0, tzinfo=UTC)
+    for order, at in (
+        (1, datetime(2026, 10, 25, 23, 30, tzinfo=UTC)),
+        (2, datetime(2026, 10, 24, 22, 30, tzinfo=UTC)),
+    ):
+        await store.record_attempt(replace(attempt(order, Outcome.CANCELLED), at=at))
+
+    insights = await summarize(
+        store, "demo-shop", policy=ShopPolicy(), now=now, tz=AMSTERDAM, orders=2
+    )
+
+    days = dict(insights.days)
+    assert days[date(2026, 10, 26)] == 1 and days[date(2026, 10, 25)] == 1
+    assert days[date(2026, 10, 24)] == 0
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,14 @@ import pytest
 from backend.policy import ShopPolicy
 from devshop.faults import Fault
 from devshop.seed import DemoOrders
-from tests.backend.admin.conftest import RULES_QUERY, admin_graphql, save_rules
+from tests.backend.admin.conftest import (
+    RULES_QUERY,
+    SAVE_RULES,
+    admin_graphql,
+    id_token,
+    rules_input,
+    save_rules,
+)
 from tests.conftest import ORDER_QUERY, Stack, cancel, graphql
 
 # devshop's demo secret is shorter than PyJWT's recommended 32 bytes; Shopify's are not.
@@ -213,3 +220,29 @@ async def test_rules_are_saved_even_when_the_metafield_cannot_be_written(stack: 
     policy = await stack.store.get_policy("demo-shop")
     assert policy is not None and policy.window_minutes == 15
     assert ("demo-shop.myshopify.com", "cancel_button", "rules") not in stack.world.metafields
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("nl", "Voer de deadline in als UU:MM"),
+        ("de-DE,de;q=0.9", "Geben Sie den Annahmeschluss als HH:MM ein"),
+        ("pt-BR", "Enter the cutoff as HH:MM"),
+        (None, "Enter the cutoff as HH:MM"),
+    ],
+)
+async def test_field_messages_speak_the_pages_language(
+    stack: Stack, language: str | None, words: str
+) -> None:
+    headers = {"Authorization": f"Bearer {id_token()}"}
+    if language is not None:
+        headers["Accept-Language"] = language
+    async with stack.direct() as client:
+        response = await client.post(
+            "/admin/graphql",
+            json={"query": SAVE_RULES, "variables": {"input": rules_input(cutoff="noon")}},
+            headers=headers,
+        )
+
+    [error] = response.json()["data"]["saveRules"]["errors"]
+    assert error["field"] == "cutoff" and error["message"].startswith(words)

@@ -7,8 +7,9 @@ from limits import parse
 
 from backend.ratelimit import Kind, RateLimits, Scope
 from backend.settings import Settings, SettingsError
+from tests.stores import TEST_KEY
 
-ENV = {"SHOPIFY_API_KEY": "key", "SHOPIFY_API_SECRET": "secret"}
+ENV = {"SHOPIFY_API_KEY": "key", "SHOPIFY_API_SECRET": "secret", "TOKEN_ENCRYPTION_KEYS": TEST_KEY}
 
 
 def test_defaults_limit_cancels_per_customer_order_ip_and_shop() -> None:

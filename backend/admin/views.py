@@ -1,0 +1,240 @@
+"""What App Home's templates show, prepared from the rules and the insights: words in the
+merchant's language, numbers and dates in its formats, charts as geometry. No markup here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from backend.admin.charts import Chart, bar_chart, column_chart, in_words
+from backend.admin.csp import APP_BRIDGE, POLARIS
+from backend.admin.i18n import N_, Speaker
+from backend.admin.insights import Insights, Note
+from backend.admin.rules import FINANCIAL_STATUSES
+from backend.admin.screens import HOME, SCREENS, Screen
+from backend.orders import legacy_id
+from backend.policy import CancelBlock, RefundMethod, ShopPolicy
+
+CAUSES: dict[CancelBlock, str] = {
+    CancelBlock.NOT_FOUND: N_("Order not found or not theirs"),
+    CancelBlock.ALREADY_CANCELLED: N_("Already cancelled"),
+    CancelBlock.WINDOW_CLOSED: N_("Window closed"),
+    CancelBlock.CUTOFF_PASSED: N_("Daily cutoff passed"),
+    CancelBlock.FULFILLMENT_STARTED: N_("Fulfilment started"),
+    CancelBlock.EXCLUDED_PRODUCT: N_("Excluded product"),
+    CancelBlock.EXCLUDED_ORDER: N_("Excluded order"),
+    CancelBlock.PAYMENT_STATE: N_("Payment status not allowed"),
+    CancelBlock.RISK_REVIEW: N_("Held for risk review"),
+    CancelBlock.INVALID_REASON: N_("Invalid reason"),
+    CancelBlock.INVALID_NOTE: N_("Note too long"),
+    CancelBlock.DISABLED: N_("Cancellation turned off"),
+    CancelBlock.REJECTED_BY_SHOPIFY: N_("Refused by Shopify"),
+    CancelBlock.TRY_AGAIN: N_("Shopify unreachable"),
+}
+STATUS_LABELS = {
+    "AUTHORIZED": N_("Authorized"),
+    "PAID": N_("Paid"),
+    "PARTIALLY_PAID": N_("Partially paid"),
+    "PARTIALLY_REFUNDED": N_("Partially refunded"),
+    "PENDING": N_("Pending"),
+    "REFUNDED": N_("Refunded"),
+    "VOIDED": N_("Voided"),
+    "EXPIRED": N_("Expired"),
+}
+REFUND_LABELS = {
+    RefundMethod.ORIGINAL_PAYMENT_METHODS: N_("To the original payment method"),
+    RefundMethod.STORE_CREDIT: N_("As store credit"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    value: str
+    label: str  # a msgid
+    checked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonRow:
+    code: str
+    label: str
+    translations: str  # "nl: Verkeerde maat", one a line
+
+
+@dataclass(frozen=True, slots=True)
+class RulesForm:
+    enabled: bool
+    window: str
+    cutoff: str
+    excluded_product_tags: str
+    excluded_order_tags: str
+    statuses: Sequence[Choice]
+    hold_risky_orders: bool
+    refunds: Sequence[Choice]
+    restock: bool
+    notify_customer: bool
+    staff_note_format: str
+    reasons: Sequence[ReasonRow]
+
+
+def rules_form(policy: ShopPolicy) -> RulesForm:
+    return RulesForm(
+        enabled=policy.enabled,
+        window="" if policy.window_minutes is None else str(policy.window_minutes),
+        cutoff="" if policy.cutoff is None else policy.cutoff.strftime("%H:%M"),
+        excluded_product_tags=", ".join(sorted(policy.excluded_product_tags)),
+        excluded_order_tags=", ".join(sorted(policy.excluded_order_tags)),
+        statuses=[
+            Choice(s, STATUS_LABELS[s], s in policy.allowed_financial_statuses)
+            for s in FINANCIAL_STATUSES
+        ],
+        hold_risky_orders=policy.hold_risky_orders,
+        refunds=[
+            Choice(method.value, label, policy.refund_method is method)
+            for method, label in REFUND_LABELS.items()
+        ],
+        restock=policy.restock,
+        notify_customer=policy.notify_customer,
+        staff_note_format=policy.staff_note_format,
+        reasons=[
+            ReasonRow(
+                r.code, r.label, "\n".join(f"{locale}: {label}" for locale, label in r.translations)
+            )
+            for r in policy.reasons
+        ],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NoteView:
+    text: str
+    order: str
+    reason: str
+    at: str  # ISO 8601, for `<time datetime>`
+    when: str  # in the merchant's format
+    cancelled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InsightsView:
+    cancellations: str
+    orders: str | None  # None: Shopify could not count them
+    rate: str | None  # None: nothing to divide by
+    rate_exact: bool
+    refused: str
+    over_time: Chart
+    by_reason: Chart
+    refused_by_cause: Chart
+    notes: Sequence[NoteView]
+    csv_href: str
+
+
+def _note(note: Note, speaker: Speaker) -> NoteView:
+    return NoteView(
+        text=note.text,
+        order=legacy_id(note.order_id),
+        reason=note.reason,
+        at=note.at.isoformat(),
+        when=speaker.moment(note.at),
+        cancelled=note.cancelled,
+    )
+
+
+def insights_view(insights: Insights, speaker: Speaker, csv_href: str) -> InsightsView:
+    _ = speaker.gettext
+    number = speaker.number
+    days = [(speaker.day(day), count) for day, count in insights.days]
+    period = _("%(first)s to %(last)s") % {
+        "first": speaker.date(insights.days[0][0]),
+        "last": speaker.date(insights.days[-1][0]),
+    }
+    causes = [(_(CAUSES.get(b, b.value)), count) for b, count in insights.refused_by_cause]
+    over_time = column_chart(
+        "chart-over-time",
+        _("Cancellations per day"),
+        _("Cancellations per day, %(period)s: %(count)s in all.")
+        % {"period": period, "count": number(insights.cancellations)}
+        + " "
+        + in_words(days, _("None."), number),
+        days,
+        headers=(_("Day"), _("Cancellations")),
+        number=number,
+    )
+    by_reason = bar_chart(
+        "chart-by-reason",
+        _("Cancellations by reason"),
+        _("Cancellations by reason, %(period)s.") % {"period": period}
+        + " "
+        + in_words(insights.by_reason, _("No cancellations yet."), number),
+        insights.by_reason,
+        headers=(_("Reason"), _("Cancellations")),
+        number=number,
+    )
+    refused = bar_chart(
+        "chart-refused",
+        _("Refused attempts by cause"),
+        _("Attempts the rules refused, %(period)s.") % {"period": period}
+        + " "
+        + in_words(causes, _("None were refused."), number),
+        causes,
+        headers=(_("Cause"), _("Attempts")),
+        number=number,
+    )
+    return InsightsView(
+        cancellations=number(insights.cancellations),
+        orders=None if insights.orders is None else number(insights.orders),
+        rate=None if insights.rate is None else speaker.percent(insights.rate),
+        rate_exact=insights.orders_exact,
+        refused=number(insights.refused),
+        over_time=over_time,
+        by_reason=by_reason,
+        refused_by_cause=refused,
+        notes=[_note(note, speaker) for note in insights.notes],
+        csv_href=csv_href,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    screen: Screen
+    href: str  # for the page's own menu: the screen, opened as the admin opened this one
+    current: bool
+
+
+def _with_query(path: str, query: str) -> str:
+    """`path` with the page's query (shop, host, locale, the ID token): without App Bridge,
+    that is how the next screen opens, as Shopify's admin would open it."""
+    query = urlencode(parse_qsl(query, keep_blank_values=True))  # as the browser would send it
+    return f"{path}?{query}" if query else path
+
+
+def page_context(
+    *,
+    screen: Screen,
+    speaker: Speaker,
+    api_key: str,
+    shop: str,
+    id_token: str,
+    query: str,
+    warning: str | None,
+    form: RulesForm | None,
+    insights: InsightsView | None,
+) -> dict[str, Any]:
+    """Everything `layout.html` and a screen's template print."""
+    return {
+        "speaker": speaker,
+        "lang": speaker.language,
+        "api_key": api_key,
+        "shop": shop,
+        "id_token": id_token,
+        "scripts": (APP_BRIDGE, POLARIS),
+        "screen": screen,
+        "home": HOME,
+        "home_href": _with_query(HOME.path, query),
+        "nav": [NavItem(s, _with_query(s.path, query), s is screen) for s in SCREENS],
+        "warning": warning,
+        "form": form,
+        "insights": insights,
+    }

@@ -1,0 +1,196 @@
+"""Whatever a merchant or a customer writes comes out of App Home as text: no element, no
+attribute, no URL and no reordering that the templates did not put there themselves.
+
+Each hostile value goes into every place such text appears (a reason's code, label and
+translations, tags, the staff note, a customer's note, the shop's name, chart labels, the page's
+query), on every screen; the page must have exactly the elements and attributes it has with
+harmless values in the same places.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlencode
+
+import pytest
+
+from backend.admin.export import attempts_csv
+from backend.admin.i18n import LANGUAGES, Speaker
+from backend.admin.insights import Insights, Note
+from backend.admin.screens import Screen, every_screen
+from backend.admin.templating import templates
+from backend.admin.views import insights_view, page_context, rules_form
+from backend.policy import CancelBlock, CancelReason, ShopPolicy
+from backend.store.base import Attempt, Outcome
+from tests.backend.admin.conftest import id_token
+from tests.backend.admin.markup import parse
+from tests.conftest import Stack
+
+HOSTILE = {
+    "script": "<script>alert(1)</script>",
+    "attribute": '"><img src=x onerror=alert(1)>',
+    "single-quote": "'><svg onload=alert(1)>",
+    "textarea": "</textarea><script>alert(1)</script>",
+    "title": "</title><script>alert(1)</script>",
+    "javascript-url": "javascript:alert(1)",
+    "rtl-override": "\u202egnp.exe",
+    "template": "{{ 7*7 }}{% raw %}",
+    "entity": "&lt;script&gt;",
+}
+BENIGN = "Wrong size"
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def policy_with(text: str) -> ShopPolicy:
+    return ShopPolicy(
+        excluded_product_tags=frozenset({text, "pre-order"}),
+        excluded_order_tags=frozenset({text}),
+        reasons=(
+            CancelReason(text, text, (("nl", text), (text[:5], "x"))),
+            CancelReason("OTHER", "Other reason"),
+        ),
+        staff_note_format=text,
+    )
+
+
+def insights_with(text: str) -> Insights:
+    days = [(date(2026, 11, 26) - timedelta(days=n), n % 3) for n in reversed(range(30))]
+    return Insights(
+        since=NOW - timedelta(days=30),
+        days=days,
+        by_reason=[(text, 3), ("Other reason", 1)],
+        refused_by_cause=[(CancelBlock.WINDOW_CLOSED, 2)],
+        notes=[
+            Note(NOW, f"gid://shopify/Order/{text}", text, text, cancelled=False),
+            Note(NOW, "gid://shopify/Order/5001", "Other reason", f"{text} and more", True),
+        ],
+        orders=40,
+    )
+
+
+def render(screen: Screen, text: str, language: str = "en") -> str:
+    speaker = Speaker.for_locale(language)
+    context = page_context(
+        screen=screen,
+        speaker=speaker,
+        api_key="devshop-api-key",
+        shop=text,
+        id_token="header.payload.signature",
+        query=f"shop=demo-shop.myshopify.com&locale={language}&x={text}",
+        warning=None,
+        form=rules_form(policy_with(text)),
+        insights=insights_view(
+            insights_with(text), speaker, "/admin/insights.csv?" + urlencode({"shop": text})
+        ),
+    )
+    return templates.get_template(screen.template).render(context)
+
+
+@pytest.mark.parametrize("screen", every_screen(), ids=lambda s: s.name)
+@pytest.mark.parametrize("hostile", HOSTILE.values(), ids=list(HOSTILE))
+def test_hostile_text_adds_no_element_or_attribute(screen: Screen, hostile: str) -> None:
+    benign, attacked = parse(render(screen, BENIGN)), parse(render(screen, hostile))
+
+    assert attacked.elements == benign.elements
+    assert hostile in "".join(text for _, text in attacked.texts) + "".join(
+        value for _, _, value in attacked.attributes
+    )  # it was shown, as text
+
+
+@pytest.mark.parametrize("screen", every_screen(), ids=lambda s: s.name)
+@pytest.mark.parametrize("hostile", HOSTILE.values(), ids=list(HOSTILE))
+def test_no_url_the_page_follows_comes_from_hostile_text(screen: Screen, hostile: str) -> None:
+    page = parse(render(screen, hostile))
+
+    for url in page.urls():
+        assert url.startswith(("/", "https://cdn.shopify.com/")), url
+        assert "javascript:" not in url.split("?")[0].lower()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("screen", every_screen(), ids=lambda s: s.name)
+def test_a_right_to_left_override_stays_inside_its_own_text(screen: Screen, language: str) -> None:
+    page = parse(render(screen, HOSTILE["rtl-override"], language))
+
+    assert page.unisolated_bidi() == []
+    assert any("\u202e" in text for _, text in page.texts)  # the test saw one
+
+
+def test_the_check_notices_markup_that_is_not_escaped() -> None:
+    # The comparison itself, on a template that forgets to escape: it must fail.
+    unsafe = templates.env.from_string("<p>{{ text|safe }}</p>")
+    benign = parse(unsafe.render(text=BENIGN))
+    attacked = parse(unsafe.render(text=HOSTILE["attribute"]))
+
+    assert attacked.elements != benign.elements
+    assert parse("<p>\u202eabc</p>").unisolated_bidi() == ["\u202eabc"]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE.values(), ids=list(HOSTILE))
+def test_csv_cells_keep_hostile_text_as_data(hostile: str) -> None:
+    attempt = Attempt(
+        shop="demo-shop",
+        order_id="gid://shopify/Order/5001",
+        customer_id="gid://shopify/Customer/1001",
+        reason_code=hostile,
+        note=f"={hostile}",
+        outcome=Outcome.REFUSED,
+        at=NOW,
+        block=CancelBlock.WINDOW_CLOSED,
+    )
+    policy = ShopPolicy(reasons=(CancelReason(hostile, hostile),))
+
+    [header, row] = list(csv.reader(io.StringIO(attempts_csv([attempt], policy))))
+
+    cells = dict(zip(header, row, strict=True))
+    assert cells["note"] == f"'={hostile}"  # a formula kept as text
+    assert cells["reason"] == cells["reason_code"] == hostile  # text, exactly as written
+
+
+async def test_the_csv_export_is_a_download_never_a_page(stack: Stack) -> None:
+    await stack.store.record_attempt(
+        Attempt(
+            shop="demo-shop",
+            order_id="gid://shopify/Order/5001",
+            customer_id="gid://shopify/Customer/1001",
+            reason_code="OTHER",
+            note=HOSTILE["script"],
+            outcome=Outcome.CANCELLED,
+            at=stack.clock() - timedelta(hours=1),
+        )
+    )
+    async with stack.direct() as backend:
+        response = await backend.get(
+            "/admin/insights.csv", headers={"Authorization": f"Bearer {id_token()}"}
+        )
+
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"].startswith("attachment")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert HOSTILE["script"] in response.text
+
+
+async def test_hostile_rules_and_notes_render_inert_through_the_route(stack: Stack) -> None:
+    hostile = HOSTILE["attribute"]
+    await stack.store.save_policy("demo-shop", policy_with(hostile))
+    await stack.store.record_attempt(
+        Attempt(
+            shop="demo-shop",
+            order_id="gid://shopify/Order/5001",
+            customer_id="gid://shopify/Customer/1001",
+            reason_code=hostile,
+            note=hostile,
+            outcome=Outcome.CANCELLED,
+            at=stack.clock() - timedelta(hours=1),
+        )
+    )
+    async with stack.direct() as backend:
+        response = await backend.get(f"/?shop=demo-shop.myshopify.com&id_token={id_token()}")
+
+    page = parse(response.text)
+    assert response.status_code == 200
+    assert ("img", ("onerror", "src")) not in page.elements
+    assert not [a for a in page.attributes if a[1].startswith("on")]
+    assert response.text.count("&#34;&gt;&lt;img src=x onerror=alert(1)&gt;") >= 5
