@@ -7,8 +7,9 @@ settings, one uvicorn worker each):
 
 - `sqlite`: no `REDIS_URL`, its own SQLite file: rate limits in its memory, the single flight a
   SQLite transaction;
-- `redis-a` and `redis-b`: the same `REDIS_URL`, so the claim that makes a cancel single-flight
-  is one Lua script in Redis and every rate-limit hit is counted there.
+- `redis-a` and `redis-b`: the same `REDIS_URL`, so every rate-limit hit is counted there, and
+  one SQLite file between them (the store left Redis for SQL), so the claim that makes a cancel
+  single-flight is one transaction on that file, whichever process takes it.
 
 Three setups get the same load: SQLite with one process, Redis with one process (`redis-a`),
 Redis with two (`redis-a` and `redis-b`, clients spread round-robin, each keeping its
@@ -127,7 +128,8 @@ def running_scale_stack(workdir: Path, *, orders: int, app_env: str) -> Iterator
             env = demo_env(
                 backend_port=port,
                 devshop_port=devshop_port,
-                sqlite_path=workdir / f"scale-{name}.sqlite3",
+                # The two Redis backends share one store, as two backends on one machine do.
+                sqlite_path=workdir / f"scale-{name.removesuffix('-a').removesuffix('-b')}.sqlite3",
                 BENCH_APP_ENV=app_env,
                 BENCH_ORDERS=str(orders),
                 BENCH_FIRST_ORDER=str(FIRST_ORDER),
