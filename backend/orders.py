@@ -67,6 +67,8 @@ class OrderSnapshot:
     confirmation_number: str | None = None
     # The note of whoever cancelled it (single-order reads only): ours names our cancel.
     cancellation_note: str | None = None
+    # Shopify's last change to the order: the mirror keeps only the newest snapshot.
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -256,8 +256,9 @@ def scale(part: dict[str, Any]) -> str:
                 c["p99_ms"],
                 c["backend_cpu_ms_per_req"],
                 " + ".join(f"{v:.2f}" for v in by_process.values()) if len(by_process) > 1 else "",
+                c["postgres_cpu_ms_per_req"],
+                c["redis_cpu_ms_per_req"],
                 c["devshop_cpu_ms_per_req"],
-                c["redis_cpu_ms_per_req"] if c["store"] == "redis" else None,
                 c["client_cpu_ms_per_req"],
                 c["others_cpu_pct"],
                 c["errors"],
@@ -266,17 +267,20 @@ def scale(part: dict[str, Any]) -> str:
     cost_rows = [
         [
             row["clients"],
-            row["cancels_per_s_redis_over_sqlite"],
-            row["p50_redis_over_sqlite"],
-            row["p99_redis_over_sqlite"],
-            row["backend_cpu_ms_per_req_sqlite"],
-            row["backend_cpu_ms_per_req_redis"],
-            row["redis_server_cpu_ms_per_req"],
+            row["cancels_per_s_postgres_over_sqlite"],
+            row["p50_postgres_over_sqlite"],
+            row["p99_postgres_over_sqlite"],
+            row["store_side_cpu_ms_per_req_sqlite"],
+            row["backend_cpu_ms_per_req_postgres"],
+            row["postgres_server_cpu_ms_per_req"],
+            row["store_side_cpu_ms_per_req_postgres"],
+            row["store_side_cpu_ms_per_req_postgres_2_processes"],
         ]
-        for row in part["redis_cost"]
+        for row in part["store_cost"]
     ]
     flight = part["single_flight"]
     answers = ", ".join(f"{name} {count}" for name, count in flight["answers"].items())
+    records = part["cancellation_records"]
     return "\n\n".join(
         [
             table(
@@ -289,37 +293,100 @@ def scale(part: dict[str, Any]) -> str:
                     "p99 ms",
                     "backend CPU ms/req",
                     "(per process)",
-                    "devshop",
+                    "postgres",
                     "redis",
+                    "devshop",
                     "client",
                     "others %",
                     "errors",
                 ],
                 rows,
             ),
-            "  The cost of Redis: one process on Redis next to one on SQLite, same load:",
+            "  The cost of PostgreSQL: CPU ms per cancel where the store differs (backend "
+            "processes + database server), same load:",
             table(
                 [
                     "clients",
                     "cancels/s x",
                     "p50 x",
                     "p99 x",
-                    "backend CPU sqlite",
-                    "backend CPU redis",
-                    "+ redis-server",
+                    "SQLite: backend",
+                    "PG 1: backend",
+                    "+ postgres",
+                    "= PG 1",
+                    "PG 2: backends + postgres",
                 ],
                 cost_rows,
             ),
             _wrap(
                 f"Single flight: {flight['requests']} identical concurrent cancels of order "
-                f"{flight['order']} over 2 backends -> {flight['executed_order_cancels']} executed "
-                f"orderCancel in devshop; answers: {answers}; errors {flight['errors']}; "
-                f"{flight['seconds']} s. Rate limits: {part['rate_limits']}; "
+                f"{flight['order']} over 2 PostgreSQL backends -> "
+                f"{flight['executed_order_cancels']} executed orderCancel in devshop; answers: "
+                f"{answers}; errors {flight['errors']}; {flight['seconds']} s. Cancellation "
+                f"records at the end: {records['sqlite']} in SQLite, {records['postgres']} in "
+                f"PostgreSQL. Rate limits: {part['rate_limits']}; "
                 f"{part['rate_limit_keys_in_redis']} rate-limit windows in Redis at the end."
             ),
             _wrap("NOTE: " + part["machine_note"]),
             _wrap(part["how"]),
             *filter(None, [busy_warning(part["cells"])]),
+        ]
+    )
+
+
+def insights(part: dict[str, Any]) -> str:
+    def answer(row: dict[str, Any]) -> str:
+        found = row["answer"]
+        if row["operation"] == "csv":
+            return f"{found['rows']:,} rows, {found['bytes'] / 2**20:.2f} MiB"
+        return (
+            f"{found['cancellations']:,} cancelled, {found['refused']:,} refused, "
+            f"{found['notes']} notes"
+        )
+
+    rows = [
+        [
+            {"insights": "App Home insights", "csv": "CSV export"}[row["operation"]],
+            {"sqlite": "SQLite", "postgres": "PostgreSQL"}[row["store"]],
+            f"{row['attempts']:,}",
+            row["runs"],
+            row["ms"],
+            row["first_ms"],
+            row["cpu_ms"],
+            row["postgres_cpu_ms"],
+            row["heap_peak_mib"],
+            row["rss_peak_delta_mib"],
+            answer(row),
+        ]
+        for row in sorted(part["rows"], key=lambda r: (r["operation"] != "insights", r["store"]))
+    ]
+    seeding = ", ".join(
+        f"{store} {seconds:g} s" for store, seconds in part["seeding_seconds_not_counted"].items()
+    )
+    return "\n\n".join(
+        [
+            table(
+                [
+                    "operation",
+                    "store",
+                    "attempts",
+                    "runs",
+                    "ms",
+                    "first ms",
+                    "CPU ms",
+                    "postgres CPU ms",
+                    "heap peak MiB",
+                    "RSS +MiB",
+                    "result",
+                ],
+                rows,
+            ),
+            _wrap(
+                f"Period: the last {part['period_days']} days, shop time zone "
+                f"{part['shop_timezone']}; every attempt seeded falls in it. Seeding (not "
+                f"counted): {seeding}."
+            ),
+            _wrap(part["how"]),
         ]
     )
 
@@ -354,8 +421,9 @@ def render(results: dict[str, Any]) -> str:
         ("2. Where one request's time goes (in-process profile)", "profile", profile),
         ("3. Shopify cost per customer action (devshop's cost model)", "shopify_cost", cost),
         ("4. Storefront weight", "storefront_weight", weight.render),
-        ("5. Scale: cancels with Redis-backed limits and single flight", "scale", scale),
+        ("5. Scale: cancels on SQLite and PostgreSQL, one process and two", "scale", scale),
         ("6. Memory of one backend process", "memory", memory),
+        ("7. Insights and CSV export for large shops, SQLite and PostgreSQL", "insights", insights),
     ]
     for title, key, render_part in sections:
         if results.get(key):

@@ -3,8 +3,10 @@
 Order matters. The Shopify cost (part 3) goes first, while devshop's call log is short. The
 throughput cells (part 1) follow, then the memory top-up (part 6) to 10,000 requests on the same
 backend process, then the in-process profile (part 2), against the same devshop while the
-backend and baseline processes sit idle. Scale (part 5) comes last, with processes of its own
-(Redis, devshop, three backends) started once the others have stopped.
+backend and baseline processes sit idle. Scale (part 5) comes next, with processes of its own
+(PostgreSQL, Redis, devshop, three backends) started once the others have stopped, and the
+insights (part 7) last, on a PostgreSQL cluster and a SQLite file of their own, with nothing
+else of the bench running.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench import cost, memory, profile, report, scale, targets, throughput, weight
+from bench import cost, insights, memory, profile, report, scale, targets, throughput, weight
 from bench.servers import rss_kib, running_stack
 from devshop.processes import ROOT
 
@@ -48,6 +50,9 @@ class Plan:
     # single flight; its cells take `requests`, `warmup`, `rounds` and `time_cap` from above.
     scale_clients: tuple[int, ...] = (10, 50)
     scale_flight: int = 100
+    # Part 7: attempts per shop, and timed runs per figure after the first (at least).
+    insights_sizes: tuple[int, ...] = insights.SIZES
+    insights_repeats: tuple[tuple[str, int], ...] = (("insights", 5), ("csv", 2))
 
     @property
     def orders(self) -> int:
@@ -58,7 +63,22 @@ class Plan:
 
 
 FULL = Plan("full", (1, 10, 50), 500, 50, 5, 12.0, 10_000, 400, 30, 1.5)
-QUICK = Plan("quick", (1, 4), 12, 3, 2, 5.0, 0, 15, 3, 0.5, scale_clients=(4,), scale_flight=20)
+QUICK = Plan(
+    "quick",
+    (1, 4),
+    12,
+    3,
+    2,
+    5.0,
+    0,
+    15,
+    3,
+    0.5,
+    scale_clients=(4,),
+    scale_flight=20,
+    insights_sizes=(1_000,),
+    insights_repeats=(("insights", 2), ("csv", 1)),
+)
 
 THROUGHPUT_HOW = _prose(
     """
@@ -190,7 +210,7 @@ def run(plan: Plan, *, app_env: str, client: str, say: Any = print) -> dict[str,
                 "cases": {p.name: p.as_json() for p in profiles},
                 "uvicorn_cpu_ms": _uvicorn_share(results, profiles),
             }
-        say("5. scale: SQLite vs Redis, one backend process vs two ...")
+        say("5. scale: SQLite vs PostgreSQL, one backend process vs two ...")
         results["scale"] = scale.run(
             Path(workdir) / "scale",
             clients=plan.scale_clients,
@@ -201,6 +221,13 @@ def run(plan: Plan, *, app_env: str, client: str, say: Any = print) -> dict[str,
             flight=plan.scale_flight,
             client=client,
             app_env=app_env,
+            report=say,
+        )
+        say(f"7. insights and CSV export: {', '.join(map(str, plan.insights_sizes))} attempts ...")
+        results["insights"] = insights.run(
+            Path(workdir) / "insights",
+            sizes=plan.insights_sizes,
+            repeats=dict(plan.insights_repeats),
             report=say,
         )
     results["targets"] = targets.judge(results)

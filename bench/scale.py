@@ -1,34 +1,42 @@
-"""Part 5: cancels per second with Redis-backed limits and single flight, one process versus two.
+"""Part 5: cancels per second on SQLite and PostgreSQL, one backend process versus two.
 
-Its own processes, started after parts 1-4 and 6 have stopped theirs: a private `redis-server`
-(`tests.redis_server.RedisServer`, the one the test suite runs), devshop with its own bench
-orders and its bucket lifted, and three backends as `bench.backend_server` runs them (production
-settings, one uvicorn worker each):
+Its own processes, started after parts 1-4 and 6 have stopped theirs: a private PostgreSQL
+cluster (`tests.postgres_server.PostgresServer`, the one the test suite runs: the backend
+connects as an ordinary role owning its database), a private `redis-server`
+(`tests.redis_server.RedisServer`) for the rate limits, devshop with its own bench orders and
+its bucket lifted, and three backends as `bench.backend_server` runs them (production settings,
+one uvicorn worker each):
 
-- `sqlite`: no `REDIS_URL`, its own SQLite file: rate limits in its memory, the single flight a
-  SQLite transaction;
-- `redis-a` and `redis-b`: the same `REDIS_URL`, so every rate-limit hit is counted there, and
-  one SQLite file between them (the store left Redis for SQL), so the claim that makes a cancel
-  single-flight is one transaction on that file, whichever process takes it.
+- `sqlite`: its own SQLite file (`SQLITE_PATH`), no `DATABASE_URL`;
+- `pg-a` and `pg-b`: the same `DATABASE_URL`, so the claim that makes a cancel single-flight is
+  one `INSERT ... ON CONFLICT` in PostgreSQL, whichever process makes it.
 
-Three setups get the same load: SQLite with one process, Redis with one process (`redis-a`),
-Redis with two (`redis-a` and `redis-b`, clients spread round-robin, each keeping its
+All three count their rate limits in the same Redis (`REDIS_URL`), so SQLite against PostgreSQL
+on one process differs in the store only, and one PostgreSQL process against two in the number
+of processes only. (SQLite as shipped, one process with its limits in memory, is part 1.)
+
+Three setups get the same load: SQLite with one process, PostgreSQL with one process (`pg-a`),
+PostgreSQL with two (`pg-a` and `pg-b`, clients spread round-robin, each keeping its
 connection, as a load balancer would). Each cancel names a DISTINCT order, once, so all of them
 succeed and each makes its two Admin requests. The setups alternate round by round within a
 client count, so all three meet the same machine. Backends not in a setup sit idle meanwhile.
 
 The rate limits are LIFTED, not switched off: every rule is 10,000,000/minute, so each request
-still makes its hits (four per cancel: order, customer, IP, shop) in Redis (or in memory for
-SQLite) and their cost is in the figures, but none refuses, even with one customer sending every
-cancel.
+still makes its hits (four per cancel: order, customer, IP, shop) in Redis and their cost is in
+the figures, but none refuses, even with one customer sending every cancel.
+
+The database's own CPU: for PostgreSQL, the cluster's processes (the postmaster, its backends
+serving our connections, checkpointer, WAL writer, autovacuum), read from `/proc` as for every
+other process; for SQLite it is inside the backend process (the engine's thread), so it is in
+the backend's figure.
 
 Then the single flight under load: `flight` concurrent cancels of ONE fresh order, spread over
-both Redis backends, and devshop's call log counted for executed `orderCancel`s naming that
-order: one means the claim held across the two processes.
+both PostgreSQL backends, and devshop's call log counted for executed `orderCancel`s naming
+that order: one means the claim held across the two processes.
 
-Why importing from `tests/`: `RedisServer` is the dependency-free helper that runs a private
-redis-server (no persistence, own directory, free port); bench, like the tests, runs from a
-checkout, and a second copy in `bench/` would drift.
+Why importing from `tests/`: `PostgresServer` and `RedisServer` are the dependency-free helpers
+that run private servers (own directory, free port, gone afterwards); bench, like the tests,
+runs from a checkout, and a second copy in `bench/` would drift.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ import asyncio
 import contextlib
 import json
 import os
+import sqlite3
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
@@ -48,18 +57,20 @@ import redis
 
 from backend.ratelimit import RateLimits
 from bench import load
-from bench.servers import FIRST_ORDER, cpu_seconds
+from bench.servers import FIRST_ORDER, cpu_seconds, postmaster_pid, tree_cpu_seconds
 from bench.throughput import FreshOrders, machine_busy_seconds
 from devshop.processes import Server, demo_env, free_port, running, spawn
+from tests.postgres_server import PostgresServer
 from tests.redis_server import RedisServer
 
 LIFTED = "10000000/minute"
-BACKENDS = ("sqlite", "redis-a", "redis-b")
+BACKENDS = ("sqlite", "pg-a", "pg-b")
 SETUPS = (
     ("SQLite, 1 process", ("sqlite",)),
-    ("Redis, 1 process", ("redis-a",)),
-    ("Redis, 2 processes", ("redis-a", "redis-b")),
+    ("PostgreSQL, 1 process", ("pg-a",)),
+    ("PostgreSQL, 2 processes", ("pg-a", "pg-b")),
 )
+DATABASE = "bench_scale"
 
 
 def _prose(text: str) -> str:
@@ -68,26 +79,31 @@ def _prose(text: str) -> str:
 
 HOW = _prose(
     """
-How: a private redis-server, devshop (no injected latency, Admin bucket lifted) and three
-backend processes (bench.backend_server, production settings, one uvicorn worker each): one on
-SQLite with no REDIS_URL, two sharing one REDIS_URL (store, single-flight claim and rate limits
-all in Redis). Rate limits LIFTED to 10,000,000/minute per rule: every hit is still made and
-counted (in Redis for the Redis setups) but none refuses. Each cancel names a distinct fresh
-order (all succeed, two Admin requests each). N closed-loop clients from this process, signed as
-Shopify's App Proxy signs, sent straight to /proxy/graphql; with two processes client i goes to
-backend i mod 2 over its own kept-alive connection. The three setups alternate round by round
-at each client count after a warm-up each. cancels/s = n / wall time; p50/p99 nearest-rank of
-the client's wall time; CPU ms per request = each process's utime+stime over the counted
-requests / n (for two backends, each one's share and their sum).
+How: a private PostgreSQL cluster (fsync off, as the test suite runs it; the backends connect as
+an ordinary role owning the database), a private redis-server for the rate limits, devshop (no
+injected latency, Admin bucket lifted) and three backend processes (bench.backend_server,
+production settings, one uvicorn worker each): one on its own SQLite file, two sharing one
+DATABASE_URL; all three share one REDIS_URL for the rate limits, so SQLite vs PostgreSQL differs
+in the store only. Rate limits LIFTED to 10,000,000/minute per rule: every hit is still made and
+counted in Redis but none refuses. Each cancel names a distinct fresh order (all succeed, two
+Admin requests each). N closed-loop clients from this process, signed as Shopify's App Proxy
+signs, sent straight to /proxy/graphql; with two processes client i goes to backend i mod 2 over
+its own kept-alive connection. The three setups alternate round by round at each client count
+after a warm-up each. cancels/s = n / wall time; p50/p99 nearest-rank of the client's wall time;
+CPU ms per request = each process's utime+stime over the counted requests / n (for two
+backends, each one's share and their sum). 'postgres' = the cluster's processes (postmaster,
+its connection backends, checkpointer, WAL writer, autovacuum; exited ones through the
+postmaster's cutime+cstime); SQLite's work runs inside the backend process and is in its figure.
 """
 )
 
 MACHINE_NOTE = _prose(
     """
-This machine has {cpus} cores shared by every process above: with two backends, devshop, Redis
-and the load generator all on them, a second backend process adds no core, so cancels/s cannot
-double; it shows what running two processes costs (CPU per request, Redis round trips), not
-how far scaling out goes on machines of their own. Do not read the 1 vs 2 ratio as speed-up.
+This machine has {cpus} cores shared by every process above: with two backends, PostgreSQL,
+devshop, Redis and the load generator all on them, a second backend process adds no core, so
+cancels/s cannot double; it shows what running two processes costs (CPU per request, database
+and Redis round trips), not how far scaling out goes on machines of their own. Do not read the
+1 vs 2 ratio as speed-up.
 """
 )
 
@@ -98,6 +114,8 @@ class ScaleStack:
     backends: dict[str, Server]
     redis_url: str
     redis_pid: int
+    postgres: PostgresServer
+    postgres_pid: int  # the postmaster
 
 
 def _child_pid(name: str) -> int:
@@ -119,7 +137,8 @@ def _child_pid(name: str) -> int:
 
 @contextlib.contextmanager
 def running_scale_stack(workdir: Path, *, orders: int, app_env: str) -> Iterator[ScaleStack]:
-    with RedisServer(workdir / "redis") as redis_server:
+    with RedisServer(workdir / "redis") as redis_server, PostgresServer() as postgres:
+        database_url = postgres.create_database(DATABASE)
         devshop_port = free_port()
         ports = {"devshop": devshop_port} | {name: free_port() for name in BACKENDS}
         lifted = {RateLimits.variable(rule): LIFTED for rule in RateLimits.names()}
@@ -128,14 +147,14 @@ def running_scale_stack(workdir: Path, *, orders: int, app_env: str) -> Iterator
             env = demo_env(
                 backend_port=port,
                 devshop_port=devshop_port,
-                # The two Redis backends share one store, as two backends on one machine do.
-                sqlite_path=workdir / f"scale-{name.removesuffix('-a').removesuffix('-b')}.sqlite3",
+                sqlite_path=workdir / f"scale-{name}.sqlite3",
                 BENCH_APP_ENV=app_env,
                 BENCH_ORDERS=str(orders),
                 BENCH_FIRST_ORDER=str(FIRST_ORDER),
                 BENCH_LIFT_BUCKET="1",
                 **lifted,
-                **({"REDIS_URL": redis_server.url} if name.startswith("redis") else {}),
+                **({} if name == "devshop" else {"REDIS_URL": redis_server.url}),
+                **({"DATABASE_URL": database_url} if name.startswith("pg") else {}),
             )
             module = "bench.devshop_server" if name == "devshop" else "bench.backend_server"
             servers.append(spawn(name, module, env, port, log=workdir / f"scale-{name}.log"))
@@ -146,6 +165,8 @@ def running_scale_stack(workdir: Path, *, orders: int, app_env: str) -> Iterator
                 {server.name: server for server in backends},
                 redis_server.url,
                 _child_pid("redis-server"),
+                postgres,
+                postmaster_pid(postgres),
             )
 
 
@@ -162,9 +183,14 @@ class ScaleCell:
     seconds: float = 0.0
     backend_cpu_s: dict[str, float] = field(default_factory=dict)
     devshop_cpu_s: float = 0.0
+    postgres_cpu_s: float = 0.0
     redis_cpu_s: float = 0.0
     client_cpu_s: float = 0.0
     others_cpu_s: float = 0.0
+
+    @property
+    def store(self) -> str:
+        return "postgres" if self.backends[0].startswith("pg") else "sqlite"
 
     def as_json(self) -> dict[str, Any]:
         result = load.Result(
@@ -178,7 +204,7 @@ class ScaleCell:
 
         return {
             "setup": self.setup,
-            "store": "redis" if self.backends[0].startswith("redis") else "sqlite",
+            "store": self.store,
             "processes": len(self.backends),
             "clients": self.clients,
             "n": result.requests,
@@ -196,6 +222,10 @@ class ScaleCell:
                 name: per_request(seconds) for name, seconds in self.backend_cpu_s.items()
             },
             "devshop_cpu_ms_per_req": per_request(self.devshop_cpu_s),
+            # SQLite's work is in the backend's figure; the cluster idles in its cells.
+            "postgres_cpu_ms_per_req": (
+                per_request(self.postgres_cpu_s) if self.store == "postgres" else None
+            ),
             "redis_cpu_ms_per_req": per_request(self.redis_cpu_s),
             "client_cpu_ms_per_req": per_request(self.client_cpu_s),
             "others_cpu_pct": round(self.others_cpu_s * 100 / capacity, 1) if capacity else 0.0,
@@ -221,6 +251,7 @@ def _measure_round(
     pids = {name: stack.backends[name].pid for name in cell.backends}
     pids |= {"devshop": stack.devshop.pid, "redis": stack.redis_pid}
     before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    postgres_before = tree_cpu_seconds(stack.postgres_pid)
     busy_before = machine_busy_seconds()
     result = asyncio.run(
         load.run(
@@ -229,6 +260,7 @@ def _measure_round(
     )
     busy = machine_busy_seconds() - busy_before
     used = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+    used["postgres"] = tree_cpu_seconds(stack.postgres_pid) - postgres_before
     client_cpu = result.client_cpu_ms / 1000
     cell.rounds += 1
     cell.latencies_ms += result.latencies_ms
@@ -238,6 +270,7 @@ def _measure_round(
     for name in cell.backends:
         cell.backend_cpu_s[name] = cell.backend_cpu_s.get(name, 0.0) + used[name]
     cell.devshop_cpu_s += used["devshop"]
+    cell.postgres_cpu_s += used["postgres"]
     cell.redis_cpu_s += used["redis"]
     cell.client_cpu_s += client_cpu
     cell.others_cpu_s += max(busy - sum(used.values()) - client_cpu, 0.0)
@@ -295,7 +328,7 @@ def executed_order_cancels(devshop: Server, order_id: int) -> int:
 def single_flight(
     stack: ScaleStack, order_id: int, *, concurrency: int, client: str
 ) -> dict[str, Any]:
-    """`concurrency` identical cancels of one order at once over both Redis backends."""
+    """`concurrency` identical cancels of one order at once over both PostgreSQL backends."""
     answers: Counter[str] = Counter()
 
     def check(body: dict[str, Any]) -> bool:
@@ -310,7 +343,7 @@ def single_flight(
         while True:
             yield body
 
-    workload = _workload(stack, ("redis-a", "redis-b"), same(), check)
+    workload = _workload(stack, ("pg-a", "pg-b"), same(), check)
     result = asyncio.run(
         load.run(
             workload, concurrency=concurrency, requests=concurrency, time_cap=60.0, client=client
@@ -328,16 +361,16 @@ def single_flight(
         "how": _prose(
             f"""{concurrency} closed-loop clients, one request each, all sent at once, each a
             cancel of the same fresh order, spread round-robin over the two backends sharing
-            Redis; then devshop's /_devshop/calls?field=orderCancel counted for executed calls
-            naming that order. One is the single flight holding across processes; the other
-            requests answer CancelOrderSuccess (the claim's holder finished first) or
-            TRY_AGAIN (still in flight)."""
+            one PostgreSQL database; then devshop's /_devshop/calls?field=orderCancel counted
+            for executed calls naming that order. One is the single flight holding across
+            processes; the other requests answer CancelOrderSuccess (the claim's holder
+            finished first) or TRY_AGAIN (still in flight)."""
         ),
     }
 
 
 def rate_limit_keys(redis_url: str) -> int:
-    """How many rate-limit windows the Redis backends wrote: proof the hits were counted."""
+    """How many rate-limit windows the backends wrote: proof the hits were counted in Redis."""
     client = redis.Redis.from_url(redis_url)
     try:
         return sum(1 for _ in client.scan_iter(match="*limits*", count=1000))
@@ -383,40 +416,66 @@ def run(
             f"{flight_result['answers']}"
         )
         keys = rate_limit_keys(stack.redis_url)
+        records = {
+            "sqlite": sqlite_records(workdir / "scale-sqlite.sqlite3"),
+            "postgres": int(stack.postgres.sql(DATABASE, "SELECT count(*) FROM cancellations")),
+        }
+    cell_json = [cell.as_json() for cell in cells]
     return {
         "how": HOW,
         "machine_note": MACHINE_NOTE.format(cpus=os.cpu_count()),
         "rate_limits": f"every rule {LIFTED} (lifted, still counted)",
         "rate_limit_keys_in_redis": keys,
-        "cells": [cell.as_json() for cell in cells],
-        "redis_cost": redis_cost([cell.as_json() for cell in cells]),
+        "cancellation_records": records,
+        "cells": cell_json,
+        "store_cost": store_cost(cell_json),
         "single_flight": flight_result,
     }
+
+
+def sqlite_records(path: Path) -> int:
+    """Cancellation records in the SQLite backend's file: proof its cancels went there."""
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        (count,) = connection.execute("SELECT count(*) FROM cancellations").fetchone()
+    return int(count)
 
 
 def _ratio(a: float, b: float) -> float | None:
     return round(a / b, 2) if b else None
 
 
-def redis_cost(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Redis with one process against SQLite with one process, at each client count."""
-    one = {(c["store"], c["clients"]): c for c in cells if c["processes"] == 1}
+def store_cost(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """PostgreSQL against SQLite at each client count: one process each, then two on PostgreSQL.
+
+    "store side" is the backend processes' CPU plus the database server's: what the same cancels
+    cost where the store differs; devshop, Redis and the client do the same work in every setup.
+    """
+    by_setup = {(c["store"], c["processes"], c["clients"]): c for c in cells}
     rows = []
-    for (store, clients), sqlite in one.items():
-        redis_cell = one.get(("redis", clients))
-        if store != "sqlite" or redis_cell is None:
+    for (store, processes, clients), sqlite in by_setup.items():
+        postgres = by_setup.get(("postgres", 1, clients))
+        if (store, processes) != ("sqlite", 1) or postgres is None:
             continue
+        two = by_setup.get(("postgres", 2, clients))
+        postgres_side = postgres["backend_cpu_ms_per_req"] + postgres["postgres_cpu_ms_per_req"]
         rows.append(
             {
                 "clients": clients,
-                "cancels_per_s_redis_over_sqlite": _ratio(
-                    redis_cell["cancels_per_s"], sqlite["cancels_per_s"]
+                "cancels_per_s_postgres_over_sqlite": _ratio(
+                    postgres["cancels_per_s"], sqlite["cancels_per_s"]
                 ),
-                "p50_redis_over_sqlite": _ratio(redis_cell["p50_ms"], sqlite["p50_ms"]),
-                "p99_redis_over_sqlite": _ratio(redis_cell["p99_ms"], sqlite["p99_ms"]),
+                "p50_postgres_over_sqlite": _ratio(postgres["p50_ms"], sqlite["p50_ms"]),
+                "p99_postgres_over_sqlite": _ratio(postgres["p99_ms"], sqlite["p99_ms"]),
                 "backend_cpu_ms_per_req_sqlite": sqlite["backend_cpu_ms_per_req"],
-                "backend_cpu_ms_per_req_redis": redis_cell["backend_cpu_ms_per_req"],
-                "redis_server_cpu_ms_per_req": redis_cell["redis_cpu_ms_per_req"],
+                "backend_cpu_ms_per_req_postgres": postgres["backend_cpu_ms_per_req"],
+                "postgres_server_cpu_ms_per_req": postgres["postgres_cpu_ms_per_req"],
+                "store_side_cpu_ms_per_req_sqlite": sqlite["backend_cpu_ms_per_req"],
+                "store_side_cpu_ms_per_req_postgres": round(postgres_side, 3),
+                "store_side_cpu_ms_per_req_postgres_2_processes": (
+                    None
+                    if two is None
+                    else round(two["backend_cpu_ms_per_req"] + two["postgres_cpu_ms_per_req"], 3)
+                ),
             }
         )
     return rows

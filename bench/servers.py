@@ -17,11 +17,15 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backend.ratelimit import RateLimits
 from devshop.processes import Server, demo_env, free_port, running, spawn
 from devshop.seed import DemoCustomers
 from devshop.settings import DEMO_API_SECRET
+
+if TYPE_CHECKING:
+    from tests.postgres_server import PostgresServer
 
 SECRET = DEMO_API_SECRET
 SHOP = "demo-shop"
@@ -47,6 +51,35 @@ def cpu_seconds(pid: int) -> float:
     fields = stat[stat.rindex(")") + 2 :].split()
     # Fields 14 and 15 of proc(5), counted after the command name (fields 1-2).
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of `pid` and its children, those still running and those gone.
+
+    For a server that forks a process per connection (PostgreSQL's postmaster): the children
+    alive now are read one by one; a child that has exited and been waited for is in the
+    parent's cutime + cstime. Grandchildren are not looked for (PostgreSQL has none).
+    """
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    # utime, stime, cutime, cstime: fields 14-17 of proc(5).
+    total = sum(int(value) for value in fields[11:15]) / _CLOCK_TICKS
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or entry.name == str(pid):
+            continue
+        try:
+            child = (entry / "stat").read_text()
+        except OSError:
+            continue  # gone meanwhile: its time is in the parent's cutime once waited for
+        rest = child[child.rindex(")") + 2 :].split()
+        if int(rest[1]) == pid:
+            total += (int(rest[11]) + int(rest[12])) / _CLOCK_TICKS
+    return total
+
+
+def postmaster_pid(server: PostgresServer) -> int:
+    """A private cluster's postmaster, from the first line of its `postmaster.pid`."""
+    return int((server.data / "postmaster.pid").read_text().splitlines()[0])
 
 
 @dataclass

@@ -68,6 +68,7 @@ def snapshot(node: dict[str, Any]) -> OrderSnapshot:
         risk_recommendation=(node.get("risk") or {}).get("recommendation") or "NONE",
         confirmation_number=node.get("confirmationNumber"),
         cancellation_note=(node.get("cancellation") or {}).get("staffNote"),
+        updated_at=_timestamp(node.get("updatedAt")),
     )
 
 

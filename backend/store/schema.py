@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.types import TypeEngine
 
@@ -129,5 +131,88 @@ claims = Table(
 )
 Index("claims_by_expiry", claims.c.expires_at)
 
+
+# The order mirror: per order, the snapshot the policy reads, kept current by webhooks.
+# `updated_at` is Shopify's (an older delivery never overwrites a newer snapshot); `complete`
+# says whether the snapshot holds what only an Admin read tells (product tags, fulfilment
+# orders, risk); `confirmed_at` is our clock's last word from Shopify about it, which bounds how
+# stale a snapshot may be before a read goes to Shopify again.
+order_snapshots = Table(
+    "order_snapshots",
+    metadata,
+    Column("shop", Text, nullable=False),
+    Column("order_id", Text, nullable=False),
+    Column("customer_id", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("confirmed_at", UTCDateTime, nullable=False),
+    Column("complete", Boolean, nullable=False),
+    Column("snapshot", Text, nullable=False),  # JSON (backend/events/snapshots.py)
+    PrimaryKeyConstraint("shop", "order_id", name="order_snapshots_pkey"),
+)
+Index("order_snapshots_by_customer", order_snapshots.c.shop, order_snapshots.c.customer_id)
+Index("order_snapshots_by_created_at", order_snapshots.c.created_at)
+
+# What only an Admin read tells about a shop that every decision needs: its time zone.
+shops = Table(
+    "shops",
+    metadata,
+    Column("shop", Text, primary_key=True),
+    Column("timezone", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Webhook deliveries: the first-seen mark (shop, webhook_id), when Shopify sent it and when we
+# heard it (the mirror's lag), and its payload until its job has handled it.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("shop", Text, nullable=False),
+    Column("webhook_id", Text, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("triggered_at", UTCDateTime),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("handled_at", UTCDateTime),
+    Column("payload", Text),  # dropped once handled: it carries customers' details
+    UniqueConstraint("shop", "webhook_id", name="webhook_deliveries_once"),
+)
+Index("webhook_deliveries_by_shop", webhook_deliveries.c.shop, webhook_deliveries.c.received_at)
+Index("webhook_deliveries_by_received_at", webhook_deliveries.c.received_at)
+
+# Durable jobs on SQLite (backend/jobs/local.py); PostgreSQL's are procrastinate's own tables.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("task", Text, nullable=False),
+    Column("args", Text, nullable=False),  # JSON
+    Column("status", Text, nullable=False),  # todo | doing | succeeded | failed
+    Column("queueing_lock", Text),
+    Column("scheduled_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("leased_until", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("error", Text),
+    info={"dialects": ("sqlite",)},
+)
+Index("jobs_due", jobs.c.status, jobs.c.scheduled_at, jobs.c.id)
+Index(
+    "jobs_queueing_lock",
+    jobs.c.queueing_lock,
+    unique=True,
+    sqlite_where=jobs.c.status == "todo",
+)
+
 # Every table that holds a shop's data; erase_shop empties each of them for the shop.
-SHOP_TABLES = (policies, tokens, cancellations, attempts, claims)
+SHOP_TABLES = (
+    policies,
+    tokens,
+    cancellations,
+    attempts,
+    claims,
+    order_snapshots,
+    shops,
+    webhook_deliveries,
+)

@@ -11,48 +11,36 @@ Atomic steps are single statements the database makes atomic, on either dialect:
 On PostgreSQL a conflicting insert waits for the transaction that holds the row and then sees
 it; on SQLite writes run in `BEGIN IMMEDIATE` (engine.py), one writer at a time.
 
-Failures of the database itself (refused, gone, slow past the timeout, locked past the busy
-timeout) come out as `StoreUnavailable`; nothing half-done stays, as every call is one
-transaction.
+Its parts: connections and transactions (database.py), attempts and insights (attempts.py);
+this module has the rest.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Delete,
     RowMapping,
     and_,
-    case,
     delete,
-    func,
-    literal,
     or_,
     select,
     update,
 )
-from sqlalchemy import exc as sa_exc
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from backend.policy import CancelBlock, ShopPolicy
+from backend.policy import ShopPolicy
 from backend.store import schema
+from backend.store.attempts import ATTEMPT_COLUMNS, AttemptRows, attempt_from_row
 from backend.store.base import (
-    Attempt,
-    AttemptSummary,
     CancellationRecord,
     CustomerData,
     FlightState,
-    Outcome,
     ShopToken,
-    StoreUnavailable,
 )
 from backend.store.codec import (
     decode_policy,
@@ -62,30 +50,14 @@ from backend.store.codec import (
     encode_token,
     loads,
 )
-from backend.store.crypto import InvalidToken, TokenCipher
-from backend.store.engine import WRITE
-from backend.store.migrate import is_current, upgrade
+from backend.store.crypto import InvalidToken
+from backend.store.database import unavailable
 
 logger = logging.getLogger(__name__)
 
-_CANCELLED = (Outcome.PENDING.value, Outcome.CANCELLED.value)
 _RECORD = schema.cancellations
 _ATTEMPT = schema.attempts
 _CLAIM = schema.claims
-
-
-@contextmanager
-def _unavailable() -> Iterator[None]:
-    try:
-        yield
-    except (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError) as error:
-        raise StoreUnavailable(str(error).splitlines()[0]) from error
-    except sa_exc.DBAPIError as error:
-        if error.connection_invalidated:
-            raise StoreUnavailable(str(error).splitlines()[0]) from error
-        raise
-    except (OSError, TimeoutError) as error:
-        raise StoreUnavailable(str(error)) from error
 
 
 def _record_row(record: CancellationRecord) -> dict[str, Any]:
@@ -120,128 +92,8 @@ def _record(row: RowMapping) -> CancellationRecord:
     )
 
 
-def _attempt_row(attempt: Attempt) -> dict[str, Any]:
-    return {
-        "shop": attempt.shop,
-        "order_id": attempt.order_id,
-        "customer_id": attempt.customer_id,
-        "reason_code": attempt.reason_code,
-        "note": attempt.note,
-        "outcome": attempt.outcome.value,
-        "at": attempt.at,
-        "block": None if attempt.block is None else attempt.block.value,
-    }
-
-
-def _attempt(row: RowMapping) -> Attempt:
-    block = row["block"]
-    return Attempt(
-        shop=row["shop"],
-        order_id=row["order_id"],
-        customer_id=row["customer_id"],
-        reason_code=row["reason_code"],
-        note=row["note"],
-        outcome=Outcome(row["outcome"]),
-        at=row["at"],
-        block=None if block is None else CancelBlock(block),
-    )
-
-
-_ATTEMPT_COLUMNS = tuple(
-    _ATTEMPT.c[name]
-    for name in ("shop", "order_id", "customer_id", "reason_code", "note", "outcome", "at", "block")
-)
-
-
-class SQLStore:
+class SQLStore(AttemptRows):
     """The `Store` on an async engine. `transaction()` yields one bound to a connection."""
-
-    def __init__(
-        self,
-        engine: AsyncEngine,
-        cipher: TokenCipher,
-        *,
-        connection: AsyncConnection | None = None,
-    ) -> None:
-        self.engine = engine
-        self._cipher = cipher
-        self._connection = connection
-        self._postgres = engine.dialect.name == "postgresql"
-
-    # Connections -------------------------------------------------------------------------
-
-    async def open(self) -> None:
-        """Migrate to the newest schema, behind the database's lock (backend/store/migrate.py)."""
-        with _unavailable():
-            await upgrade(self.engine, self._cipher)
-
-    async def close(self) -> None:
-        if self._connection is None:
-            await self.engine.dispose()
-
-    @asynccontextmanager
-    async def _begin(self, *, write: bool) -> AsyncIterator[AsyncConnection]:
-        """A connection in a transaction: this store's own, or a new one committed at the end."""
-        if self._connection is not None:
-            yield self._connection
-            return
-        with _unavailable():
-            async with self.engine.connect() as conn:
-                if write:
-                    conn = await conn.execution_options(**WRITE)
-                async with conn.begin():
-                    yield conn
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[SQLStore]:
-        if self._connection is not None:
-            yield self
-            return
-        async with self._begin(write=True) as conn:
-            yield type(self)(self.engine, self._cipher, connection=conn)
-
-    async def _rows(self, statement: Any) -> list[RowMapping]:
-        async with self._begin(write=False) as conn:
-            with _unavailable():
-                result = await conn.execute(statement)
-                return list(result.mappings())
-
-    async def _write(self, statement: Any) -> int:
-        async with self._begin(write=True) as conn:
-            with _unavailable():
-                result = await conn.execute(statement)
-                return int(result.rowcount)
-
-    async def _wrote(self, statement: Any) -> bool:
-        """Whether `statement` (an upsert or update) wrote a row.
-
-        RETURNING, not rowcount: an upsert whose conflict branch does nothing reports no row on
-        either dialect, where drivers disagree on what its rowcount is.
-        """
-        returning = statement.returning(literal(1))
-        async with self._begin(write=True) as conn:
-            with _unavailable():
-                return (await conn.execute(returning)).first() is not None
-
-    def _insert(self, table: Any) -> Any:
-        return (postgresql.insert if self._postgres else sqlite.insert)(table)
-
-    async def ping(self) -> bool:
-        try:
-            rows = await self._rows(select(literal(1).label("ok")))
-        except StoreUnavailable:
-            return False
-        return [dict(row) for row in rows] == [{"ok": 1}]
-
-    async def schema_is_current(self) -> bool:
-        try:
-            async with self._begin(write=False) as conn:
-                with _unavailable():
-                    return await conn.run_sync(is_current)
-        except StoreUnavailable:
-            return False
-
-    # Policies and tokens -----------------------------------------------------------------
 
     async def get_policy(self, shop: str) -> ShopPolicy | None:
         rows = await self._rows(
@@ -285,7 +137,7 @@ class SQLStore:
 
     async def rotate_tokens(self) -> int:
         async with self._begin(write=True) as conn:
-            with _unavailable():
+            with unavailable():
                 rows = (await conn.execute(select(schema.tokens))).mappings().all()
                 for row in rows:
                     await conn.execute(
@@ -315,7 +167,7 @@ class SQLStore:
             ),
         )
         async with self._begin(write=True) as conn:
-            with _unavailable():
+            with unavailable():
                 if (await conn.execute(statement.returning(_RECORD.c.order_id))).first():
                     return None
                 holder = (
@@ -355,12 +207,7 @@ class SQLStore:
             condition += (_RECORD.c.state != FlightState.CANCELLED.value,)
         if only_from is not None:
             condition += (_RECORD.c.state == only_from.value,)
-        statement = update(_RECORD).where(*condition).values(**values)
-        async with self._begin(write=True) as conn:
-            with _unavailable():
-                return (
-                    await conn.execute(statement.returning(_RECORD.c.order_id))
-                ).first() is not None
+        return await self._wrote(update(_RECORD).where(*condition).values(**values))
 
     async def release(self, shop: str, order_id: str) -> None:
         await self._write(
@@ -384,109 +231,6 @@ class SQLStore:
         return {row["order_id"]: _record(row) for row in rows}
 
     # Attempts and insights ---------------------------------------------------------------
-
-    async def record_attempt(self, attempt: Attempt) -> None:
-        await self._write(_ATTEMPT.insert().values(**_attempt_row(attempt)))
-
-    async def attempts(self, shop: str, *, since: datetime | None = None) -> list[Attempt]:
-        statement = select(*_ATTEMPT_COLUMNS).where(_ATTEMPT.c.shop == shop)
-        if since is not None:
-            statement = statement.where(_ATTEMPT.c.at >= since)
-        rows = await self._rows(statement.order_by(_ATTEMPT.c.at, _ATTEMPT.c.id))
-        return [_attempt(row) for row in rows]
-
-    async def attempt_pages(
-        self, shop: str, *, since: datetime, page_size: int = 1000
-    ) -> AsyncIterator[list[Attempt]]:
-        after: tuple[datetime, int] | None = None
-        while True:
-            statement = select(*_ATTEMPT_COLUMNS, _ATTEMPT.c.id).where(
-                _ATTEMPT.c.shop == shop, _ATTEMPT.c.at >= since
-            )
-            if after is not None:
-                # Keyset paging on the index (shop, at, id): each page starts where the last ended.
-                statement = statement.where(
-                    or_(
-                        _ATTEMPT.c.at > after[0],
-                        and_(_ATTEMPT.c.at == after[0], _ATTEMPT.c.id > after[1]),
-                    )
-                )
-            rows = await self._rows(
-                statement.order_by(_ATTEMPT.c.at, _ATTEMPT.c.id).limit(page_size)
-            )
-            if not rows:
-                return
-            yield [_attempt(row) for row in rows]
-            if len(rows) < page_size:
-                return
-            after = (rows[-1]["at"], rows[-1]["id"])
-
-    async def summarize_attempts(
-        self,
-        shop: str,
-        *,
-        since: datetime,
-        until: datetime,
-        day_starts: Sequence[datetime],
-        notes: int,
-    ) -> AttemptSummary:
-        in_period = (_ATTEMPT.c.shop == shop, _ATTEMPT.c.at >= since, _ATTEMPT.c.at <= until)
-        first = (
-            select(
-                _ATTEMPT.c.reason_code,
-                _ATTEMPT.c.at,
-                func.row_number()
-                .over(partition_by=_ATTEMPT.c.order_id, order_by=(_ATTEMPT.c.at, _ATTEMPT.c.id))
-                .label("n"),
-            )
-            .where(*in_period, _ATTEMPT.c.outcome.in_(_CANCELLED))
-            .subquery()
-        )
-        # The day an instant falls on: the last day start at or before it (newest first).
-        day = case(
-            *(
-                (first.c.at >= start, index)
-                for index, start in reversed(list(enumerate(day_starts)))
-            ),
-            else_=0,
-        ).label("day")
-        counted = (
-            select(day, first.c.reason_code, func.count().label("orders"))
-            .where(first.c.n == 1)
-            .group_by(day, first.c.reason_code)
-        )
-        refused = (
-            select(_ATTEMPT.c.block, func.count().label("attempts"))
-            .where(
-                *in_period,
-                _ATTEMPT.c.block.is_not(None),
-                _ATTEMPT.c.outcome != Outcome.DUPLICATE.value,
-            )
-            .group_by(_ATTEMPT.c.block)
-        )
-        latest = (
-            select(*_ATTEMPT_COLUMNS)
-            .where(
-                *in_period,
-                _ATTEMPT.c.note.is_not(None),
-                _ATTEMPT.c.note != "",
-                _ATTEMPT.c.outcome != Outcome.DUPLICATE.value,
-            )
-            .order_by(_ATTEMPT.c.at.desc(), _ATTEMPT.c.id.desc())
-            .limit(notes)
-        )
-        async with self._begin(write=False) as conn:
-            with _unavailable():
-                by_day = (await conn.execute(counted)).all()
-                by_cause = (await conn.execute(refused)).all()
-                noted = (await conn.execute(latest)).mappings().all()
-        return AttemptSummary(
-            cancellations={(int(d), str(code)): int(n) for d, code, n in by_day},
-            refusals={CancelBlock(block): int(n) for block, n in by_cause},
-            notes=[_attempt(row) for row in noted],
-        )
-
-    # First-seen marks --------------------------------------------------------------------
 
     async def claim_once(
         self, shop: str, kind: str, key: str, *, ttl: timedelta, at: datetime
@@ -513,14 +257,6 @@ class SQLStore:
 
     # Erasure, export, retention ----------------------------------------------------------
 
-    async def _delete_all(self, statements: Sequence[Delete]) -> int:
-        deleted = 0
-        async with self._begin(write=True) as conn:
-            with _unavailable():
-                for statement in statements:
-                    deleted += (await conn.execute(statement)).rowcount
-        return deleted
-
     async def erase_shop(self, shop: str) -> None:
         await self._delete_all(
             [delete(table).where(table.c.shop == shop) for table in schema.SHOP_TABLES]
@@ -542,14 +278,14 @@ class SQLStore:
 
     async def customer_data(self, shop: str, customer_id: str) -> CustomerData:
         async with self._begin(write=False) as conn:
-            with _unavailable():
+            with unavailable():
                 records = await conn.execute(
                     select(_RECORD)
                     .where(_RECORD.c.shop == shop, _RECORD.c.customer_id == customer_id)
                     .order_by(_RECORD.c.created_at, _RECORD.c.order_id)
                 )
                 attempts = await conn.execute(
-                    select(*_ATTEMPT_COLUMNS)
+                    select(*ATTEMPT_COLUMNS)
                     .where(_ATTEMPT.c.shop == shop, _ATTEMPT.c.customer_id == customer_id)
                     .order_by(_ATTEMPT.c.at, _ATTEMPT.c.id)
                 )
@@ -557,7 +293,7 @@ class SQLStore:
                     shop=shop,
                     customer_id=customer_id,
                     cancellations=[_record(row) for row in records.mappings()],
-                    attempts=[_attempt(row) for row in attempts.mappings()],
+                    attempts=[attempt_from_row(row) for row in attempts.mappings()],
                 )
 
     async def delete_older_than(self, before: datetime, *, now: datetime) -> int:

@@ -20,6 +20,8 @@ SMOKE = run.Plan(
     settle=0.3,
     scale_clients=(2,),
     scale_flight=10,
+    insights_sizes=(1_000,),
+    insights_repeats=(("insights", 1), ("csv", 1)),
 )
 
 
@@ -56,11 +58,26 @@ def test_bench_measures_every_part_and_writes_results(tmp_path: Path) -> None:
     scale = written["scale"]
     assert {(c["store"], c["processes"]) for c in scale["cells"]} == {
         ("sqlite", 1),
-        ("redis", 1),
-        ("redis", 2),
+        ("postgres", 1),
+        ("postgres", 2),
     }
     assert all(c["n"] == 4 and c["errors"] == 0 for c in scale["cells"]), scale["cells"]
     assert scale["single_flight"]["executed_order_cancels"] == 1, scale["single_flight"]
     assert scale["rate_limit_keys_in_redis"] > 0
+    # Each setup's cancels landed in its own database: SQLite's 1 + 4 per cell (warm-up and
+    # counted), PostgreSQL's two cells' and the single flight's order.
+    assert scale["cancellation_records"] == {"sqlite": 5, "postgres": 11}
+    insights = written["insights"]
+    assert {(r["store"], r["attempts"], r["operation"]) for r in insights["rows"]} == {
+        (store, 1_000, operation)
+        for store in ("sqlite", "postgres")
+        for operation in ("insights", "csv")
+    }
+    answers = {(r["store"], r["operation"]): r["answer"] for r in insights["rows"]}
+    # Both databases count the same seeded attempts alike, and the CSV has every one of them.
+    assert answers["sqlite", "insights"] == answers["postgres", "insights"]
+    assert answers["sqlite", "csv"] == answers["postgres", "csv"]
+    assert answers["sqlite", "csv"]["rows"] == 1_000
     assert {t["verdict"] for t in written["targets"]} <= {"met", "missed", "not measured"}
+    assert any(t["target"].startswith("store time per request") for t in written["targets"])
     assert "Targets" in report.render(written)

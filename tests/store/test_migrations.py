@@ -7,6 +7,7 @@ import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -146,10 +147,25 @@ async def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
 
 
 async def migrated_schema_differences(store: SQLStore) -> list[object]:
+    dialect = store.engine.dialect.name
+
+    def ours(obj: Any, name: str | None, type_: str, reflected: bool, other: Any) -> bool:
+        """Leave out the other dialect's job runner: procrastinate's tables on PostgreSQL,
+        `jobs` (declared for SQLite only) elsewhere."""
+        table = obj if type_ == "table" else getattr(obj, "table", None)
+        if table is None:
+            return True
+        if table.name.startswith("procrastinate_"):
+            return dialect != "postgresql"
+        dialects = table.info.get("dialects")
+        return dialects is None or dialect in dialects
+
     async with store.engine.connect() as conn:
         version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
         differences = await conn.run_sync(
-            lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+            lambda sync: compare_metadata(
+                MigrationContext.configure(sync, opts={"include_object": ours}), metadata
+            )
         )
     assert version == head()
     return list(differences)
@@ -223,5 +239,7 @@ def test_the_first_release_schema_is_what_revision_0001_declares() -> None:
             c.name for c in table.columns if c.name not in later_columns.get(table.name, [])
         ]
         for table in metadata.sorted_tables
+        if table.name in tables  # tables of later revisions are theirs to declare
     }
+    assert set(tables) == {"policies", "tokens", "cancellations", "attempts", "claims"}
     assert json.dumps(tables, sort_keys=True) == json.dumps(declared, sort_keys=True)

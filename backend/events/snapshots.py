@@ -1,0 +1,137 @@
+"""Order snapshots as the mirror keeps them: JSON in, JSON out, and what a webhook tells.
+
+An Admin read (`OrderForCancel`, `OrdersForListing`) gives a complete snapshot. A webhook's
+REST payload gives only part of one: no product tags, no fulfilment orders, no risk. `merge_rest`
+lays the payload's fields over the last complete snapshot, keeping what only a read can know;
+without one, the result is incomplete, and a job completes it with one Admin read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from backend.orders import FulfillmentOrderState, OrderSnapshot, customer_gid, order_gid, tag_set
+from backend.store.codec import decode_datetime, encode_datetime
+
+# REST's fulfillment_status -> GraphQL's displayFulfillmentStatus. REST says null for every state
+# before fulfilment (unfulfilled, on hold, in progress, scheduled…); only a read tells those apart.
+_REST_FULFILLMENT = {
+    "partial": "PARTIALLY_FULFILLED",
+    "fulfilled": "FULFILLED",
+    "restocked": "RESTOCKED",
+}
+
+
+def encode_snapshot(order: OrderSnapshot) -> dict[str, Any]:
+    return {
+        "id": order.id,
+        "name": order.name,
+        "customer_id": order.customer_id,
+        "created_at": encode_datetime(order.created_at),
+        "cancelled_at": None if order.cancelled_at is None else encode_datetime(order.cancelled_at),
+        "closed": order.closed,
+        "financial_status": order.financial_status,
+        "fulfillment_status": order.fulfillment_status,
+        "fulfillment_orders": [[fo.status, fo.request_status] for fo in order.fulfillment_orders],
+        "tags": sorted(order.tags),
+        "product_tags": sorted(order.product_tags),
+        "risk_recommendation": order.risk_recommendation,
+        "confirmation_number": order.confirmation_number,
+        "updated_at": None if order.updated_at is None else encode_datetime(order.updated_at),
+    }
+
+
+def decode_snapshot(data: Mapping[str, Any]) -> OrderSnapshot:
+    cancelled = data.get("cancelled_at")
+    return OrderSnapshot(
+        id=data["id"],
+        name=data["name"],
+        customer_id=data.get("customer_id"),
+        created_at=decode_datetime(data["created_at"]),
+        cancelled_at=None if cancelled is None else decode_datetime(cancelled),
+        closed=bool(data["closed"]),
+        financial_status=data.get("financial_status"),
+        fulfillment_status=data["fulfillment_status"],
+        fulfillment_orders=tuple(
+            FulfillmentOrderState(status=status, request_status=request)
+            for status, request in data.get("fulfillment_orders") or ()
+        ),
+        tags=frozenset(data.get("tags") or ()),
+        product_tags=frozenset(data.get("product_tags") or ()),
+        risk_recommendation=data.get("risk_recommendation") or "NONE",
+        confirmation_number=data.get("confirmation_number"),
+        updated_at=None if data.get("updated_at") is None else decode_datetime(data["updated_at"]),
+    )
+
+
+def rest_instant(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def rest_order_id(payload: Mapping[str, Any]) -> str | None:
+    return order_gid(str(payload.get("admin_graphql_api_id") or payload.get("id") or ""))
+
+
+def merge_rest(
+    payload: Mapping[str, Any], known: OrderSnapshot | None
+) -> tuple[OrderSnapshot, datetime] | None:
+    """The snapshot after an `orders/*` payload, and the payload's `updated_at`.
+
+    None when the payload is not an order we can read (no id, no creation or update time).
+    What REST does not carry comes from `known`, the last snapshot, when there is one.
+    """
+    gid = rest_order_id(payload)
+    created = rest_instant(payload.get("created_at"))
+    updated = rest_instant(payload.get("updated_at")) or created
+    if gid is None or created is None or updated is None:
+        return None
+    customer = payload.get("customer") or {}
+    rest_fulfillment = payload.get("fulfillment_status")
+    if rest_fulfillment in _REST_FULFILLMENT:
+        fulfillment = _REST_FULFILLMENT[rest_fulfillment]
+    elif known is not None and known.fulfillment_status not in _REST_FULFILLMENT.values():
+        fulfillment = known.fulfillment_status  # before fulfilment: the read knows better
+    else:
+        fulfillment = "UNFULFILLED"
+    financial = payload.get("financial_status")
+    tags = payload.get("tags")
+    base = known or OrderSnapshot(
+        id=gid,
+        name="",
+        customer_id=None,
+        created_at=created,
+        cancelled_at=None,
+        closed=False,
+        financial_status=None,
+        fulfillment_status="UNFULFILLED",
+        fulfillment_orders=(),
+        tags=frozenset(),
+        product_tags=frozenset(),
+        risk_recommendation="NONE",
+    )
+    merged = replace(
+        base,
+        id=gid,
+        name=str(payload.get("name") or base.name),
+        customer_id=customer_gid(
+            str(customer.get("admin_graphql_api_id") or customer.get("id") or "")
+        ),
+        created_at=created,
+        cancelled_at=rest_instant(payload.get("cancelled_at")),
+        closed=payload.get("closed_at") is not None,
+        financial_status=financial.upper() if isinstance(financial, str) else None,
+        fulfillment_status=fulfillment,
+        tags=tag_set(tags.split(",")) if isinstance(tags, str) else frozenset(),
+        confirmation_number=payload.get("confirmation_number") or base.confirmation_number,
+        updated_at=updated,
+    )
+    return merged, updated
