@@ -2,6 +2,7 @@
 
 - (no command) or `serve`: migrate the database if it is behind, then serve (uvicorn).
 - `migrate`: bring the database to the newest schema, then exit (a release step).
+- `worker`: run jobs only, no HTTP (for fleets; set IN_PROCESS_WORKER=off on the web backends).
 - `rotate-keys`: re-encrypt every stored token with the first of TOKEN_ENCRYPTION_KEYS.
 - `new-key`: print a new key for TOKEN_ENCRYPTION_KEYS.
 """
@@ -9,19 +10,21 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 from collections.abc import Sequence
 
 import uvicorn
 from starlette.types import ASGIApp
 
-from backend.app import create_app, open_store
+from backend.app import create_app, utc_now
 from backend.observability.logs import log_config
+from backend.services import open_store, running_services
 from backend.settings import Settings, SettingsError
 from backend.store.base import StoreUnavailable
 from backend.store.crypto import new_key
 
-USAGE = "usage: python -m backend [serve | migrate | rotate-keys | new-key]"
+USAGE = "usage: python -m backend [serve | migrate | worker | rotate-keys | new-key]"
 
 
 def settings_or_exit() -> Settings:
@@ -59,9 +62,21 @@ async def rotate_keys(settings: Settings) -> int:
     store = open_store(settings)
     try:
         await store.open()
-        return await store.rotate_tokens()
+        rotated: int = await store.rotate_tokens()
+        return rotated
     finally:
         await store.close()
+
+
+async def work(settings: Settings) -> None:
+    """Run jobs until SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with running_services(settings, clock=utc_now, worker=True):
+        print("cancel-button: worker running", flush=True)
+        await stop.wait()
 
 
 def main(argv: Sequence[str] = sys.argv[1:]) -> None:
@@ -69,13 +84,15 @@ def main(argv: Sequence[str] = sys.argv[1:]) -> None:
     if command == "new-key":
         print(new_key())
         return
-    if command not in ("serve", "migrate", "rotate-keys") or len(argv) > 1:
+    if command not in ("serve", "migrate", "worker", "rotate-keys") or len(argv) > 1:
         sys.exit(USAGE)
     settings = settings_or_exit()
     try:
         if command == "migrate":
             asyncio.run(migrate(settings))
             print("cancel-button: the database is at the newest schema")
+        elif command == "worker":
+            asyncio.run(work(settings))
         elif command == "rotate-keys":
             count = asyncio.run(rotate_keys(settings))
             print(f"cancel-button: {count} tokens now encrypted with the first key")

@@ -18,15 +18,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from backend.auth.viewer import Viewer
+from backend.events.mirror import OrderMirror
+from backend.jobs import Retry
 from backend.orders import OrderSnapshot, order_gid
 from backend.policy import CancelBlock, CancelReason, Decision, ShopPolicy, decide
 from backend.shopify.client import ShopifyUnavailable
 from backend.shopify.gateway import AdminGateway, CancelAccepted, staff_note
-from backend.store.base import Attempt, CancellationRecord, FlightState, Outcome, Store
+from backend.store.base import Attempt, CancellationRecord, FlightState, Job, Outcome, Store
+from backend.store.codec import decode_attempt_json
 
 logger = logging.getLogger(__name__)
 
 NOTE_LIMIT = 500
+CONFIRM = "confirm_cancel"  # the job that waits for Shopify's cancel job
+CONFIRM_FIRST = 0.25  # seconds before the first look, doubling after
+CONFIRM_POLLS = 9
 # A flight not settled after this long belongs to a process that died mid-flight.
 STALE_FLIGHT = timedelta(minutes=2)
 
@@ -105,17 +111,15 @@ def clean_note(note: str | None) -> str | None:
     return text or None
 
 
-Spawn = Callable[[Coroutine[Any, Any, None]], None]
-
-
 class Cancellations:
     def __init__(
         self,
         gateway: AdminGateway,
         store: Store,
+        mirror: OrderMirror,
         *,
         clock: Callable[[], datetime],
-        spawn: Spawn,
+        wake_jobs: Callable[[], None] = lambda: None,
         flight_wait: float = 15.0,
         stale_flight: timedelta = STALE_FLIGHT,
         guest_window: timedelta = timedelta(minutes=30),
@@ -125,7 +129,8 @@ class Cancellations:
         self._gateway = gateway
         self._store = store
         self._clock = clock
-        self._spawn = spawn
+        self._mirror = mirror
+        self._wake_jobs = wake_jobs
         self._flight_wait = flight_wait
         self._stale_flight = stale_flight
         self._guest_window = guest_window
@@ -158,7 +163,8 @@ class Cancellations:
         gid = order_gid(raw_id)
         if gid is None or (viewer.customer_id is None and viewer.guest_order is None):
             return None
-        order, tz = await self._gateway.load_order(viewer.shop, gid)
+        orders, tz = await self._mirror.read(viewer.shop, [gid])
+        order = orders.get(gid)
         if order is None or not self._owns(viewer, order):
             return None
         policy = await self.policy(viewer.shop)
@@ -166,11 +172,12 @@ class Cancellations:
         return await self._view(viewer.shop, order, policy, tz, record)
 
     async def views(self, viewer: Viewer, raw_ids: Sequence[str]) -> list[OrderView]:
-        """The viewer's own orders among `raw_ids`, in the order asked, in one Admin request."""
+        """The viewer's own orders among `raw_ids`, in the order asked: from the mirror, and at
+        most one Admin request for what it cannot answer."""
         gids = list(dict.fromkeys(gid for gid in map(order_gid, raw_ids) if gid))
         if not gids or (viewer.customer_id is None and viewer.guest_order is None):
             return []
-        orders, tz = await self._gateway.load_orders(viewer.shop, gids)
+        orders, tz = await self._mirror.read(viewer.shop, gids)
         mine = [orders[gid] for gid in gids if gid in orders and self._owns(viewer, orders[gid])]
         policy = await self.policy(viewer.shop)
         records = await self._store.get_cancellations(viewer.shop, [order.id for order in mine])
@@ -368,10 +375,15 @@ class Cancellations:
         now = self._clock()
         if isinstance(result, CancelAccepted):
             state = FlightState.CANCELLED if result.done else FlightState.PENDING
-            await self._store.settle(shop, order.id, state, at=now, job_id=result.job_id)
+            async with self._store.transaction() as tx:
+                await tx.settle(shop, order.id, state, at=now, job_id=result.job_id)
+                if state is FlightState.PENDING and result.job_id:
+                    # Durable: a restart between here and Shopify's job finishing loses nothing.
+                    confirm = {"shop": shop, "order_id": order.id, "job_id": result.job_id}
+                    later = now + timedelta(seconds=CONFIRM_FIRST)
+                    await tx.defer_job(Job(CONFIRM, confirm, run_at=later), at=now)
+            self._wake_jobs()
             await record(Outcome(state.value))
-            if state is FlightState.PENDING and result.job_id:
-                self._spawn(self._confirm(shop, order.id, result.job_id))
             settled = replace(claim, state=state, job_id=result.job_id, updated_at=now)
             return await self._outcome(settled, order, policy, tz)
         fresh = await self._cancelled_meanwhile(shop, order.id)
@@ -430,21 +442,31 @@ class Cancellations:
             interval = min(interval * 1.5, 0.25)
         return None
 
-    async def _confirm(self, shop: str, gid: str, job_id: str) -> None:
-        """Poll Shopify's job until done, then mark the cancellation CANCELLED."""
-        delay = 0.25
-        for _ in range(8):
-            await self._sleep(delay)
-            try:
-                done = await self._gateway.job_done(shop, job_id)
-            except ShopifyUnavailable:
-                done = False
-            if done:
-                await self._store.settle(
-                    shop, gid, FlightState.CANCELLED, at=self._clock(), job_id=job_id
-                )
-                return
-            delay = min(delay * 2, 8.0)
-        logger.warning(
-            "cancel job %s for %s on %s not done yet; the webhook will tell", job_id, gid, shop
-        )
+    async def confirm(self, args: dict[str, Any]) -> None:
+        """`confirm_cancel`: is Shopify's cancel job done? Then the record is CANCELLED.
+
+        Asked again after 0.25, 0.5, 1 … 8 s (about a minute in all); after that the
+        `orders/cancelled` webhook will tell.
+        """
+        shop, gid, job_id = str(args["shop"]), str(args["order_id"]), str(args["job_id"])
+        polls = int(args.get("polls", 0))
+        try:
+            done = await self._gateway.job_done(shop, job_id)
+        except ShopifyUnavailable:
+            done = False
+        if done:
+            await self._store.settle(
+                shop, gid, FlightState.CANCELLED, at=self._clock(), job_id=job_id
+            )
+            return
+        if polls + 1 >= CONFIRM_POLLS:
+            logger.warning(
+                "cancel job %s for %s on %s not done yet; the webhook will tell", job_id, gid, shop
+            )
+            return
+        raise Retry(min(CONFIRM_FIRST * 2 ** (polls + 1), 8.0), {**args, "polls": polls + 1})
+
+    async def reconcile_job(self, args: dict[str, Any]) -> None:
+        """`reconcile_cancel`: see `reconcile`."""
+        otherwise = decode_attempt_json(args["otherwise"])
+        await self.reconcile(otherwise.shop, otherwise.order_id, otherwise)

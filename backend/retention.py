@@ -1,23 +1,19 @@
-"""Retention: attempts and notes older than `RETENTION_DAYS` are deleted once a day.
-
-Every backend runs this loop; a daily first-seen mark in the store lets exactly one of them do
-the day's deletion. It is a small stand-in that the durable job runner will replace.
-"""
+"""Retention: attempts and notes older than `RETENTION_DAYS` go, once a day (a chore), with the
+webhook deliveries' log and the expired first-seen marks."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
-from backend.store.base import Store, StoreUnavailable
+from backend.store.base import Store
 
 logger = logging.getLogger(__name__)
 
-CHORE_SHOP = "*"  # the mark is no shop's: retention runs across every shop
-EVERY = 3600.0  # seconds between looks; the mark makes it once a day whatever this is
+TASK = "retention"
+EVERY = timedelta(days=1)
 
 
 class Retention:
@@ -26,34 +22,9 @@ class Retention:
         self._keep = keep
         self._clock = clock
 
-    async def run_once(self) -> int | None:
-        """Delete what is past retention, if no backend did today; rows deleted, or None."""
+    async def run(self, args: dict[str, Any] | None = None) -> int:
+        """Delete what is past retention; how many rows went."""
         now = self._clock()
-        day = now.date().isoformat()
-        if not await self._store.claim_once(
-            CHORE_SHOP, "retention", day, ttl=timedelta(days=2), at=now
-        ):
-            return None
         deleted = await self._store.delete_older_than(now - self._keep, now=now)
         logger.info("retention: deleted %d rows older than %s", deleted, now - self._keep)
         return deleted
-
-    async def run_daily(self, every: float = EVERY) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except StoreUnavailable as error:
-                logger.warning("retention: store unavailable (%s); trying again later", error)
-            except Exception:
-                logger.exception("retention failed; trying again later")
-            await asyncio.sleep(every)
-
-    @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        task = asyncio.get_running_loop().create_task(self.run_daily())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task

@@ -83,8 +83,8 @@ def _database_url(env: Mapping[str, str]) -> str | None:
     return raw
 
 
-def _switch(env: Mapping[str, str], name: str) -> bool:
-    raw = (env.get(name) or "off").strip().lower()
+def _switch(env: Mapping[str, str], name: str, default: str = "off") -> bool:
+    raw = (env.get(name) or default).strip().lower()
     if raw not in ("on", "off"):
         raise SettingsError(f"{name} must be on or off, not {raw!r}")
     return raw == "on"
@@ -111,6 +111,12 @@ class Settings:
     token_encryption_keys: tuple[str, ...] = ()
     # Attempts and their notes older than this are deleted daily.
     retention_days: int = 730
+    # A mirrored order Shopify has not told us about for this long is read again before it is
+    # served: how long a missed webhook can leave a wrong mirror.
+    mirror_max_age_seconds: float = 600.0
+    # Run the job worker inside each backend (`off`: only `python -m backend worker` runs jobs).
+    in_process_worker: bool = True
+    job_concurrency: int = 4
     # Rate limits shared by every backend; unset, in-process.
     redis_url: str | None = None
     app_env: str = "production"
@@ -178,6 +184,9 @@ class Settings:
             database_timeout=_float(env, "DATABASE_TIMEOUT", 5.0),
             token_encryption_keys=_token_keys(env, app_env, env["SHOPIFY_API_SECRET"]),
             retention_days=_positive(env, "RETENTION_DAYS", 730),
+            mirror_max_age_seconds=_float(env, "MIRROR_MAX_AGE_SECONDS", 600.0),
+            in_process_worker=_switch(env, "IN_PROCESS_WORKER", default="on"),
+            job_concurrency=_positive(env, "JOB_CONCURRENCY", 4),
             app_env=app_env,
             host=env.get("HOST") or "127.0.0.1",
             port=_int(env, "PORT", 8000),

@@ -19,8 +19,8 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from backend.app import create_app
-from backend.background import Background
 from backend.ratelimit import RateLimits
+from backend.services import Runner
 from backend.settings import Settings
 from backend.store.base import ShopToken, Store
 from backend.store.sql import SQLStore
@@ -94,9 +94,16 @@ class Stack:
     served_devshop: Served
 
     @property
-    def background(self) -> Background:
-        background: Background = self.backend.state.background
-        return background
+    def jobs(self) -> Runner:
+        runner: Runner = self.backend.state.services.runner
+        return runner
+
+    async def settle(self) -> None:
+        """Let everything under way finish: devshop's webhooks, then the jobs they and the
+        requests deferred (which may make devshop send more), until nothing is left."""
+        for _ in range(3):  # a job may make devshop send a webhook, whose job runs next round
+            await self.devshop.state.webhooks.drain()
+            await self.jobs.drain()
 
     def shopper(self, customer: int | None = ADA, shop: str = DEMO_SHOP) -> httpx.AsyncClient:
         """A browser on the shop's storefront, signed in as `customer` (None: signed out)."""

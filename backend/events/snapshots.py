@@ -1,4 +1,4 @@
-"""Order snapshots as the mirror keeps them: JSON in, JSON out, and what a webhook tells.
+"""What an `orders/*` webhook tells about an order, as a snapshot for the mirror.
 
 An Admin read (`OrderForCancel`, `OrdersForListing`) gives a complete snapshot. A webhook's
 REST payload gives only part of one: no product tags, no fulfilment orders, no risk. `merge_rest`
@@ -13,8 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from backend.orders import FulfillmentOrderState, OrderSnapshot, customer_gid, order_gid, tag_set
-from backend.store.codec import decode_datetime, encode_datetime
+from backend.orders import OrderSnapshot, customer_gid, order_gid, tag_set
 
 # REST's fulfillment_status -> GraphQL's displayFulfillmentStatus. REST says null for every state
 # before fulfilment (unfulfilled, on hold, in progress, scheduled…); only a read tells those apart.
@@ -23,48 +22,6 @@ _REST_FULFILLMENT = {
     "fulfilled": "FULFILLED",
     "restocked": "RESTOCKED",
 }
-
-
-def encode_snapshot(order: OrderSnapshot) -> dict[str, Any]:
-    return {
-        "id": order.id,
-        "name": order.name,
-        "customer_id": order.customer_id,
-        "created_at": encode_datetime(order.created_at),
-        "cancelled_at": None if order.cancelled_at is None else encode_datetime(order.cancelled_at),
-        "closed": order.closed,
-        "financial_status": order.financial_status,
-        "fulfillment_status": order.fulfillment_status,
-        "fulfillment_orders": [[fo.status, fo.request_status] for fo in order.fulfillment_orders],
-        "tags": sorted(order.tags),
-        "product_tags": sorted(order.product_tags),
-        "risk_recommendation": order.risk_recommendation,
-        "confirmation_number": order.confirmation_number,
-        "updated_at": None if order.updated_at is None else encode_datetime(order.updated_at),
-    }
-
-
-def decode_snapshot(data: Mapping[str, Any]) -> OrderSnapshot:
-    cancelled = data.get("cancelled_at")
-    return OrderSnapshot(
-        id=data["id"],
-        name=data["name"],
-        customer_id=data.get("customer_id"),
-        created_at=decode_datetime(data["created_at"]),
-        cancelled_at=None if cancelled is None else decode_datetime(cancelled),
-        closed=bool(data["closed"]),
-        financial_status=data.get("financial_status"),
-        fulfillment_status=data["fulfillment_status"],
-        fulfillment_orders=tuple(
-            FulfillmentOrderState(status=status, request_status=request)
-            for status, request in data.get("fulfillment_orders") or ()
-        ),
-        tags=frozenset(data.get("tags") or ()),
-        product_tags=frozenset(data.get("product_tags") or ()),
-        risk_recommendation=data.get("risk_recommendation") or "NONE",
-        confirmation_number=data.get("confirmation_number"),
-        updated_at=None if data.get("updated_at") is None else decode_datetime(data["updated_at"]),
-    )
 
 
 def rest_instant(value: Any) -> datetime | None:
@@ -94,6 +51,8 @@ def merge_rest(
     updated = rest_instant(payload.get("updated_at")) or created
     if gid is None or created is None or updated is None:
         return None
+    # Shopify's timestamps have whole seconds (REST and GraphQL alike): compare them so.
+    updated = updated.replace(microsecond=0)
     customer = payload.get("customer") or {}
     rest_fulfillment = payload.get("fulfillment_status")
     if rest_fulfillment in _REST_FULFILLMENT:

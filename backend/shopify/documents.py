@@ -44,5 +44,6 @@ def names() -> list[str]:
 
 ORDER_FOR_CANCEL = "OrderForCancel"
 ORDERS_FOR_LISTING = "OrdersForListing"
+ORDER_BY_FULFILLMENT_ORDER = "OrderByFulfillmentOrder"
 ORDER_CANCEL = "OrderCancel"
 JOB_STATUS = "JobStatus"

@@ -72,6 +72,16 @@ def snapshot(node: dict[str, Any]) -> OrderSnapshot:
     )
 
 
+# How many fulfilment orders OrdersForListing reads of each order (`fulfillmentOrders(first: 3)`).
+LISTED_FULFILLMENT_ORDERS = 3
+
+
+def _read_whole(node: dict[str, Any], fulfillment_orders_read: int) -> bool:
+    """Whether a read saw every line item and fulfilment order of the order."""
+    more_items = node["lineItems"].get("pageInfo", {}).get("hasNextPage", False)
+    return not more_items and len(node["fulfillmentOrders"]["nodes"]) < fulfillment_orders_read
+
+
 def staff_note(
     reason_label: str,
     note: str | None,
@@ -113,19 +123,34 @@ class AdminGateway:
 
     async def load_orders(
         self, shop: str, gids: Sequence[str]
-    ) -> tuple[dict[str, OrderSnapshot], ZoneInfo]:
-        """The orders among `gids` that exist, in one request."""
+    ) -> tuple[dict[str, OrderSnapshot], set[str], ZoneInfo]:
+        """The orders among `gids` that exist, in one request, and which of them were read in
+        full (the listing reads the first few line items and fulfilment orders of each)."""
         response = await self._client.request(
             shop, documents.load(documents.ORDERS_FOR_LISTING), {"ids": list(gids)}
         )
         tz = _zone((response.data.get("shop") or {}).get("ianaTimezone"))
-        orders = {
-            node["id"]: snapshot(node)
+        nodes = [
+            node
             for node in response.data.get("nodes") or []
             # nodes() answers null for unknown ids, and an empty object for ids of another type.
             if node and node.get("id")
-        }
-        return orders, tz
+        ]
+        orders = {node["id"]: snapshot(node) for node in nodes}
+        whole = {node["id"] for node in nodes if _read_whole(node, LISTED_FULFILLMENT_ORDERS)}
+        return orders, whole, tz
+
+    async def load_order_of_fulfillment_order(
+        self, shop: str, fulfillment_order: str
+    ) -> tuple[OrderSnapshot | None, ZoneInfo]:
+        response = await self._client.request(
+            shop,
+            documents.load(documents.ORDER_BY_FULFILLMENT_ORDER),
+            {"id": fulfillment_order},
+        )
+        node = (response.data.get("fulfillmentOrder") or {}).get("order")
+        tz = _zone((response.data.get("shop") or {}).get("ianaTimezone"))
+        return (snapshot(node) if node else None), tz
 
     async def cancel_order(
         self, shop: str, gid: str, policy: ShopPolicy, note: str

@@ -18,8 +18,9 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
+from backend.orders import OrderSnapshot
 from backend.policy import CancelBlock, ShopPolicy
 
 
@@ -104,6 +105,71 @@ class AttemptSummary:
     cancellations: dict[tuple[int, str], int]
     refusals: dict[CancelBlock, int]  # refused attempts by cause, repeats of a cancel excluded
     notes: list[Attempt]  # the latest attempts with a note, newest first
+
+
+@dataclass(frozen=True, slots=True)
+class MirroredOrder:
+    order: OrderSnapshot
+    complete: bool  # holds what only an Admin read tells (product tags, fulfilment orders, risk)
+    confirmed_at: datetime  # when Shopify last told us about it (a webhook or a read)
+
+
+@dataclass(frozen=True, slots=True)
+class Mirror:
+    """What the mirror holds of some of a shop's orders, and the shop's time zone if known."""
+
+    orders: dict[str, MirroredOrder]
+    timezone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    shop: str
+    topic: str
+    payload: str  # the raw JSON body
+    triggered_at: datetime | None
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryHealth:
+    last_received_at: datetime | None
+    received: int  # in the period asked about
+    unhandled: int  # received, not yet handled by their job
+    lag_p50: timedelta | None  # Shopify's trigger to our receipt
+    lag_p99: timedelta | None
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """Work for later: a task's name and its JSON arguments.
+
+    `queueing_lock`: while a job with this lock waits, deferring another one is a no-op (a
+    burst of webhooks about one order makes one refresh). `run_at`: not before then.
+    """
+
+    task: str
+    args: dict[str, Any]
+    run_at: datetime | None = None
+    queueing_lock: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedJob:
+    id: int
+    task: str
+    args: dict[str, Any]
+    attempts: int  # runs started before this one
+
+
+@dataclass(frozen=True, slots=True)
+class JobStats:
+    queued: int  # waiting, due or not
+    due: int  # waiting and due now
+    running: int
+    failed: int  # gave up after their last retry
+    oldest_due: timedelta | None  # how long the oldest due job has waited
 
 
 class Store(Protocol):
@@ -236,6 +302,63 @@ class Store(Protocol):
         """
         ...
 
+    # The order mirror.
+    async def mirrored_orders(self, shop: str, order_ids: Sequence[str]) -> Mirror: ...
+
+    async def mirror_order(
+        self, shop: str, order: OrderSnapshot, *, complete: bool, at: datetime
+    ) -> bool:
+        """Keep `order` unless the mirror holds a newer one (by Shopify's `updated_at`; on a
+        tie a complete snapshot wins over a partial one). True when it was kept."""
+        ...
+
+    async def save_timezone(self, shop: str, timezone: str, *, at: datetime) -> None: ...
+
+    async def order_delivered(self, shop: str, order_id: str, *, at: datetime) -> None: ...
+
+    async def mirrored_shops(self) -> list[str]: ...
+
+    async def forget_orders(self, shop: str, order_ids: Sequence[str]) -> None: ...
+
+    async def prune_mirror(
+        self, shop: str, *, created_before: datetime, settled_before: datetime
+    ) -> int:
+        """Drop the shop's snapshots of orders placed before `created_before`, and of cancelled
+        or fulfilled orders not heard of since `settled_before`; how many went."""
+        ...
+
+    # Webhook deliveries.
+    async def record_delivery(
+        self,
+        shop: str,
+        webhook_id: str,
+        topic: str,
+        payload: str,
+        *,
+        triggered_at: datetime | None,
+        received_at: datetime,
+    ) -> int | None:
+        """The new delivery's id; None when (shop, webhook_id) was received before."""
+        ...
+
+    async def take_delivery(self, delivery_id: int) -> Delivery | None:
+        """The delivery if it still waits to be handled."""
+        ...
+
+    async def delivery_handled(self, delivery_id: int, *, at: datetime) -> None:
+        """Mark it handled and drop its payload (it carries customers' details)."""
+        ...
+
+    async def delivery_health(self, shop: str, *, since: datetime) -> DeliveryHealth: ...
+
+    # Jobs: deferred in the caller's transaction; run by backend/jobs/.
+    async def defer_job(self, job: Job, *, at: datetime) -> bool:
+        """Queue `job` (due at `job.run_at`, else `at`, now); False when a job with its
+        queueing lock already waits."""
+        ...
+
+    async def job_stats(self, *, now: datetime) -> JobStats: ...
+
     # Erasure (shop/redact, customers/redact) and export (customers/data_request).
     async def erase_shop(self, shop: str) -> None:
         """Delete everything kept for the shop: policy, token, records, attempts, claims."""
@@ -244,8 +367,9 @@ class Store(Protocol):
     async def erase_customer(
         self, shop: str, customer_id: str | None, order_ids: Sequence[str] = ()
     ) -> None:
-        """Delete the customer's cancellation records and attempts (and with them their notes),
-        and those of `order_ids` whoever placed them (a guest's orders carry no customer)."""
+        """Delete the customer's cancellation records, attempts (and with them their notes) and
+        mirrored orders, and those of `order_ids` whoever placed them (a guest's orders carry no
+        customer)."""
         ...
 
     async def delete_older_than(self, before: datetime, *, now: datetime) -> int:

@@ -15,16 +15,21 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, time
 from typing import Any
 
-from backend.policy import CancelReason, RefundMethod, ShopPolicy
-from backend.store.base import ShopToken
+from backend.orders import FulfillmentOrderState, OrderSnapshot
+from backend.policy import CancelBlock, CancelReason, RefundMethod, ShopPolicy
+from backend.store.base import Attempt, Outcome, ShopToken
 
 __all__ = [
     "decode_datetime",
+    "decode_attempt_json",
     "decode_policy",
+    "decode_snapshot",
     "decode_token",
     "dumps",
+    "encode_attempt_json",
     "encode_datetime",
     "encode_policy",
+    "encode_snapshot",
     "encode_token",
     "loads",
 ]
@@ -147,4 +152,79 @@ def decode_token(data: Mapping[str, Any]) -> ShopToken:
         expires_at=_decode_optional_datetime(data.get("expires_at")),
         refresh_token=data.get("refresh_token"),
         refresh_token_expires_at=_decode_optional_datetime(data.get("refresh_token_expires_at")),
+    )
+
+
+# Order snapshot (the mirror's)
+
+
+def encode_snapshot(order: OrderSnapshot) -> dict[str, Any]:
+    return {
+        "id": order.id,
+        "name": order.name,
+        "customer_id": order.customer_id,
+        "created_at": encode_datetime(order.created_at),
+        "cancelled_at": None if order.cancelled_at is None else encode_datetime(order.cancelled_at),
+        "closed": order.closed,
+        "financial_status": order.financial_status,
+        "fulfillment_status": order.fulfillment_status,
+        "fulfillment_orders": [[fo.status, fo.request_status] for fo in order.fulfillment_orders],
+        "tags": sorted(order.tags),
+        "product_tags": sorted(order.product_tags),
+        "risk_recommendation": order.risk_recommendation,
+        "confirmation_number": order.confirmation_number,
+        "updated_at": None if order.updated_at is None else encode_datetime(order.updated_at),
+    }
+
+
+def decode_snapshot(data: Mapping[str, Any]) -> OrderSnapshot:
+    cancelled = data.get("cancelled_at")
+    return OrderSnapshot(
+        id=data["id"],
+        name=data["name"],
+        customer_id=data.get("customer_id"),
+        created_at=decode_datetime(data["created_at"]),
+        cancelled_at=None if cancelled is None else decode_datetime(cancelled),
+        closed=bool(data["closed"]),
+        financial_status=data.get("financial_status"),
+        fulfillment_status=data["fulfillment_status"],
+        fulfillment_orders=tuple(
+            FulfillmentOrderState(status=status, request_status=request)
+            for status, request in data.get("fulfillment_orders") or ()
+        ),
+        tags=frozenset(data.get("tags") or ()),
+        product_tags=frozenset(data.get("product_tags") or ()),
+        risk_recommendation=data.get("risk_recommendation") or "NONE",
+        confirmation_number=data.get("confirmation_number"),
+        updated_at=None if data.get("updated_at") is None else decode_datetime(data["updated_at"]),
+    )
+
+
+# An attempt as a job's argument (a webhook's "otherwise, record this")
+
+
+def encode_attempt_json(attempt: Attempt) -> dict[str, Any]:
+    return {
+        "shop": attempt.shop,
+        "order_id": attempt.order_id,
+        "customer_id": attempt.customer_id,
+        "reason_code": attempt.reason_code,
+        "note": attempt.note,
+        "outcome": attempt.outcome.value,
+        "at": encode_datetime(attempt.at),
+        "block": None if attempt.block is None else attempt.block.value,
+    }
+
+
+def decode_attempt_json(data: Mapping[str, Any]) -> Attempt:
+    block = data.get("block")
+    return Attempt(
+        shop=data["shop"],
+        order_id=data["order_id"],
+        customer_id=data.get("customer_id"),
+        reason_code=data["reason_code"],
+        note=data.get("note"),
+        outcome=Outcome(data["outcome"]),
+        at=decode_datetime(data["at"]),
+        block=None if block is None else CancelBlock(block),
     )

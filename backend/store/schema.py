@@ -147,7 +147,10 @@ order_snapshots = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("confirmed_at", UTCDateTime, nullable=False),
     Column("complete", Boolean, nullable=False),
-    Column("snapshot", Text, nullable=False),  # JSON (backend/events/snapshots.py)
+    Column("snapshot", Text, nullable=False),  # JSON (codec.encode_snapshot)
+    # The carrier's "delivered" event (fulfillment_events/create): when the EU withdrawal
+    # period starts to run.
+    Column("delivered_at", UTCDateTime),
     PrimaryKeyConstraint("shop", "order_id", name="order_snapshots_pkey"),
 )
 Index("order_snapshots_by_customer", order_snapshots.c.shop, order_snapshots.c.customer_id)

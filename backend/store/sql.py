@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Delete,
     RowMapping,
     and_,
     delete,
@@ -52,8 +53,13 @@ from backend.store.codec import (
 )
 from backend.store.crypto import InvalidToken
 from backend.store.database import unavailable
+from backend.store.deliveries import DeliveryRows
+from backend.store.jobs import JobRows
+from backend.store.mirror import MirrorRows
 
 logger = logging.getLogger(__name__)
+
+DELIVERY_LOG = timedelta(days=7)
 
 _RECORD = schema.cancellations
 _ATTEMPT = schema.attempts
@@ -92,7 +98,7 @@ def _record(row: RowMapping) -> CancellationRecord:
     )
 
 
-class SQLStore(AttemptRows):
+class SQLStore(AttemptRows, MirrorRows, DeliveryRows, JobRows):
     """The `Store` on an async engine. `transaction()` yields one bound to a connection."""
 
     async def get_policy(self, shop: str) -> ShopPolicy | None:
@@ -266,7 +272,7 @@ class SQLStore(AttemptRows):
         self, shop: str, customer_id: str | None, order_ids: Sequence[str] = ()
     ) -> None:
         statements = []
-        for table in (_RECORD, _ATTEMPT):
+        for table in (_RECORD, _ATTEMPT, schema.order_snapshots):
             mine: list[ColumnElement[bool]] = []
             if customer_id is not None:
                 mine.append(table.c.customer_id == customer_id)
@@ -306,5 +312,21 @@ class SQLStore(AttemptRows):
                     _RECORD.c.state != FlightState.IN_FLIGHT.value,
                 ),
                 delete(_CLAIM).where(_CLAIM.c.expires_at <= now),  # expired marks count as absent
+                # The deliveries' log serves health figures and deduplication (Shopify retries
+                # for 4 hours); a week is ample. A delivery not yet handled stays.
+                delete(schema.webhook_deliveries).where(
+                    schema.webhook_deliveries.c.received_at < now - DELIVERY_LOG,
+                    schema.webhook_deliveries.c.handled_at.is_not(None),
+                ),
+                *self._finished_jobs(now - DELIVERY_LOG),
             ]
         )
+
+    def _finished_jobs(self, before: datetime) -> list[Delete]:
+        if self._postgres:
+            return []  # procrastinate deletes a job when it succeeds; failed ones stay to see
+        return [
+            delete(schema.jobs).where(
+                schema.jobs.c.status == "succeeded", schema.jobs.c.finished_at < before
+            )
+        ]

@@ -173,7 +173,7 @@ async def test_the_staff_note_follows_the_merchants_format(stack: Stack) -> None
 
     async with stack.shopper() as ada:
         await cancel(ada, DemoOrders.CANCELLABLE, "OTHER", note="Bought twice")
-    await stack.background.drain()
+    await stack.jobs.drain()
 
     order = stack.world.order(DemoOrders.CANCELLABLE)
     assert order is not None

@@ -77,7 +77,7 @@ def test_one_json_line_per_request_with_id_route_shop_status_outcome_duration(
     forged = by_outcome["unauthenticated"]
     assert (forged["route"], forged["shop"], forged["status"]) == ("/proxy/graphql", None, 401)
     assert forged["request_id"] == "forged-1"
-    webhook = by_outcome["webhook:handled"]
+    webhook = by_outcome["webhook:accepted"]
     assert (webhook["route"], webhook["shop"]) == ("/webhooks", "demo-shop")
     assert len({line["request_id"] for line in requests}) == len(requests)
 

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("confirmed_at", UTCDateTime, nullable=False),
         sa.Column("complete", sa.Boolean, nullable=False),
         sa.Column("snapshot", sa.Text, nullable=False),
+        sa.Column("delivered_at", UTCDateTime),
         sa.PrimaryKeyConstraint("shop", "order_id", name="order_snapshots_pkey"),
     )
     op.create_index("order_snapshots_by_customer", "order_snapshots", ["shop", "customer_id"])
