@@ -27,8 +27,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from backend.__main__ import serve, settings_or_exit
-from backend.services import admin_http_client
 from backend.auth.app_proxy import verify_app_proxy
+from backend.services import admin_http_client
 from backend.settings import Settings
 from backend.shopify import documents
 

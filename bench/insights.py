@@ -16,8 +16,9 @@ What is done, exactly:
    failed and retried, cancellations made elsewhere (the webhook's), a quarter with a customer's
    note; spread evenly over the last 30 days, so every one is in the insights' period.
 3. On PostgreSQL the table is then `VACUUM ANALYZE`d: the state autovacuum keeps a live table in
-   (statistics, visibility map), which a bulk load has not reached yet. SQLite gets no `ANALYZE`,
-   as the backend never runs one.
+   (statistics, visibility map), which a bulk load has not reached yet; then a `CHECKPOINT`, so
+   the checkpointer is not still writing the load's pages while the figures count the cluster's
+   CPU. SQLite gets no `ANALYZE`, as the backend never runs one.
 4. Each figure comes from a fresh Python process (`python -m bench.insights measure ...`) that
    opens the store as the backend does (`tests.stores`: the same engine settings), runs the
    operation once on a shop with no attempts (imports, compiled statements, the connection),
@@ -96,22 +97,23 @@ HOW = _prose(
 How: one SQLite file and one PostgreSQL database (private cluster, fsync off as the test suite
 runs it, the backend's role owning the database), migrated by the store and bulk-seeded (insert
 executemany, one transaction, not timed; in time order, shops interleaved, as the backend
-records them) with one shop per size in the same attempts table: a
-realistic mix (orders cancelled, some clicked twice, refusals by rule, a few rejected or failed
-and retried, cancellations made elsewhere, a quarter with a note) spread over the last 30 days;
-PostgreSQL then VACUUM ANALYZEd, as autovacuum keeps a live table, SQLite not analyzed, as the
-backend never does. Each figure in a fresh Python process opening the store as the backend does:
-the operation once on an empty shop (imports, compiled statements, connection), then on the
-measured shop the first run, then the repeats (at least the plan's, more of a fast operation
-until 1 s has passed, at most 100); ms = median wall time of all runs, first = the first.
-'insights' = App Home's Insights screen: backend.admin.insights.summarize (counted by the
-database), insights_view and the insights.html template rendered (Shopify's order count left
-out); 'CSV' = stream_attempts_csv over store.attempt_pages consumed to the end and UTF-8
-encoded. CPU ms = the measuring process's CPU (all threads, SQLite's included) per run;
-'postgres CPU' = the cluster's processes' CPU per run (the counting happens there). Peak memory
-of the measuring process: 'RSS +MiB' = VmHWM (reset just before, /proc/self/clear_refs) minus
-VmRSS before, on the first run; 'heap MiB' = tracemalloc's peak over one more run (Python
-allocations only: not SQLite's page cache or libpq's buffers).
+records them) with one shop per size in the same attempts table: a realistic mix (orders
+cancelled, some clicked twice, refusals by rule, a few rejected or failed and retried,
+cancellations made elsewhere, a quarter with a note) spread over the last 30 days; PostgreSQL
+then VACUUM ANALYZEd, as autovacuum keeps a live table, and CHECKPOINTed, so no write of the
+load's pages is in its CPU; SQLite not analyzed, as the backend never does. Each figure in a
+fresh Python process opening the store as the backend does: the operation once on an empty shop
+(imports, compiled statements, connection), then on the measured shop the first run, then the
+repeats (at least the plan's, more of a fast operation until 1 s has passed, at most 100); ms =
+median wall time of all runs, first = the first. 'insights' = App Home's Insights screen:
+backend.admin.insights.summarize (counted by the database), insights_view and the insights.html
+template rendered (Shopify's order count left out); 'CSV' = stream_attempts_csv over
+store.attempt_pages consumed to the end and UTF-8 encoded. CPU ms = the measuring process's CPU
+(all threads, SQLite's included) per run; 'postgres CPU' = the cluster's processes' CPU per run
+(the counting happens there). Peak memory of the measuring process: 'RSS +MiB' = VmHWM (reset
+just before, /proc/self/clear_refs) minus VmRSS before, on the first run; 'heap MiB' =
+tracemalloc's peak over one more run (Python allocations only: not SQLite's page cache or
+libpq's buffers).
 """
 )
 
@@ -447,6 +449,7 @@ def run(
             seeding[kind] = asyncio.run(_seed(kind, target, shops, now))
             if kind == "postgres":
                 postgres.sql(DATABASE, "VACUUM ANALYZE attempts")
+                postgres.sql(DATABASE, "CHECKPOINT")
             for size in sizes:
                 for name in OPERATIONS:
                     figures = _measure_in_process(

@@ -41,7 +41,14 @@ from backend.admin.i18n import N_, Speaker, load_catalogs
 from backend.admin.insights import Insights, period_start, summarize
 from backend.admin.screens import Screen, every_screen
 from backend.admin.templating import templates
-from backend.admin.views import insights_view, page_context, rules_form
+from backend.admin.views import (
+    EVENTS_PERIOD,
+    STUCK_AFTER,
+    events_view,
+    insights_view,
+    page_context,
+    rules_form,
+)
 from backend.auth.tokens import ShopTokens, TokenExchangeFailed
 from backend.graphql.admin.endpoint import AdminGraphQL, VerifiedAdminGraphQL
 from backend.graphql.admin.schema import build_admin_schema
@@ -144,6 +151,13 @@ class AppHome:
                 {"shop": f"{merchant.shop}.myshopify.com", "id_token": merchant.id_token}
             )
             insights = insights_view(summary, speaker, csv_href)
+        events = None
+        if "events" in screen.needs:
+            now = self.clock()
+            health = await store.delivery_health(
+                merchant.shop, since=now - EVENTS_PERIOD, stuck_before=now - STUCK_AFTER
+            )
+            events = events_view(health, await store.job_stats(now=now), speaker)
         # Shopify's headers for the page: frame-ancestors, and preloading its scripts.
         headers = dict(self._respond(result.response).headers)
         headers.pop("content-length", None)
@@ -163,6 +177,7 @@ class AppHome:
                 warning=warning,
                 form=form,
                 insights=insights,
+                events=events,
             ),
             headers={
                 **headers,

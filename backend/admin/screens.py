@@ -31,8 +31,8 @@ HOME = Screen("home", "/", N_("Overview"), "home.html", frozenset({"rules", "ins
 SCREENS: Sequence[Screen] = (
     Screen("rules", "/rules", N_("Rules"), "rules.html", frozenset({"rules"})),
     Screen("insights", "/insights", N_("Insights"), "insights.html", frozenset({"insights"})),
-    # To come, each one entry and one template: holds, requests, withdrawals, mirror health,
-    # alerts.
+    Screen("events", "/events", N_("Order events"), "events.html", frozenset({"events"})),
+    # To come, each one entry and one template: holds, requests, withdrawals, alerts.
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -16,6 +17,7 @@ from backend.admin.rules import FINANCIAL_STATUSES
 from backend.admin.screens import HOME, SCREENS, Screen
 from backend.orders import legacy_id
 from backend.policy import CancelBlock, RefundMethod, ShopPolicy
+from backend.store.base import DeliveryHealth, JobStats
 
 CAUSES: dict[CancelBlock, str] = {
     CancelBlock.NOT_FOUND: N_("Order not found or not theirs"),
@@ -221,6 +223,7 @@ def page_context(
     warning: str | None,
     form: RulesForm | None,
     insights: InsightsView | None,
+    events: EventsView | None = None,
 ) -> dict[str, Any]:
     """Everything `layout.html` and a screen's template print."""
     return {
@@ -237,4 +240,48 @@ def page_context(
         "warning": warning,
         "form": form,
         "insights": insights,
+        "events": events,
     }
+
+
+# Order events: the mirror's health for this shop
+
+EVENTS_PERIOD = timedelta(days=1)
+STUCK_AFTER = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class EventsView:
+    last_received: str | None  # a moment in the merchant's format, UTC
+    last_received_at: str | None  # ISO, for <time datetime>
+    received: str
+    waiting: str
+    stuck: str
+    stuck_count: int
+    lag_p50: str | None  # "120 ms" / "2.5 s", in the merchant's number format
+    lag_p99: str | None
+    oldest_job: str | None  # how long the oldest due job (any shop's) has waited
+
+
+def _duration(value: timedelta | None, speaker: Speaker) -> str | None:
+    if value is None:
+        return None
+    seconds = value.total_seconds()
+    if seconds < 1:
+        return speaker.gettext("%(ms)s ms") % {"ms": speaker.number(round(seconds * 1000))}
+    return speaker.gettext("%(s)s s") % {"s": speaker.number(round(seconds, 1))}
+
+
+def events_view(health: DeliveryHealth, jobs: JobStats, speaker: Speaker) -> EventsView:
+    last = health.last_received_at
+    return EventsView(
+        last_received=None if last is None else speaker.moment(last),
+        last_received_at=None if last is None else last.isoformat(),
+        received=speaker.number(health.received),
+        waiting=speaker.number(health.unhandled),
+        stuck=speaker.number(health.stuck),
+        stuck_count=health.stuck,
+        lag_p50=_duration(health.lag_p50, speaker),
+        lag_p99=_duration(health.lag_p99, speaker),
+        oldest_job=_duration(jobs.oldest_due, speaker),
+    )

@@ -1,7 +1,8 @@
 """The runner on SQLite: the `jobs` table of the same file, worked by this process.
 
 Each of `concurrency` loops claims the oldest due job (a lease, so a job whose worker died is
-due again once the lease runs out), runs its task, and finishes, retries or fails it. Idle
+due again once the lease runs out), runs its task, and finishes, retries or fails it. A job cut
+short by a stop is handed back at once. Idle
 loops sleep until the next job falls due, `poll` seconds at most, or until `wake()`: the code
 that defers a job in this process wakes them once its transaction has committed.
 """
@@ -64,6 +65,11 @@ class LocalRunner:
             return
         try:
             await task(job.args)
+        except asyncio.CancelledError:
+            # Stopped mid-run (SIGTERM, the app's shutdown): hand the job back now; left leased,
+            # it would wait out the lease before any worker ran it again.
+            await self._store.retry_job(job.id, at=self._clock(), error="interrupted")
+            raise
         except Retry as again:
             now = self._clock()
             async with self._store.transaction() as tx:

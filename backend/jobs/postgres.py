@@ -5,7 +5,8 @@ fetches them with `SELECT … FOR UPDATE SKIP LOCKED`, so any number of workers 
 machines run each job once. A worker that dies (SIGKILL, a lost machine) stops its heartbeat;
 every `stalled_check` seconds each runner retries the jobs of workers silent for longer than
 `stalled_after`, which is safe because tasks are idempotent. Workers beat six times per
-`stalled_after`, so a live worker is never taken for a dead one.
+`stalled_after`, so a live worker is never taken for a dead one. Stopping waits `grace` seconds
+for the jobs under way, then aborts them; procrastinate retries those a moment later.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 STALLED_AFTER = 30.0  # seconds without a heartbeat
 STALLED_CHECK = 15.0
 POLL = 1.0  # seconds between looks for due jobs besides LISTEN/NOTIFY (retries, run_at)
+GRACE = 10.0  # seconds a stop waits for running jobs: less than a platform's wait before SIGKILL
 
 
 class ProcrastinateRunner:
@@ -42,6 +44,7 @@ class ProcrastinateRunner:
         poll: float = POLL,
         stalled_after: float = STALLED_AFTER,
         stalled_check: float = STALLED_CHECK,
+        grace: float = GRACE,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -49,6 +52,7 @@ class ProcrastinateRunner:
         self._poll = poll
         self._stalled_after = stalled_after
         self._stalled_check = stalled_check
+        self._grace = grace
         self.app = procrastinate.App(
             connector=procrastinate.PsycopgConnector(
                 conninfo=conninfo, min_size=1, max_size=concurrency + 2
@@ -113,6 +117,8 @@ class ProcrastinateRunner:
                     update_heartbeat_interval=self._stalled_after / 6,
                     stalled_worker_timeout=self._stalled_after,
                     fetch_job_polling_interval=self._poll,
+                    # Unbounded, one stuck job would hold SIGTERM (and the app's shutdown).
+                    shutdown_graceful_timeout=self._grace,
                     delete_jobs="successful",  # args are ids only, but nothing to keep
                 )
             )

@@ -137,6 +137,7 @@ class DeliveryHealth:
     last_received_at: datetime | None
     received: int  # in the period asked about
     unhandled: int  # received, not yet handled by their job
+    stuck: int  # unhandled an hour after they came: their job keeps failing
     lag_p50: timedelta | None  # Shopify's trigger to our receipt
     lag_p99: timedelta | None
 
@@ -349,7 +350,9 @@ class Store(Protocol):
         """Mark it handled and drop its payload (it carries customers' details)."""
         ...
 
-    async def delivery_health(self, shop: str, *, since: datetime) -> DeliveryHealth: ...
+    async def delivery_health(
+        self, shop: str, *, since: datetime, stuck_before: datetime
+    ) -> DeliveryHealth: ...
 
     # Jobs: deferred in the caller's transaction; run by backend/jobs/.
     async def defer_job(self, job: Job, *, at: datetime) -> bool:

@@ -66,14 +66,20 @@ class DeliveryRows(Database):
             .values(handled_at=at, payload=None)
         )
 
-    async def delivery_health(self, shop: str, *, since: datetime) -> DeliveryHealth:
+    async def delivery_health(
+        self, shop: str, *, since: datetime, stuck_before: datetime
+    ) -> DeliveryHealth:
         mine = (_DELIVERY.c.shop == shop, _DELIVERY.c.received_at >= since)
+        waiting = _DELIVERY.c.handled_at.is_(None)
         async with self._begin(write=False) as conn:
-            received, unhandled, last = (
+            received, unhandled, stuck, last = (
                 await conn.execute(
                     select(
                         func.count(),
-                        func.count(_DELIVERY.c.id).filter(_DELIVERY.c.handled_at.is_(None)),
+                        func.count(_DELIVERY.c.id).filter(waiting),
+                        func.count(_DELIVERY.c.id).filter(
+                            waiting, _DELIVERY.c.received_at < stuck_before
+                        ),
                         func.max(_DELIVERY.c.received_at),
                     ).where(*mine)
                 )
@@ -91,6 +97,7 @@ class DeliveryRows(Database):
             last_received_at=last,
             received=int(received),
             unhandled=int(unhandled),
+            stuck=int(stuck),
             lag_p50=_quantile(lags, 0.50),
             lag_p99=_quantile(lags, 0.99),
         )

@@ -181,7 +181,9 @@ async def test_a_flood_of_webhooks_is_answered_and_handled_completely(stack: Sta
     await stack.jobs.drain()
 
     assert {d.status for d in deliveries} == {200}
-    health = await stack.store.delivery_health(SHOP, since=stack.clock() - timedelta(hours=1))
+    health = await stack.store.delivery_health(
+        SHOP, since=stack.clock() - timedelta(hours=1), stuck_before=stack.clock()
+    )
     assert (health.received, health.unhandled) == (1000, 0)
     mirror = await stack.store.mirrored_orders(SHOP, [GID.format(DemoOrders.CANCELLABLE)])
     assert mirror.orders[GID.format(DemoOrders.CANCELLABLE)].order.tags == {"wave-1000"}

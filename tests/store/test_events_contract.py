@@ -134,9 +134,9 @@ async def test_delivery_health_counts_and_measures_lag(store: SQLStore) -> None:
             received_at=T0 + timedelta(milliseconds=100 * (n + 1)),
         )
 
-    health = await store.delivery_health(SHOP, since=T0)
+    health = await store.delivery_health(SHOP, since=T0, stuck_before=T0)
 
-    assert (health.received, health.unhandled) == (10, 10)
+    assert (health.received, health.unhandled, health.stuck) == (10, 10, 0)
     assert health.last_received_at == T0 + timedelta(seconds=1)
     assert health.lag_p50 is not None and timedelta(milliseconds=500) <= health.lag_p50
     assert health.lag_p50 <= timedelta(milliseconds=600)

@@ -21,9 +21,9 @@ from backend.admin.i18n import LANGUAGES, Speaker
 from backend.admin.insights import Insights, Note
 from backend.admin.screens import Screen, every_screen
 from backend.admin.templating import templates
-from backend.admin.views import insights_view, page_context, rules_form
+from backend.admin.views import events_view, insights_view, page_context, rules_form
 from backend.policy import CancelBlock, CancelReason, ShopPolicy
-from backend.store.base import Attempt, Outcome
+from backend.store.base import Attempt, DeliveryHealth, JobStats, Outcome
 from tests.backend.admin.conftest import id_token
 from tests.backend.admin.markup import parse
 from tests.conftest import Stack
@@ -70,6 +70,10 @@ def insights_with(text: str) -> Insights:
     )
 
 
+EVENTS = DeliveryHealth(NOW, 12, 1, 1, timedelta(milliseconds=180), timedelta(seconds=2.5))
+JOBS = JobStats(queued=3, due=1, running=1, failed=0, oldest_due=timedelta(seconds=4))
+
+
 def render(screen: Screen, text: str, language: str = "en") -> str:
     speaker = Speaker.for_locale(language)
     context = page_context(
@@ -84,6 +88,7 @@ def render(screen: Screen, text: str, language: str = "en") -> str:
         insights=insights_view(
             insights_with(text), speaker, "/admin/insights.csv?" + urlencode({"shop": text})
         ),
+        events=events_view(EVENTS, JOBS, speaker),
     )
     return templates.get_template(screen.template).render(context)
 

@@ -1,0 +1,48 @@
+"""A queueing lock keeps one waiting job per key; it is free again once that job ran."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from backend.store.base import Job
+from tests.conftest import Clock
+from tests.jobs.conftest import Database, until
+from tests.jobs.worker import SHOP, TASK, attempt
+
+
+def refresh(key: str) -> Job:
+    return Job(TASK, {"key": key}, queueing_lock="refresh:order-1")
+
+
+async def test_a_second_job_with_a_waiting_jobs_lock_is_not_queued(database: Database) -> None:
+    now = datetime.now(UTC)
+    assert await database.store.defer_job(refresh("first"), at=now)
+    assert not await database.store.defer_job(refresh("second"), at=now)
+    assert (await database.store.job_stats(now=now)).queued == 1
+
+    ran: list[str] = []
+
+    async def effect(args: dict[str, Any]) -> None:
+        ran.append(args["key"])
+
+    runner = database.runner({TASK: effect}, Clock())
+    async with runner.running():
+        await until(lambda: database_settled_after(database, ran, 1), "run")
+    assert ran == ["first"]
+    assert await database.store.defer_job(refresh("third"), at=datetime.now(UTC))
+    assert (await database.store.job_stats(now=datetime.now(UTC))).queued == 1
+
+
+async def test_a_taken_lock_spoils_nothing_else_in_the_transaction(database: Database) -> None:
+    now = datetime.now(UTC)
+    assert await database.store.defer_job(refresh("first"), at=now)
+    async with database.store.transaction() as tx:
+        assert not await tx.defer_job(refresh("second"), at=now)
+        await tx.record_attempt(attempt("order-1"))  # after the refused defer, still written
+    assert [a.order_id for a in await database.store.attempts(SHOP)] == ["order-1"]
+    assert (await database.store.job_stats(now=now)).queued == 1
+
+
+async def database_settled_after(database: Database, ran: list[str], runs: int) -> bool:
+    return len(ran) >= runs and await database.settled()
