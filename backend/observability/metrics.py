@@ -13,7 +13,9 @@ Series (all prefixed `cancel_button_`):
 - `rate_limit_refusals_total{limiter,scope}`: the door (per IP, before verification) and the
   read and cancel limits after it.
 
-Jobs by state and age come with the job queue; there are no jobs yet.
+- `jobs{state}` (`queued`, `due`, `running`, `failed`) and `job_oldest_due_seconds`: the
+  durable job queue as the store sees it, read when `/metrics` is scraped (one query), so they
+  are right however many processes defer and run jobs; absent while the store does not answer.
 
 Several worker processes: prometheus-client's multiprocess mode. With
 `PROMETHEUS_MULTIPROC_DIR` set (read by prometheus-client when it is imported, and by our
@@ -26,6 +28,8 @@ each process counts in its own memory, which is right for one process.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from prometheus_client import (
@@ -36,9 +40,13 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
+
+from backend.store.base import JobStats, Store, StoreUnavailable
 
 PREFIX = "cancel_button"
 
@@ -81,6 +89,33 @@ def exposition(multiprocess_dir: Path | None) -> bytes:
     return generate_latest(registry)
 
 
+class _Jobs(Collector):
+    def __init__(self, stats: JobStats) -> None:
+        self.stats = stats
+
+    def collect(self) -> Iterator[Metric]:
+        jobs = GaugeMetricFamily(f"{PREFIX}_jobs", "Durable jobs by state.", labels=["state"])
+        for state in ("queued", "due", "running", "failed"):
+            jobs.add_metric([state], getattr(self.stats, state))
+        yield jobs
+        oldest = self.stats.oldest_due
+        yield GaugeMetricFamily(
+            f"{PREFIX}_job_oldest_due_seconds",
+            "How long the oldest due job has waited (0: none waits).",
+            value=oldest.total_seconds() if oldest is not None else 0.0,
+        )
+
+
+async def job_exposition(store: Store, now: datetime) -> bytes:
+    try:
+        stats = await store.job_stats(now=now)
+    except StoreUnavailable:
+        return b""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Jobs(stats))
+    return generate_latest(registry)
+
+
 def _authorized(request: Request, token: str) -> bool:
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(
@@ -94,4 +129,5 @@ async def metrics(request: Request) -> Response:
         return Response("Not Found", status_code=404)
     if not _authorized(request, settings.metrics_token):
         return Response("Unauthorized", status_code=401, headers={"WWW-Authenticate": "Bearer"})
-    return Response(exposition(settings.metrics_dir), media_type=CONTENT_TYPE_LATEST)
+    jobs = await job_exposition(request.state.store, datetime.now(UTC))
+    return Response(exposition(settings.metrics_dir) + jobs, media_type=CONTENT_TYPE_LATEST)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from backend.ratelimit import RateLimits
+from backend.store.base import Job
 from devshop.seed import DemoOrders
 from devshop.settings import DEMO_SHOP
 from tests.backend.test_webhooks import sender
@@ -113,3 +115,18 @@ async def test_metrics_are_404_without_metrics_token(tmp_path: Path) -> None:
         async with stack.direct() as client:
             response = await client.get("/metrics", headers={"Authorization": "Bearer "})
     assert response.status_code == 404
+
+
+async def test_jobs_by_state_and_age_as_the_store_sees_them(stack: Stack) -> None:
+    await stack.settle()
+    before = await scrape(stack)
+    later = datetime.now(UTC) + timedelta(hours=1)
+    assert await stack.store.defer_job(Job("webhook", {"delivery": 0}), at=later)
+    after = await scrape(stack)
+    assert value(after, "cancel_button_jobs", state="queued") == (
+        value(before, "cancel_button_jobs", state="queued") + 1
+    )
+    assert value(after, "cancel_button_jobs", state="due") == value(
+        before, "cancel_button_jobs", state="due"
+    )
+    assert ("cancel_button_job_oldest_due_seconds", frozenset()) in after
