@@ -204,6 +204,10 @@ class Cancellations:
                 )
             elif record is not None:
                 await self._claim_if_ours(record, order)
+        elif record is not None and record.state is FlightState.CANCELLED:
+            # Our record is newer than the order this answer was read from (the mirror's, or a
+            # read that raced the webhook): a cancelled order never shows as cancellable again.
+            status = CancellationStatus.CANCELLED
         elif record is not None and record.state in (FlightState.IN_FLIGHT, FlightState.PENDING):
             status = CancellationStatus.PENDING
         return OrderView(

@@ -19,8 +19,9 @@ What is done, exactly:
    (`backend.auth.app_proxy`: shopifyapp's HMAC check and the URL it needs), GraphQL parse +
    validate (Strawberry's `_prepare_operation_async`, caches and limiters included), GraphQL
    execute (graphql-core and Strawberry's field machinery), use case + policy
-   (`backend.cancellation`, `backend.policy`), store (`backend.store`, and the loop's `select`
-   while the store's SQLite thread works: the only other thread here), Admin client
+   (`backend.cancellation`, `backend.policy`), store (`backend.store`, SQLAlchemy and aiosqlite
+   wherever they are on the stack, since SQLAlchemy's greenlets hide their caller, and the
+   loop's `select` while the store's SQLite thread works: the only other thread here), Admin client
    (`AdminClient.request` and shopifyapp's request function: JSON, logging, retries), httpx
    (`AsyncClient.send`: httpcore, h11, the socket), and the rest (Starlette, Strawberry's HTTP
    view: reading the body, building the context, encoding the answer).
@@ -73,6 +74,9 @@ LAYERS: list[tuple[str, Callable[[str, str], bool]]] = [
     ),
     ("rate limits", lambda fn, path: "backend/ratelimit/" in path or "/limits/" in path),
     ("store (SQLite)", lambda fn, path: "backend/store/" in path),
+    # SQLAlchemy's async engine runs its sync code in a greenlet whose stack does not reach back
+    # to backend/store/: without this, those samples would fall to the rest.
+    ("store (SQLite)", lambda fn, path: "/sqlalchemy/" in path or "/aiosqlite/" in path),
     # A sample in select is CPU used while the loop waits: the store's thread's.
     ("store (SQLite)", lambda fn, path: fn == "select" and path.endswith("selectors.py")),
     (

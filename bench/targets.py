@@ -212,9 +212,9 @@ def store_time(results: dict[str, Any]) -> dict[str, Any]:
         "how": (
             "part 2's in-process profile (tests.stores.sqlite_store, production settings): the "
             "process's CPU per request times the share of SIGPROF samples whose innermost layer "
-            "is the store (backend/store/, SQLAlchemy and aiosqlite under it, and the loop's "
-            "select while the SQLite thread works). A sample is one kernel tick (4 ms), so a "
-            "figure from few samples moves by tens of percent between runs: read the sample count."
+            "is the store (backend/store/, SQLAlchemy and aiosqlite wherever on the stack, and the "
+            "loop's select while the SQLite thread works). A sample is about one kernel tick, so "
+            "a figure from few samples moves by tens of percent between runs: read the count."
         ),
     }
 

@@ -29,6 +29,9 @@ from devshop.admin_order_cancel import order_cancel
 from devshop.gids import gid, numeric_id
 from devshop.world import (
     Customer,
+    Fulfillment,
+    FulfillmentEvent,
+    FulfillmentHold,
     FulfillmentOrder,
     Job,
     LineItem,
@@ -74,6 +77,9 @@ _TYPE_NAMES: dict[type, str] = {
     Product: "Product",
     LineItem: "LineItem",
     FulfillmentOrder: "FulfillmentOrder",
+    FulfillmentHold: "FulfillmentHold",
+    Fulfillment: "Fulfillment",
+    FulfillmentEvent: "FulfillmentEvent",
     Shop: "Shop",
     Job: "Job",
     AppInstallation: "AppInstallation",
@@ -149,14 +155,21 @@ def _status_page_url(order: Order, ctx: AdminContext) -> str:
     return f"https://{order.shop}/{ctx.shop.id}/orders/{token[:32]}/authenticate?key={token[32:]}"
 
 
-def _updated_at(order: Order) -> str | None:
-    return datetime_value(max(d for d in (order.created_at, order.cancelled_at) if d is not None))
+def _first(items: Sequence[Any], args: dict[str, Any]) -> list[Any]:
+    """A plain list field with an optional `first` (Order.fulfillments)."""
+    if args.get("query") is not None:
+        raise GraphQLError("devshop does not model the argument query")
+    first = args.get("first")
+    return list(items if first is None else items[:first])
 
 
 FIELDS: dict[str, dict[str, Resolver]] = {
     "QueryRoot": {
         "order": lambda _, ctx, args: ctx.order(args["id"]),
         "node": lambda _, ctx, args: ctx.node(args["id"]),
+        "fulfillmentOrder": lambda _, ctx, args: (
+            ctx.node(args["id"]) if "/FulfillmentOrder/" in args["id"] else None
+        ),
         "nodes": lambda _, ctx, args: [ctx.node(i) for i in args["ids"]],
         "shop": lambda _, ctx, args: ctx.shop,
         "job": lambda _, ctx, args: ctx.job(args["id"]),
@@ -220,11 +233,45 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "name": lambda li, ctx, args: li.title,
         "quantity": lambda li, ctx, args: li.quantity,
         "product": lambda li, ctx, args: li.product,
+        "variant": lambda li, ctx, args: (
+            {"id": gid("ProductVariant", li.variant_id)} if li.variant_id else None
+        ),
+        "currentQuantity": lambda li, ctx, args: li.current_quantity,
+        "unfulfilledQuantity": lambda li, ctx, args: max(
+            li.current_quantity - li.fulfilled_quantity, 0
+        ),
     },
     "FulfillmentOrder": {
         "id": lambda fo, ctx, args: gid("FulfillmentOrder", fo.id),
         "status": lambda fo, ctx, args: fo.status,
         "requestStatus": lambda fo, ctx, args: fo.request_status,
+        "orderId": lambda fo, ctx, args: gid("Order", fo.order_id),
+        "order": lambda fo, ctx, args: ctx.world.orders.get(fo.order_id),
+        "fulfillmentHolds": lambda fo, ctx, args: fo.holds,
+    },
+    "FulfillmentHold": {
+        "id": lambda h, ctx, args: gid("FulfillmentHold", h.id),
+        "reason": lambda h, ctx, args: h.reason,
+        "reasonNotes": lambda h, ctx, args: h.reason_notes,
+        "handle": lambda h, ctx, args: h.handle,
+        "heldByRequestingApp": lambda h, ctx, args: False,
+    },
+    "Fulfillment": {
+        "id": lambda f, ctx, args: gid("Fulfillment", f.id),
+        "status": lambda f, ctx, args: f.status,
+        "displayStatus": lambda f, ctx, args: f.events[-1].status if f.events else "FULFILLED",
+        "createdAt": lambda f, ctx, args: datetime_value(f.created_at),
+        "updatedAt": lambda f, ctx, args: datetime_value(
+            f.events[-1].created_at if f.events else f.created_at
+        ),
+        "events": lambda f, ctx, args: connection(f.events, args),
+    },
+    "FulfillmentEvent": {
+        "id": lambda e, ctx, args: gid("FulfillmentEvent", e.id),
+        "status": lambda e, ctx, args: e.status,
+        "message": lambda e, ctx, args: e.message,
+        "happenedAt": lambda e, ctx, args: datetime_value(e.happened_at),
+        "createdAt": lambda e, ctx, args: datetime_value(e.created_at),
     },
     "Order": {
         "id": lambda o, ctx, args: gid("Order", o.id),
@@ -232,7 +279,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "name": lambda o, ctx, args: o.name,
         "createdAt": lambda o, ctx, args: datetime_value(o.created_at),
         "processedAt": lambda o, ctx, args: datetime_value(o.processed_at),
-        "updatedAt": lambda o, ctx, args: _updated_at(o),
+        "updatedAt": lambda o, ctx, args: datetime_value(o.updated_at or o.created_at),
         "cancelledAt": lambda o, ctx, args: datetime_value(o.cancelled_at),
         "cancelReason": lambda o, ctx, args: o.cancel_reason,
         "cancellation": lambda o, ctx, args: (
@@ -249,6 +296,10 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "email": lambda o, ctx, args: c.email if (c := ctx.customer(o.customer_id)) else None,
         "lineItems": lambda o, ctx, args: connection(o.line_items, args),
         "fulfillmentOrders": lambda o, ctx, args: connection(o.fulfillment_orders, args),
+        "fulfillments": lambda o, ctx, args: _first(o.fulfillments, args),
+        "shippingAddress": lambda o, ctx, args: (
+            {"countryCodeV2": o.shipping_country_code} if o.shipping_country_code else None
+        ),
         "risk": lambda o, ctx, args: {"recommendation": o.risk_recommendation},
         "totalPriceSet": lambda o, ctx, args: _money(o.total_price, o.currency_code),
         "currencyCode": lambda o, ctx, args: o.currency_code,

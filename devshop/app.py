@@ -2,11 +2,14 @@
 
 One Starlette app plays every part of Shopify the product meets: the Admin GraphQL API (on the
 real schema), the App Proxy that signs storefront requests for the backend, and the storefront
-that renders our theme block. `/_devshop/*` lets tests and demos reset data and inject faults.
+that renders our theme block, and it sends the app the webhooks it subscribed to in
+`shopify.app.toml`. `/_devshop/*` lets tests and demos reset data, inject faults, change orders
+and steer webhook delivery.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -21,14 +24,20 @@ from devshop.admin_api import admin_routes
 from devshop.admin_frame import admin_frame_routes
 from devshop.app_proxy import AppProxy
 from devshop.control import control_routes
+from devshop.control_orders import order_routes
 from devshop.extension_host import extension_host_routes
 from devshop.faults import Faults
 from devshop.oauth import TokenIssuer, oauth_routes
 from devshop.seed import seed
 from devshop.settings import DevshopSettings
 from devshop.storefront.routes import StorefrontConfig, storefront_routes
-from devshop.webhooks import WebhookSender, webhook_routes
+from devshop.webhook_control import webhook_routes
+from devshop.webhook_subscriptions import read_subscriptions
+from devshop.webhooks import WebhookSender
 from devshop.world import World
+
+# How often the server settles what fell due (cancel jobs, order routing) without a request.
+TICK = 0.05
 
 
 def utc_now() -> datetime:
@@ -58,14 +67,27 @@ def create_app(
         backend_url=settings.backend_url,
         secret=settings.api_secret,
         http=lambda: http[0] if http else None,
+        subscriptions=read_subscriptions(settings.app_config, settings.backend_url),
     )
+
+    async def tick() -> None:
+        # Shopify completes jobs and routes orders whether or not anyone asks: so does devshop.
+        while True:
+            world.settle_jobs()
+            await asyncio.sleep(TICK)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with httpx.AsyncClient(transport=backend_transport, timeout=30.0) as client:
             http.append(client)
-            yield
-            http.clear()
+            ticking = asyncio.create_task(tick())
+            try:
+                yield
+            finally:
+                ticking.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ticking
+                http.clear()
 
     def storefront_shop(request: Request) -> str | None:
         # A request for another shop's domain says so in Host; everything else is the demo shop.
@@ -87,6 +109,7 @@ def create_app(
         *admin_routes(world, faults, issued=issuer.accepts),
         *oauth_routes(world, issuer, api_key=settings.api_key, secret=settings.api_secret),
         *control_routes(world, faults),
+        *order_routes(world),
         *webhook_routes(webhooks, default_shop=settings.shop),
         *storefront_routes(world, settings, shop_for=storefront_shop, config=storefront),
         *extension_host_routes(world, settings),

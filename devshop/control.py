@@ -8,6 +8,32 @@ POST /_devshop/faults         {"kind": "status"|"delay"|"throttle"|"clear", "sta
 GET  /_devshop/orders/{id}    one order as the world holds it (404 if absent)
 GET  /_devshop/calls          the Admin API call log (`?field=orderCancel` to filter)
 POST /_devshop/clock          {"advance_seconds": 3600}: move the world's time forward
+
+Orders (`devshop.control_orders`; each sends the webhooks its change sends, answers the order,
+409 when Shopify would refuse the change):
+POST /_devshop/orders         {"count": 1, "customer_id": 1001, "age_seconds": 0,
+                               "product_ids": [7001], "tags": [], "shop": …} -> {"ids": […]}:
+                               orders/create now, routing (fulfillment orders) shortly after
+POST /_devshop/orders/{id}/tags                        {"tags": ["a", "b"]}
+POST /_devshop/orders/{id}/start_fulfillment           {}
+POST /_devshop/orders/{id}/fulfill                     {"line_items": {"<id>": 1}} (absent: all)
+POST /_devshop/orders/{id}/hold                        {"reason": "OTHER", "notes": …}
+POST /_devshop/orders/{id}/release_hold                {"hold_id": …} (absent: every hold)
+POST /_devshop/orders/{id}/submit_fulfillment_request  {"message": …}
+POST /_devshop/orders/{id}/accept_fulfillment_request  {"message": …}
+POST /_devshop/orders/{id}/fulfillment_event           {"status": "DELIVERED"}
+POST /_devshop/orders/{id}/edit                        {"line_items": {"<id>": 2}}
+POST /_devshop/orders/{id}/cancel                      {"reason": "STAFF"}: the merchant's cancel
+
+Webhooks (`devshop.webhook_control`):
+POST /_devshop/webhooks       {"topic", "payload", "shop"?, "webhook_id"?}: send one now, once
+GET  /_devshop/webhooks       every delivery attempt so far (`?topic=orders/updated` to filter)
+GET  /_devshop/webhooks/behaviour   how devshop delivers
+POST /_devshop/webhooks/behaviour   {"duplicate": true, "reorder": true, "seed": 7,
+                                     "delay": 0.5, "reorder_window": 0.5,
+                                     "retry_delays": [0.1, 0.5, 2]} (any of them)
+POST /_devshop/webhooks/release     send the deliveries reorder holds, shuffled, now
+POST /_devshop/webhooks/drain       release, then wait until every delivery is done
 """
 
 from __future__ import annotations
@@ -39,13 +65,13 @@ def control_routes(world: World, faults: Faults) -> list[Route]:
         return JSONResponse({"faults": [f.as_json() for f in faults.active]})
 
     async def add_fault(request: Request) -> JSONResponse:
-        body = await _json_body(request)
+        body = await json_body(request)
         if body is None:
-            return _bad_request("expected a JSON object")
+            return bad_request("expected a JSON object")
         try:
             fault = _install(faults, body)
         except (KeyError, TypeError, ValueError) as error:
-            return _bad_request(f"invalid fault: {error}")
+            return bad_request(f"invalid fault: {error}")
         return JSONResponse({"fault": fault.as_json() if fault else None})
 
     async def get_order(request: Request) -> JSONResponse:
@@ -63,13 +89,13 @@ def control_routes(world: World, faults: Faults) -> list[Route]:
         return JSONResponse({"calls": [call_json(call) for call in calls]})
 
     async def clock(request: Request) -> JSONResponse:
-        body = await _json_body(request)
+        body = await json_body(request)
         try:
             seconds = float((body or {})["advance_seconds"])
         except (KeyError, TypeError, ValueError):
-            return _bad_request('expected {"advance_seconds": <number>}')
+            return bad_request('expected {"advance_seconds": <number>}')
         if seconds < 0:
-            return _bad_request("time only moves forward")
+            return bad_request("time only moves forward")
         return JSONResponse({"now": _iso(world.advance(seconds))})
 
     return [
@@ -116,9 +142,18 @@ def order_json(order: Order) -> dict[str, Any]:
         product = line_item.pop("product")
         line_item["product_id"] = product["id"] if product else None
         line_item["product_tags"] = product["tags"] if product else []
-    return {
-        key: _iso(value) if isinstance(value, datetime) else value for key, value in data.items()
-    }
+    jsonable: dict[str, Any] = _jsonable(data)
+    return jsonable
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
 
 
 def call_json(call: AdminCall) -> dict[str, Any]:
@@ -132,7 +167,7 @@ def _iso(value: datetime) -> str:
     return value.isoformat()
 
 
-async def _json_body(request: Request) -> dict[str, Any] | None:
+async def json_body(request: Request) -> dict[str, Any] | None:
     try:
         body = json.loads(await request.body() or b"{}")
     except ValueError:
@@ -140,5 +175,5 @@ async def _json_body(request: Request) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
-def _bad_request(message: str) -> JSONResponse:
+def bad_request(message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=400)

@@ -105,5 +105,6 @@ def seed(world: World, now: datetime, access_token: str = DEMO_ACCESS_TOKEN) -> 
         customer_id=DemoCustomers.GRACE,
         created_at=ago(5),
         products=[socks],
+        shipping_country_code="US",
     )
     return world

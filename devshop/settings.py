@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+
+from devshop.webhook_subscriptions import APP_CONFIG
 
 DEMO_SHOP = "demo-shop.myshopify.com"
 DEMO_ACCESS_TOKEN = "shpat_devshop_demo_token"
@@ -24,6 +27,8 @@ class DevshopSettings:
     host: str = "127.0.0.1"
     port: int = 8001
     proxy_prefix: str = "/apps/cancel"
+    # The app's configuration: devshop sends the webhooks subscribed to there.
+    app_config: Path = APP_CONFIG
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> DevshopSettings:
@@ -35,4 +40,5 @@ class DevshopSettings:
             backend_url=(env.get("DEVSHOP_BACKEND_URL") or "http://127.0.0.1:8000").rstrip("/"),
             host=env.get("DEVSHOP_HOST") or "127.0.0.1",
             port=int(env.get("DEVSHOP_PORT") or 8001),
+            app_config=Path(env.get("DEVSHOP_APP_CONFIG") or APP_CONFIG),
         )

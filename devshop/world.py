@@ -1,8 +1,16 @@
-"""The in-memory Shopify that devshop serves: shops, customers, orders, cancel jobs, call log.
+"""The in-memory Shopify that devshop serves: shops, customers, orders, cancel jobs, call log
+(the records themselves are `devshop.records`).
 
 Time comes from an injected clock plus an offset (`advance`), so tests and demos can move time
-without sleeping. Cancel jobs complete `job_delay` seconds after they start; nothing runs in the
-background: `settle_jobs()` applies every job that is due whenever the world is read.
+without sleeping. Cancel jobs complete `job_delay` seconds after they start, and other delayed
+work (order routing) runs from `schedule`: `settle_jobs()` applies whatever is due whenever the
+world is read or advanced, and devshop's server calls it on a short tick.
+
+Every change to an order is told to `on_event` listeners as `WorldEvent`s named by the webhook
+topic Shopify would send (`orders/updated`, `fulfillment_orders/placed_on_hold`, ...), after
+the change is applied; the events of one change share an `action_id` (Shopify's event id).
+`add_order` only puts an order in place (seed data, test arrangements) and tells nobody; the
+changes that happen to orders live in `devshop.order_actions`.
 """
 
 from __future__ import annotations
@@ -10,152 +18,78 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from functools import partial
 
-DEFAULT_SHOP = "demo-shop.myshopify.com"
+from devshop.records import (
+    DEFAULT_SHOP,
+    AdminCall,
+    CancelRequest,
+    Customer,
+    Fulfillment,
+    FulfillmentEvent,
+    FulfillmentHold,
+    FulfillmentOrder,
+    Job,
+    LineItem,
+    Metafield,
+    Order,
+    Product,
+    RefundMethod,
+    Shop,
+    Timer,
+    WorldEvent,
+)
+
+# The records are importable from here too, as they were before they moved to their own module.
+__all__ = [
+    "AdminCall",
+    "CancelRequest",
+    "Customer",
+    "DEFAULT_SHOP",
+    "Fulfillment",
+    "FulfillmentEvent",
+    "FulfillmentHold",
+    "FulfillmentOrder",
+    "Job",
+    "LineItem",
+    "Metafield",
+    "Order",
+    "Product",
+    "RefundMethod",
+    "Shop",
+    "Timer",
+    "World",
+    "WorldEvent",
+    "confirmation_number",
+    "utc_now",
+]
+
 _FIRST_ID = 900_000  # ids the world hands out, well clear of the seeded ones
-
-RefundMethod = Literal["ORIGINAL_PAYMENT_METHODS", "STORE_CREDIT"]
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass
-class Shop:
-    domain: str  # "demo-shop.myshopify.com"
-    name: str
-    iana_timezone: str
-    access_token: str
-    currency_code: str = "EUR"
-    id: int = 1
-
-
-@dataclass
-class Customer:
-    id: int
-    first_name: str
-    last_name: str
-    email: str
-    shop: str = DEFAULT_SHOP
-
-
-@dataclass
-class Product:
-    id: int
-    title: str
-    tags: list[str]
-    shop: str = DEFAULT_SHOP
-
-
-@dataclass
-class LineItem:
-    id: int
-    title: str
-    quantity: int
-    product: Product | None  # None for custom line items, as in Shopify
-
-
-@dataclass
-class FulfillmentOrder:
-    id: int
-    status: str  # FulfillmentOrderStatus
-    request_status: str = "UNSUBMITTED"  # FulfillmentOrderRequestStatus
-
-
-@dataclass
-class Order:
-    id: int
-    shop: str
-    name: str  # "#1001"
-    customer_id: int | None
-    created_at: datetime  # aware, UTC
-    processed_at: datetime
-    display_financial_status: str  # OrderDisplayFinancialStatus
-    display_fulfillment_status: str  # OrderDisplayFulfillmentStatus
-    line_items: list[LineItem]
-    fulfillment_orders: list[FulfillmentOrder]
-    tags: list[str] = field(default_factory=list)
-    risk_recommendation: str = "ACCEPT"  # OrderRiskRecommendationResult
-    confirmation_number: str | None = None
-    total_price: Decimal = Decimal("49.95")
-    currency_code: str = "EUR"
-    cancelled_at: datetime | None = None
-    cancel_reason: str | None = None  # OrderCancelReason
-    closed: bool = False
-    closed_at: datetime | None = None
-    staff_note: str | None = None
-    # States Shopify refuses to cancel in, which the display statuses do not show.
-    pending_authorization: bool = False
-    active_return: bool = False
-    # What the cancel did, for tests to check.
-    refund_method: RefundMethod | None = None
-    restocked: bool = False
-    customer_notified: bool = False
-
-
-@dataclass(frozen=True)
-class CancelRequest:
-    reason: str
-    restock: bool
-    notify_customer: bool
-    staff_note: str | None
-    refund_method: RefundMethod | None
-
-
-@dataclass
-class Job:
-    id: str  # a UUID, as Shopify's job ids are
-    order_id: int
-    done_at: datetime
-    request: CancelRequest
-    done: bool = False
-
-
-@dataclass
-class Metafield:
-    """An app-data metafield on the app's installation in one shop (`metafieldsSet`)."""
-
-    id: int
-    shop: str
-    namespace: str
-    key: str
-    type: str  # "json", "boolean", "single_line_text_field", ...
-    value: str  # as Shopify keeps it: the serialized value
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass
-class AdminCall:
-    """One request to the Admin API, as the call log keeps it."""
-
-    at: datetime
-    shop: str
-    status: int = 200
-    operation: str | None = None  # "query" | "mutation"
-    operation_name: str | None = None
-    root_fields: tuple[str, ...] = ()  # one entry per root selection, aliases included
-    variables: dict[str, object] = field(default_factory=dict)
-    requested_cost: int | None = None
-    actual_cost: int | None = None
-    executed: bool = False
-    throttled: bool = False
-    fault: str | None = None  # e.g. "status:503", "throttle", "after_execute:502"
-    error_codes: list[str] = field(default_factory=list)
-    deprecated_arguments: list[str] = field(default_factory=list)  # e.g. "orderCancel.refund"
-
-
 class World:
-    def __init__(self, clock: Callable[[], datetime] = utc_now, *, job_delay: float = 0.2) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], datetime] = utc_now,
+        *,
+        job_delay: float = 0.2,
+        routing_delay: float = 0.5,
+    ) -> None:
         self._clock = clock
         self._offset = timedelta()
         self.job_delay = job_delay
         self.on_cancelled: list[Callable[[Order], None]] = []
+        self.on_event: list[Callable[[WorldEvent], None]] = []
+        # How long Shopify takes to route a new order to a location and create its
+        # fulfillment orders; the app hears fulfillment_orders/order_routing_complete then.
+        self.routing_delay = routing_delay
+        self.timers: list[Timer] = []
         # Things outside the world holding state about it (rate limit buckets) reset with it.
         self.on_reset: list[Callable[[], None]] = []
         self.shops: dict[str, Shop] = {}
@@ -163,6 +97,7 @@ class World:
         self.products: dict[int, Product] = {}
         self.orders: dict[int, Order] = {}
         self.jobs: dict[str, Job] = {}
+        self._running: list[Job] = []  # the jobs not done yet: what every tick looks at
         self.calls: list[AdminCall] = []
         self.metafields: dict[tuple[str, str, str], Metafield] = {}  # (shop, namespace, key)
         self._next_id = _FIRST_ID
@@ -183,6 +118,8 @@ class World:
         self.products.clear()
         self.orders.clear()
         self.jobs.clear()
+        self._running.clear()
+        self.timers.clear()
         self.calls.clear()
         self.metafields.clear()
         self._next_id = _FIRST_ID
@@ -223,6 +160,7 @@ class World:
         cancelled_at: datetime | None = None,
         cancel_reason: str | None = None,
         total_price: str = "49.95",
+        shipping_country_code: str | None = "NL",
     ) -> Order:
         """An order with sensible defaults: paid, unfulfilled, five minutes old, one open
         fulfillment order; a cancelled one is also closed with its fulfillment orders cancelled."""
@@ -236,6 +174,14 @@ class World:
             if cancelled_at is not None:
                 status = "CANCELLED"
             fulfillment_orders = [FulfillmentOrder(self.new_id(), status)]
+        for fulfillment_order in fulfillment_orders:
+            fulfillment_order.order_id = order_id
+        fulfillments = []
+        if fulfillment_status == "FULFILLED":
+            for item in items:
+                item.fulfilled_quantity = item.quantity
+            shipped = {item.id: item.quantity for item in items}
+            fulfillments.append(Fulfillment(self.new_id(), order_id, created, shipped))
         order = Order(
             id=order_id,
             shop=shop,
@@ -256,6 +202,9 @@ class World:
             cancel_reason=cancel_reason or ("CUSTOMER" if cancelled_at else None),
             closed=cancelled_at is not None,
             closed_at=cancelled_at,
+            updated_at=max(created, cancelled_at or created).replace(microsecond=0),
+            fulfillments=fulfillments,
+            shipping_country_code=shipping_country_code,
         )
         self.orders[order_id] = order
         return order
@@ -265,7 +214,7 @@ class World:
         return self.orders.get(order_id)
 
     def pending_cancel(self, order_id: int) -> Job | None:
-        return next((j for j in self.jobs.values() if j.order_id == order_id and not j.done), None)
+        return next((j for j in self._running if j.order_id == order_id and not j.done), None)
 
     def start_cancel(self, order: Order, request: CancelRequest) -> Job:
         """Queue the cancel; its effects land when the job completes, as Shopify's do."""
@@ -276,21 +225,62 @@ class World:
             request=request,
         )
         self.jobs[job.id] = job
+        self._running.append(job)
         return job
 
+    def schedule(self, seconds: float, run: Callable[[], None]) -> Timer:
+        timer = Timer(self.now() + timedelta(seconds=seconds), run)
+        self.timers.append(timer)
+        return timer
+
     def settle_jobs(self) -> None:
+        """Apply every cancel job and timer that is due, in the order they fell due."""
         now = self.now()
-        due = sorted(
-            (j for j in self.jobs.values() if not j.done and j.done_at <= now),
-            key=lambda j: j.done_at,
+        jobs = [j for j in self._running if not j.done and j.done_at <= now]
+        self._running = [j for j in self._running if not j.done and j.done_at > now]
+        timers = [t for t in self.timers if t.due <= now]
+        self.timers = [t for t in self.timers if t.due > now]
+        due: list[tuple[datetime, Callable[[], None]]] = [(t.due, t.run) for t in timers]
+        due += [(j.done_at, partial(self._complete, j)) for j in jobs]
+        for _, run in sorted(due, key=lambda pair: pair[0]):
+            run()
+
+    def _complete(self, job: Job) -> None:
+        job.done = True
+        order = self.orders.get(job.order_id)
+        if order is None or order.cancelled_at is not None:
+            return
+        still_open = [
+            fo for fo in order.fulfillment_orders if fo.status not in {"CLOSED", "CANCELLED"}
+        ]
+        _apply_cancel(order, job.request, job.done_at)
+        self.touch(order, job.done_at)
+        for hook in self.on_cancelled:
+            hook(order)
+        self.publish(
+            order,
+            [("fulfillment_orders/cancelled", fo) for fo in still_open]
+            + [("orders/cancelled", None), ("orders/updated", None)],
         )
-        for job in due:
-            job.done = True
-            order = self.orders.get(job.order_id)
-            if order is not None and order.cancelled_at is None:
-                _apply_cancel(order, job.request, job.done_at)
-                for hook in self.on_cancelled:
-                    hook(order)
+
+    def touch(self, order: Order, at: datetime | None = None) -> None:
+        """Move `updated_at` on: whole seconds as Shopify keeps it, and always later than the
+        last change (a second on when two changes fall in one second), so that every change
+        carries a distinct, increasing stamp. Shopify's own can repeat within a second."""
+        moment = (at or self.now()).replace(microsecond=0)
+        last = order.updated_at or order.created_at
+        order.updated_at = max(moment, last.replace(microsecond=0) + timedelta(seconds=1))
+
+    def publish(
+        self, order: Order, events: Sequence[tuple[str, object | None]], **extra: object
+    ) -> None:
+        """Tell listeners about one change to `order`: `(topic, subject)` pairs, one event id."""
+        action_id = str(uuid.uuid4())
+        at = self.now()
+        for topic, subject in events:
+            event = WorldEvent(topic, order, at, action_id, subject, dict(extra))
+            for hook in self.on_event:
+                hook(event)
 
     def app_metafields(self, shop: str) -> dict[str, dict[str, Metafield]]:
         """The app's metafields in `shop`, `{namespace: {key: metafield}}`."""

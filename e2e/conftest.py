@@ -130,6 +130,13 @@ class Shop:
     def fault(self, **body: Any) -> None:
         self.http.post("/_devshop/faults", json=body).raise_for_status()
 
+    def create_order(self) -> int:
+        """A new order for Ada, placed now; Shopify sends orders/create for it."""
+        response = self.http.post("/_devshop/orders", json={"count": 1})
+        response.raise_for_status()
+        ids: list[int] = response.json()["ids"]
+        return ids[0]
+
     def order(self, order_id: int) -> dict[str, Any]:
         response = self.http.get(f"/_devshop/orders/{order_id}")
         response.raise_for_status()

@@ -8,10 +8,32 @@ from pathlib import Path
 from typing import Any
 
 from backend.shopify import API_VERSION
-from tests.backend.shopify.test_documents import configured_scopes
+from tests.backend.shopify.test_documents import (
+    configured_scopes,
+    introspection,
+    subscribed_topics,
+    topic_enum_value,
+    topic_scopes,
+)
 
 ROOT = Path(__file__).parents[1]
 COMPLIANCE_TOPICS = {"customers/data_request", "customers/redact", "shop/redact"}
+# What the order mirror is fed with (issue 10), and the uninstall.
+ORDER_TOPICS = {
+    "orders/create",
+    "orders/updated",
+    "orders/edited",
+    "orders/cancelled",
+    "orders/fulfilled",
+    "orders/partially_fulfilled",
+    "fulfillment_orders/order_routing_complete",
+    "fulfillment_orders/placed_on_hold",
+    "fulfillment_orders/hold_released",
+    "fulfillment_orders/fulfillment_request_submitted",
+    "fulfillment_orders/fulfillment_request_accepted",
+    "fulfillment_orders/cancelled",
+    "fulfillment_events/create",
+}
 
 
 def app_toml() -> dict[str, Any]:
@@ -48,9 +70,32 @@ def test_webhooks_subscribe_to_our_topics_and_every_compliance_topic_at_webhooks
     subscriptions = app_toml()["webhooks"]["subscriptions"]
     topics = {t for s in subscriptions for t in s.get("topics", [])}
     compliance = {t for s in subscriptions for t in s.get("compliance_topics", [])}
-    assert topics == {"orders/cancelled", "app/uninstalled"}
+    assert topics == ORDER_TOPICS | {"app/uninstalled"}
     assert compliance == COMPLIANCE_TOPICS
     assert {s["uri"] for s in subscriptions} == {"/webhooks"}
+
+
+def test_every_subscribed_topic_is_a_webhook_topic_of_the_schema() -> None:
+    enum = next(
+        t
+        for t in introspection()["data"]["__schema"]["types"]
+        if t["name"] == "WebhookSubscriptionTopic"
+    )
+    values = {v["name"]: v for v in enum["enumValues"]}
+    for topic in subscribed_topics():
+        value = values.get(topic_enum_value(topic))
+        assert value is not None, topic
+        assert not value["isDeprecated"], topic
+        assert f"`{topic}`" in value["description"], topic  # the enum names the topic itself
+
+
+def test_the_scopes_cover_every_subscribed_topic() -> None:
+    scopes = configured_scopes()
+    missing = {t: sorted(topic_scopes(t)) for t in subscribed_topics() if topic_scopes(t)}
+    assert {t: need for t, need in missing.items() if not set(need) & scopes} == {}
+    # The check is worth something: the order topics do name their scopes.
+    assert topic_scopes("fulfillment_events/create") == {"read_fulfillments"}
+    assert "read_orders" in topic_scopes("orders/updated")
 
 
 def test_web_process_runs_the_backend_for_both_roles() -> None:

@@ -105,14 +105,14 @@ class OrderMirror:
             read, whole, tz = await self._gateway.load_orders(shop, missing)
         await self._store.save_timezone(shop, tz.key, at=now)
         for gid, order in read.items():
-            await self._store.mirror_order(shop, order, complete=gid in whole, at=now)
+            await self._store.mirror_order(shop, order, complete=gid in whole, at=now, read=True)
         return found | read, tz
 
     async def remember(self, shop: str, order: OrderSnapshot, tz: ZoneInfo) -> None:
         """Keep what a fresh read (the cancel's own) told."""
         now = self._clock()
         await self._store.save_timezone(shop, tz.key, at=now)
-        await self._store.mirror_order(shop, order, complete=True, at=now)
+        await self._store.mirror_order(shop, order, complete=True, at=now, read=True)
 
     # Webhooks (in the delivery's transaction) -----------------------------------------------
 
@@ -128,6 +128,13 @@ class OrderMirror:
     async def _apply_order(
         self, store: Store, shop: str, topic: str, payload: Mapping[str, Any], now: datetime
     ) -> None:
+        edit = payload.get("order_edit")
+        if topic == "orders/edited" and isinstance(edit, Mapping):
+            # The payload is the edit (additions, removals), not the order: read it again.
+            edited = order_gid(str(edit.get("order_id") or ""))
+            if edited is not None:
+                await _refresh_later(store, shop, {"order_id": edited}, now)
+            return
         gid = rest_order_id(payload)
         if gid is None:
             return

@@ -42,21 +42,22 @@ async def running(
     *,
     tick: float = 30.0,
 ) -> AsyncIterator[None]:
+    stop = asyncio.Event()
+
     async def loop() -> None:
-        while True:
+        while not stop.is_set():
             try:
                 if await defer_due(store, chores, clock()):
                     wake()
-            except asyncio.CancelledError:
-                raise
             except Exception:
                 logger.exception("could not defer chores; trying again at the next tick")
-            await asyncio.sleep(tick)
+            # Stopped while waiting, never half-way through a transaction.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=tick)
 
     task = asyncio.create_task(loop())
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        stop.set()
+        await task

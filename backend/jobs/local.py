@@ -42,6 +42,7 @@ class LocalRunner:
         self._poll = poll
         self._lease = lease
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def register(self, tasks: Tasks) -> None:
         self._tasks.update(tasks)
@@ -67,13 +68,19 @@ class LocalRunner:
             await task(job.args)
         except asyncio.CancelledError:
             # Stopped mid-run (SIGTERM, the app's shutdown): hand the job back now; left leased,
-            # it would wait out the lease before any worker ran it again.
-            await self._store.retry_job(job.id, at=self._clock(), error="interrupted")
+            # it would wait out the lease before any worker ran it again. Should the store fail
+            # here, the lease does that; the stop must go on (`_loop` would swallow the error).
+            with contextlib.suppress(Exception):
+                await self._store.retry_job(job.id, at=self._clock(), error="interrupted")
             raise
         except Retry as again:
             now = self._clock()
             async with self._store.transaction() as tx:
-                later = Job(job.task, again.args_ or job.args, now + timedelta(seconds=again.after))
+                later = Job(
+                    job.task,
+                    job.args if again.args_ is None else again.args_,
+                    now + timedelta(seconds=again.after),
+                )
                 await tx.defer_job(later, at=now)
                 await tx.finish_job(job.id, at=now)
         except Exception as error:
@@ -92,11 +99,12 @@ class LocalRunner:
             await self._store.finish_job(job.id, at=self._clock())
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             try:
-                while await self.run_one():
+                while not self._stopping and await self.run_one():
                     pass
-                await self._sleep()
+                if not self._stopping:
+                    await self._sleep()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -114,12 +122,19 @@ class LocalRunner:
             await asyncio.wait_for(self._wake.wait(), timeout=wait)
 
     @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
+    async def running(self, *, grace: float = 10.0) -> AsyncIterator[None]:
+        """The loops, stopped at the end: each finishes the job or query in hand (a query
+        cancelled half-way would leave SQLite's thread answering a loop that is gone), and only
+        a job still running after `grace` seconds is cancelled and handed back."""
+        self._stopping = False
         loops = [asyncio.create_task(self._loop()) for _ in range(self._concurrency)]
         try:
             yield
         finally:
-            for loop in loops:
+            self._stopping = True
+            self._wake.set()
+            _, late = await asyncio.wait(loops, timeout=grace)
+            for loop in late:
                 loop.cancel()
             await asyncio.gather(*loops, return_exceptions=True)
 

@@ -71,7 +71,11 @@ class ProcrastinateRunner:
                 await task(args)
             except Retry as again:
                 now = self._clock()
-                later = Job(name, again.args_ or args, now + timedelta(seconds=again.after))
+                later = Job(
+                    name,
+                    args if again.args_ is None else again.args_,
+                    now + timedelta(seconds=again.after),
+                )
                 await self._store.defer_job(later, at=now)
 
         return run

@@ -307,10 +307,11 @@ class Store(Protocol):
     async def mirrored_orders(self, shop: str, order_ids: Sequence[str]) -> Mirror: ...
 
     async def mirror_order(
-        self, shop: str, order: OrderSnapshot, *, complete: bool, at: datetime
+        self, shop: str, order: OrderSnapshot, *, complete: bool, at: datetime, read: bool = False
     ) -> bool:
         """Keep `order` unless the mirror holds a newer one (by Shopify's `updated_at`; on a
-        tie a complete snapshot wins over a partial one). True when it was kept."""
+        tie, an Admin read (`read`) wins, and anything wins over a partial snapshot). True when
+        it was kept."""
         ...
 
     async def save_timezone(self, shop: str, timezone: str, *, at: datetime) -> None: ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, literal, or_, select, update
 
 from backend.orders import OrderSnapshot
 from backend.store import schema
@@ -42,7 +42,7 @@ class MirrorRows(Database):
         )
 
     async def mirror_order(
-        self, shop: str, order: OrderSnapshot, *, complete: bool, at: datetime
+        self, shop: str, order: OrderSnapshot, *, complete: bool, at: datetime, read: bool = False
     ) -> bool:
         updated_at = order.updated_at or order.created_at
         statement = self._insert(_SNAPSHOT).values(
@@ -62,13 +62,14 @@ class MirrorRows(Database):
                 name: new[name]
                 for name in ("customer_id", "updated_at", "confirmed_at", "complete", "snapshot")
             },
-            # Deliveries come in any order: an older one never replaces a newer snapshot, and on
-            # a tie what a webhook tells never replaces what a full read told.
+            # Deliveries come in any order: an older one never replaces a newer snapshot. On a
+            # tie a read wins (it saw the order whole at that moment), and anything beats a
+            # partial snapshot; a webhook merged onto an older read never replaces a read.
             where=or_(
                 _SNAPSHOT.c.updated_at < new.updated_at,
                 and_(
                     _SNAPSHOT.c.updated_at == new.updated_at,
-                    or_(new.complete, _SNAPSHOT.c.complete.is_(False)),
+                    or_(literal(read), _SNAPSHOT.c.complete.is_(False)),
                 ),
             ),
         )

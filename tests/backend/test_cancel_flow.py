@@ -247,6 +247,9 @@ async def test_one_cancel_takes_two_admin_requests_on_the_customers_path(stack: 
 
 
 async def test_fifty_concurrent_identical_cancels_make_one_order_cancel(stack: Stack) -> None:
+    # devshop completes the job on its own clock and sends orders/cancelled; here it does so
+    # after the burst. (Mid-burst, a read older than that webhook can answer NONE: see issue 10.)
+    stack.world.job_delay = 30
     async with stack.shopper() as ada:
         results = await asyncio.gather(*(cancel(ada, DemoOrders.CANCELLABLE) for _ in range(50)))
     assert stack.admin_calls("orderCancel") == 1

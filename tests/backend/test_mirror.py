@@ -187,3 +187,47 @@ async def test_a_flood_of_webhooks_is_answered_and_handled_completely(stack: Sta
     assert (health.received, health.unhandled) == (1000, 0)
     mirror = await stack.store.mirrored_orders(SHOP, [GID.format(DemoOrders.CANCELLABLE)])
     assert mirror.orders[GID.format(DemoOrders.CANCELLABLE)].order.tags == {"wave-1000"}
+
+
+# What devshop sends as Shopify does, duplicated and shuffled
+
+
+async def test_shuffled_and_doubled_deliveries_of_real_changes_end_in_the_newest_state(
+    stack: Stack,
+) -> None:
+    from devshop import order_actions
+
+    order = stack.world.orders[DemoOrders.CANCELLABLE]
+    stack.devshop.state.webhooks.configure(duplicate=True, reorder=True, seed=7)
+    for tags in (["a"], ["a", "b"], ["non-cancellable"], ["c"]):
+        order_actions.set_tags(stack.world, order, tags)
+        stack.clock.advance(seconds=1)  # one change a second, as Shopify stamps them
+    stack.devshop.state.webhooks.release()
+    await stack.settle()
+
+    mirror = await stack.store.mirrored_orders(SHOP, [GID.format(DemoOrders.CANCELLABLE)])
+    assert mirror.orders[GID.format(DemoOrders.CANCELLABLE)].order.tags == {"c"}
+    assert (await read_order(stack, DemoOrders.CANCELLABLE))["blockedBy"] is None
+
+
+async def test_a_hold_placed_in_the_admin_reaches_the_storefront_without_a_page_read(
+    stack: Stack,
+) -> None:
+    """fulfillment_orders/placed_on_hold names only the fulfilment order: one Admin read by
+    its id finds the order, and the storefront's next view needs no read of its own. (Our rules
+    count a hold as not started: issue 12's holds are exactly that.)"""
+    from devshop import order_actions
+
+    await read_order(stack, DemoOrders.CANCELLABLE)
+    order = stack.world.orders[DemoOrders.CANCELLABLE]
+    order_actions.place_hold(stack.world, order)
+    await stack.settle()
+    before = admin_requests(stack)
+
+    await read_order(stack, DemoOrders.CANCELLABLE)
+
+    assert admin_requests(stack) == before
+    assert stack.admin_calls("fulfillmentOrder") == 1  # the refresh, by the payload's id
+    mirror = await stack.store.mirrored_orders(SHOP, [GID.format(DemoOrders.CANCELLABLE)])
+    held = mirror.orders[GID.format(DemoOrders.CANCELLABLE)].order
+    assert [fo.status for fo in held.fulfillment_orders] == ["ON_HOLD"]

@@ -67,7 +67,7 @@ class Database:
         if self.kind == "sqlite":
             next_at = await self.store.next_job_at()
             assert next_at is not None
-            clock.advance(seconds=(next_at - clock()).total_seconds())
+            clock.advance(seconds=max((next_at - clock()).total_seconds(), 0.0))
             return
         async with self.store.engine.begin() as conn:
             await conn.execute(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
 from backend.store.base import Job
 from tests.conftest import Clock
-from tests.jobs.conftest import Database, until
+from tests.jobs.conftest import WAIT, Database, until
 from tests.jobs.worker import SHOP, TASK, attempt
 
 
@@ -32,6 +33,27 @@ async def test_a_second_job_with_a_waiting_jobs_lock_is_not_queued(database: Dat
     assert ran == ["first"]
     assert await database.store.defer_job(refresh("third"), at=datetime.now(UTC))
     assert (await database.store.job_stats(now=datetime.now(UTC))).queued == 1
+
+
+async def test_a_job_with_the_lock_of_a_running_one_is_queued(database: Database) -> None:
+    # The running refresh may have read Shopify before the news that asked for another.
+    started, finish = asyncio.Event(), asyncio.Event()
+    ran: list[str] = []
+
+    async def effect(args: dict[str, Any]) -> None:
+        ran.append(args["key"])
+        if args["key"] == "first":
+            started.set()
+            await finish.wait()
+
+    assert await database.store.defer_job(refresh("first"), at=datetime.now(UTC))
+    async with database.runner({TASK: effect}, Clock()).running():
+        await asyncio.wait_for(started.wait(), WAIT)
+        assert await database.store.defer_job(refresh("second"), at=datetime.now(UTC))
+        assert not await database.store.defer_job(refresh("third"), at=datetime.now(UTC))
+        finish.set()
+        await until(lambda: database_settled_after(database, ran, 2), "run")
+    assert sorted(ran) == ["first", "second"]
 
 
 async def test_a_taken_lock_spoils_nothing_else_in_the_transaction(database: Database) -> None:

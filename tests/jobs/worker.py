@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import os
 import signal
 import sys
@@ -53,7 +52,9 @@ async def defer(store: Store, keys: list[str]) -> None:
     await asyncio.Event().wait()
 
 
-def runner(kind: str, target: str, store: SQLStore, options: argparse.Namespace) -> Any:
+def runner(
+    kind: str, target: str, store: SQLStore, options: argparse.Namespace
+) -> LocalRunner | ProcrastinateRunner:
     if kind == "sqlite":
         return LocalRunner(
             store, clock=now, concurrency=4, poll=0.05, lease=timedelta(seconds=options.lease)
@@ -71,13 +72,12 @@ def runner(kind: str, target: str, store: SQLStore, options: argparse.Namespace)
 
 
 async def work(kind: str, target: str, store: SQLStore, options: argparse.Namespace) -> None:
-    runs = itertools.count(1)
     ran = 0
 
     async def effect(args: dict[str, Any]) -> None:
         nonlocal ran
-        run = next(runs)
         ran += 1
+        run = ran
         if options.block:
             print("started", flush=True)
             await asyncio.Event().wait()

@@ -60,12 +60,14 @@ async def test_an_older_snapshot_never_replaces_a_newer_one(store: SQLStore) -> 
     assert (await store.mirrored_orders(SHOP, [ORDER.id])).orders[ORDER.id].order == newer
 
 
-async def test_on_a_tie_a_partial_snapshot_never_replaces_a_complete_one(store: SQLStore) -> None:
-    await store.mirror_order(SHOP, later(5), complete=True, at=T0)
+async def test_on_a_tie_a_read_wins_and_a_webhook_never_replaces_a_read(store: SQLStore) -> None:
+    await store.mirror_order(SHOP, later(5), complete=True, at=T0, read=True)
 
     assert await store.mirror_order(SHOP, later(5), complete=False, at=T0) is False
-    assert await store.mirror_order(SHOP, later(5, name="#1001b"), complete=True, at=T0) is True
+    assert await store.mirror_order(SHOP, later(5, name="#merged"), complete=True, at=T0) is False
+    assert await store.mirror_order(SHOP, later(5, name="#read"), complete=True, at=T0, read=True)
     assert await store.mirror_order(SHOP, later(6), complete=False, at=T0) is True
+    assert await store.mirror_order(SHOP, later(6, name="#webhook"), complete=True, at=T0)
 
 
 async def test_concurrent_deliveries_leave_the_newest_snapshot(store: SQLStore) -> None:

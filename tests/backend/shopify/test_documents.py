@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -101,6 +102,35 @@ def configured_scopes() -> set[str]:
     return {scope.strip() for scope in config["access_scopes"]["scopes"].split(",")}
 
 
+def subscribed_topics() -> set[str]:
+    """The webhook topics of `shopify.app.toml` (not the compliance topics, which need none)."""
+    config = tomllib.loads((ROOT / "shopify.app.toml").read_text())
+    return {t for s in config["webhooks"]["subscriptions"] for t in s.get("topics", [])}
+
+
+def topic_enum_value(topic: str) -> str:
+    """`orders/create` -> `ORDERS_CREATE`, the schema's `WebhookSubscriptionTopic` value."""
+    return topic.replace("/", "_").upper()
+
+
+def topic_scopes(topic: str) -> frozenset[str]:
+    """The scopes of which the app needs one to receive `topic`, as the schema's description of
+    its `WebhookSubscriptionTopic` value says ("Requires at least one of the following scopes:
+    a, b." or "Requires the `a` scope."); empty when it names none."""
+    topics = next(
+        t
+        for t in introspection()["data"]["__schema"]["types"]
+        if t["name"] == "WebhookSubscriptionTopic"
+    )
+    value = next(v for v in topics["enumValues"] if v["name"] == topic_enum_value(topic))
+    text = " ".join((value["description"] or "").split())
+    listed = re.search(r"Requires at least one of the following scopes: ([a-z_, ]+)\.", text)
+    if listed:
+        return frozenset(s.strip() for s in listed.group(1).split(","))
+    single = re.search(r"Requires the `([a-z_]+)` scope", text)
+    return frozenset([single.group(1)]) if single else frozenset()
+
+
 def test_there_are_documents() -> None:
     assert {"OrderForCancel", "OrdersForListing", "OrderCancel", "JobStatus"} <= set(
         documents.names()
@@ -133,6 +163,7 @@ def test_configured_scopes_cover_every_document(name: str) -> None:
 
 def test_every_configured_scope_is_needed() -> None:
     needs = [need for name in documents.names() for need in required_scopes(usage(name))]
+    needs += [topic_scopes(topic) for topic in subscribed_topics()]
     unused = {
         scope
         for scope in configured_scopes() - NOT_FROM_DOCUMENTS

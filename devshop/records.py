@@ -1,0 +1,208 @@
+"""What devshop's Shopify holds: shops, customers, products, orders and their parts, jobs, events.
+
+Plain records in the shapes of Shopify's objects; `devshop.world` keeps them and changes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+DEFAULT_SHOP = "demo-shop.myshopify.com"
+
+RefundMethod = Literal["ORIGINAL_PAYMENT_METHODS", "STORE_CREDIT"]
+
+
+@dataclass
+class Shop:
+    domain: str  # "demo-shop.myshopify.com"
+    name: str
+    iana_timezone: str
+    access_token: str
+    currency_code: str = "EUR"
+    id: int = 1
+
+
+@dataclass
+class Customer:
+    id: int
+    first_name: str
+    last_name: str
+    email: str
+    shop: str = DEFAULT_SHOP
+
+
+@dataclass
+class Product:
+    id: int
+    title: str
+    tags: list[str]
+    shop: str = DEFAULT_SHOP
+
+
+@dataclass
+class LineItem:
+    id: int
+    title: str
+    quantity: int  # as ordered; edits change current_quantity, as in Shopify
+    product: Product | None  # None for custom line items, as in Shopify
+    current_quantity: int = -1  # -1: the ordered quantity
+    fulfilled_quantity: int = 0
+
+    def __post_init__(self) -> None:
+        if self.current_quantity < 0:
+            self.current_quantity = self.quantity
+
+    @property
+    def variant_id(self) -> int | None:
+        """devshop's products have one variant each, numbered after the product."""
+        return None if self.product is None else self.product.id * 10 + 1
+
+
+@dataclass
+class FulfillmentHold:
+    id: int
+    reason: str  # FulfillmentHoldReason
+    reason_notes: str | None = None
+    handle: str = ""
+
+
+@dataclass
+class FulfillmentOrder:
+    id: int
+    status: str  # FulfillmentOrderStatus
+    request_status: str = "UNSUBMITTED"  # FulfillmentOrderRequestStatus
+    order_id: int = 0
+    holds: list[FulfillmentHold] = field(default_factory=list)
+    status_before_hold: str = "OPEN"
+
+
+@dataclass
+class FulfillmentEvent:
+    id: int
+    fulfillment_id: int
+    order_id: int
+    status: str  # FulfillmentEventStatus: IN_TRANSIT, OUT_FOR_DELIVERY, DELIVERED, ...
+    happened_at: datetime
+    created_at: datetime
+    message: str | None = None
+
+
+@dataclass
+class Fulfillment:
+    id: int
+    order_id: int
+    created_at: datetime
+    line_items: dict[int, int]  # line item id -> quantity fulfilled here
+    status: str = "SUCCESS"  # FulfillmentStatus
+    events: list[FulfillmentEvent] = field(default_factory=list)
+
+
+@dataclass
+class Order:
+    id: int
+    shop: str
+    name: str  # "#1001"
+    customer_id: int | None
+    created_at: datetime  # aware, UTC
+    processed_at: datetime
+    display_financial_status: str  # OrderDisplayFinancialStatus
+    display_fulfillment_status: str  # OrderDisplayFulfillmentStatus
+    line_items: list[LineItem]
+    fulfillment_orders: list[FulfillmentOrder]  # empty until routing, as in Shopify
+    tags: list[str] = field(default_factory=list)
+    updated_at: datetime | None = None  # set by add_order; moved on by every change
+    fulfillments: list[Fulfillment] = field(default_factory=list)
+    shipping_country_code: str | None = "NL"
+    routed: bool = True  # False between orders/create and order routing
+    risk_recommendation: str = "ACCEPT"  # OrderRiskRecommendationResult
+    confirmation_number: str | None = None
+    total_price: Decimal = Decimal("49.95")
+    currency_code: str = "EUR"
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None  # OrderCancelReason
+    closed: bool = False
+    closed_at: datetime | None = None
+    staff_note: str | None = None
+    # States Shopify refuses to cancel in, which the display statuses do not show.
+    pending_authorization: bool = False
+    active_return: bool = False
+    # What the cancel did, for tests to check.
+    refund_method: RefundMethod | None = None
+    restocked: bool = False
+    customer_notified: bool = False
+
+
+@dataclass(frozen=True)
+class CancelRequest:
+    reason: str
+    restock: bool
+    notify_customer: bool
+    staff_note: str | None
+    refund_method: RefundMethod | None
+
+
+@dataclass
+class Job:
+    id: str  # a UUID, as Shopify's job ids are
+    order_id: int
+    done_at: datetime
+    request: CancelRequest
+    done: bool = False
+
+
+@dataclass
+class Timer:
+    """Delayed work of the world's own (order routing), run by `settle_jobs` once due."""
+
+    due: datetime
+    run: Callable[[], None]
+
+
+@dataclass(frozen=True)
+class WorldEvent:
+    """One thing Shopify would send a webhook about, told after the change is applied."""
+
+    topic: str  # the webhook topic, "orders/updated"
+    order: Order
+    at: datetime
+    action_id: str  # shared by every event of one change (Shopify's X-Shopify-Event-Id)
+    subject: object | None = None  # the fulfillment order, fulfillment, event, hold or edit
+    extra: dict[str, object] = field(default_factory=dict)  # e.g. a request's message
+
+
+@dataclass
+class Metafield:
+    """An app-data metafield on the app's installation in one shop (`metafieldsSet`)."""
+
+    id: int
+    shop: str
+    namespace: str
+    key: str
+    type: str  # "json", "boolean", "single_line_text_field", ...
+    value: str  # as Shopify keeps it: the serialized value
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass
+class AdminCall:
+    """One request to the Admin API, as the call log keeps it."""
+
+    at: datetime
+    shop: str
+    status: int = 200
+    operation: str | None = None  # "query" | "mutation"
+    operation_name: str | None = None
+    root_fields: tuple[str, ...] = ()  # one entry per root selection, aliases included
+    variables: dict[str, object] = field(default_factory=dict)
+    requested_cost: int | None = None
+    actual_cost: int | None = None
+    executed: bool = False
+    throttled: bool = False
+    fault: str | None = None  # e.g. "status:503", "throttle", "after_execute:502"
+    error_codes: list[str] = field(default_factory=list)
+    deprecated_arguments: list[str] = field(default_factory=list)  # e.g. "orderCancel.refund"
