@@ -18,6 +18,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from backend.app import create_app, utc_now
+from backend.observability.logs import log_config
 from backend.services import open_store, running_services
 from backend.settings import Settings, SettingsError
 from backend.store.base import StoreUnavailable
@@ -34,11 +35,15 @@ def settings_or_exit() -> Settings:
 
 
 def serve(app: ASGIApp, settings: Settings) -> None:
-    """One uvicorn worker on the settings' host and port (behind a TLS-terminating proxy)."""
+    """One uvicorn worker on the settings' host and port (behind a TLS-terminating proxy).
+
+    Its logs, uvicorn's own access and error lines included, are JSON lines on stdout.
+    """
     uvicorn.run(
         app,
         host=settings.host,
         port=settings.port,
+        log_config=log_config(),
         log_level="info",
         proxy_headers=False,
         server_header=False,

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -23,7 +24,11 @@ from backend.auth.app_proxy import verify_app_proxy
 from backend.auth.session_token import ExtensionCORS, verify_session_token
 from backend.graphql.endpoint import StorefrontGraphQL, VerifiedGraphQL
 from backend.graphql.schema import build_schema
+from backend.observability.metrics import metrics
+from backend.observability.middleware import Observe
 from backend.ratelimit import Limiter
+from backend.ratelimit.door import Door, DoorGuard
+from backend.readiness import readyz_endpoint
 from backend.services import running_services
 from backend.settings import Settings
 from backend.store.base import Store
@@ -59,6 +64,12 @@ def create_app(
             settings.rate_limits, settings.redis_url, timeout=settings.redis_timeout
         )
         await rate_limiter.open()
+        door = Door(
+            settings.rate_limits.door,
+            settings.redis_url,
+            timeout=settings.redis_timeout,
+            trusted_proxy_hops=settings.trusted_proxy_hops,
+        )
         try:
             async with running_services(
                 settings,
@@ -76,9 +87,11 @@ def create_app(
                     "webhooks": services.webhooks,
                     "cancellations": services.cancellations,
                     "limiter": rate_limiter,
+                    "door": door,
                     "merchant_gateway": services.merchant_gateway,
                 }
         finally:
+            door.close()
             await rate_limiter.close()
 
     schema = build_schema(production=not settings.development)
@@ -89,6 +102,8 @@ def create_app(
     )
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz_endpoint(), methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
         Route("/webhooks", receive_webhook, methods=["POST"]),
         # Every method reaches the endpoint, which answers all but POST with the contract's 405.
         Route(
@@ -116,4 +131,6 @@ def create_app(
         ),
         *admin_routes(settings, clock),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    # Outermost first: every answer is logged and counted, the door's refusals included.
+    middleware = [Middleware(Observe, routes=routes), Middleware(DoorGuard)]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)

@@ -139,6 +139,10 @@ class Settings:
     redis_timeout: float = 2.0
     # Production option: execute only the documents our own front ends send.
     trusted_documents: bool = False
+    # `GET /metrics` answers only `Authorization: Bearer <this>`; unset, it is 404.
+    metrics_token: str | None = None
+    # prometheus-client's multiprocess folder (PROMETHEUS_MULTIPROC_DIR), shared by the workers.
+    metrics_dir: Path | None = None
 
     @property
     def development(self) -> bool:
@@ -194,4 +198,8 @@ class Settings:
             trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0),
             redis_timeout=_float(env, "REDIS_TIMEOUT", 2.0),
             trusted_documents=_switch(env, "TRUSTED_DOCUMENTS"),
+            metrics_token=env.get("METRICS_TOKEN") or None,
+            metrics_dir=Path(env["PROMETHEUS_MULTIPROC_DIR"])
+            if env.get("PROMETHEUS_MULTIPROC_DIR")
+            else None,
         )

@@ -28,7 +28,8 @@ the effect happens once, whatever failed and however often. Order topics feed th
   customer id).
 - `customers/data_request`: the app cannot reach the merchant by itself, so the export of what
   we hold (the customer's records and attempts, with notes) is logged at INFO under the data
-  request's id; `store.customer_data` produces it again on demand until the data is redacted.
+  request's id as counts only, since notes never reach a log; `store.customer_data` produces the
+  export itself on demand until the data is redacted.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from backend.events.mirror import (
     OrderMirror,
 )
 from backend.events.snapshots import rest_instant
+from backend.observability import observe
 from backend.orders import customer_gid, order_gid
 from backend.store.base import (
     Attempt,
@@ -140,15 +142,19 @@ class Webhooks:
                 "body": body,
             }
         )
+        topic = request.headers.get("x-shopify-topic", "")
         if not verified.ok or not verified.shop:
             status = verified.response.status if not verified.ok else 401
+            observe.webhook(topic, "unauthorized")
             return Response(verified.response.body or "Unauthorized", status_code=status)
         shop = verified.shop
-        topic = request.headers.get("x-shopify-topic", "")
         if topic not in self.topics:
+            observe.webhook(topic, "ignored", shop=shop)
             logger.info("ignoring webhook %s for %s", topic, shop)
             return Response(status_code=200)
         now = self._clock()
+        triggered_at = request.headers.get("x-shopify-triggered-at")
+        observe.webhook_lag(triggered_at, now)
         # Shopify always sends an id; without one, the body's digest stands in, so that a
         # resent identical body still counts once.
         webhook_id = request.headers.get("x-shopify-webhook-id") or _digest(raw)
@@ -159,14 +165,17 @@ class Webhooks:
                     webhook_id,
                     topic,
                     body,
-                    triggered_at=rest_instant(request.headers.get("x-shopify-triggered-at")),
+                    triggered_at=rest_instant(triggered_at),
                     received_at=now,
                 )
                 if delivery is not None:
                     await store.defer_job(Job(HANDLE, {"delivery": delivery}), at=now)
         except StoreUnavailable as error:
+            observe.webhook(topic, "store_unavailable", shop=shop)
             logger.warning("webhook %s for %s: store unavailable (%s)", topic, shop, error)
             return Response(status_code=503, headers={"Retry-After": "5"})
+        # Counted once committed; a job handles it next.
+        observe.webhook(topic, "accepted" if delivery is not None else "duplicate", shop=shop)
         if delivery is not None:
             self._wake_jobs()
         return Response(status_code=200)
@@ -191,6 +200,7 @@ class Webhooks:
                     "webhook %s for %s: not a JSON object", delivery.topic, delivery.shop
                 )
             await store.delivery_handled(delivery.id, at=self._clock())
+        observe.webhook(delivery.topic, "handled", shop=delivery.shop)  # committed
 
     async def order_cancelled(self, store: Store, shop: str, payload: Payload) -> None:
         gid = order_gid(str(payload.get("admin_graphql_api_id") or payload.get("id") or ""))
@@ -249,12 +259,13 @@ class Webhooks:
         if customer is None:
             return
         export = customer_export(await store.customer_data(shop, customer))
+        # Counts only: the export holds the customer's notes, which no log may carry.
         logger.info(
             "customers/data_request %s for %s on %s: %s",
             request_id,
             customer,
             shop,
-            json.dumps(export, sort_keys=True),
+            {key: len(value) for key, value in export.items() if isinstance(value, list)},
         )
 
 

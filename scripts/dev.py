@@ -2,18 +2,22 @@
 
 The backend runs in single-shop mode with devshop's demo token and sends its Admin API calls to
 devshop; devshop's App Proxy signs storefront requests for the backend with the shared secret.
+The UI extensions are built first and rebuilt while it runs (esbuild's watch mode), so devshop's
+extension pages serve current bundles. `pages()` is every URL it prints; a test opens each one.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-from devshop.processes import HOST, ROOT, demo_env, running, spawn
+from devshop.processes import HOST, ROOT, Server, demo_env, running, spawn
 
 BACKEND_PORT = int(os.environ.get("PORT", "8000"))
 DEVSHOP_PORT = int(os.environ.get("DEVSHOP_PORT", "8001"))
@@ -24,30 +28,46 @@ TRY_CANCEL = (
 )
 
 
-def main() -> None:
-    backend_url = f"http://{HOST}:{BACKEND_PORT}"
-    devshop_url = f"http://{HOST}:{DEVSHOP_PORT}"
-    env = demo_env(
-        backend_port=BACKEND_PORT,
-        devshop_port=DEVSHOP_PORT,
-        sqlite_path=Path(os.environ.get("SQLITE_PATH") or ROOT / "var" / "dev.sqlite3"),
-    )
-    servers = [
-        spawn("devshop", "devshop", env, DEVSHOP_PORT),
-        spawn("backend", "backend", env, BACKEND_PORT),
+def pages(devshop_url: str, backend_url: str) -> list[tuple[str, str]]:
+    """Every page a newcomer opens, in the order they need it. Each cancellable order once."""
+    return [
+        ("Storefront sign-in (demo customer Ada)", f"{devshop_url}/account/login"),
+        ("An order to cancel (after signing in)", f"{devshop_url}/account/orders/5001"),
+        ("App Home in devshop's admin", f"{devshop_url}/admin"),
+        (
+            "Thank-you page (UI extension)",
+            f"{devshop_url}/extensions/thank-you?order=5011&customer=1001",
+        ),
+        (
+            "Order action menu (UI extension)",
+            f"{devshop_url}/extensions/order-action?order=5013&customer=1001",
+        ),
+        ("Webhooks devshop sent", f"{devshop_url}/_devshop/webhooks"),
+        ("Backend health", f"{backend_url}/healthz"),
     ]
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
-        with running(servers):
-            print(
-                f"""
+
+
+def build_extensions(*, watch: bool) -> subprocess.Popen[bytes] | None:
+    """Build the UI extensions now, failing loudly; with `watch`, keep rebuilding on changes."""
+    node = shutil.which("node")
+    if node is None:
+        sys.exit("node is needed to build the UI extensions (make setup installs it)")
+    command = [node, "scripts/build-extensions.mjs"]
+    subprocess.run(command, cwd=ROOT, check=True)
+    if not watch:
+        return None
+    return subprocess.Popen([*command, "--watch"], cwd=ROOT, stdout=subprocess.DEVNULL)
+
+
+def banner(devshop_url: str, backend_url: str) -> str:
+    table = "\n".join(f"  {label + ':':40} {url}" for label, url in pages(devshop_url, backend_url))
+    return f"""
 cancel-button is running.
 
-  Storefront (demo customer Ada):  {devshop_url}/account/login
-  An order you can cancel:         {devshop_url}/account/orders/5001
-  Backend:                         {backend_url}/healthz
-  devshop Admin API:               {devshop_url}/admin/api/2026-10/graphql.json
-  Reset the demo data:             curl -X POST {devshop_url}/_devshop/reset
+{table}
+
+devshop's Admin API is {devshop_url}/admin/api/2026-10/graphql.json; reset the demo data with
+`curl -X POST {devshop_url}/_devshop/reset`. UI extension sources are rebuilt on every change.
 
 Try a cancel through Shopify's App Proxy, signed in as Ada:
 
@@ -56,15 +76,35 @@ Try a cancel through Shopify's App Proxy, signed in as Ada:
     -b 'devshop_customer=demo-shop.myshopify.com:1001' \\
     -d '{json.dumps({"query": TRY_CANCEL})}'
 
-Ctrl-C stops both.
-""",
-                flush=True,
-            )
+Ctrl-C stops everything.
+"""
+
+
+def main() -> None:
+    backend_url = f"http://{HOST}:{BACKEND_PORT}"
+    devshop_url = f"http://{HOST}:{DEVSHOP_PORT}"
+    env = demo_env(
+        backend_port=BACKEND_PORT,
+        devshop_port=DEVSHOP_PORT,
+        sqlite_path=Path(os.environ.get("SQLITE_PATH") or ROOT / "var" / "dev.sqlite3"),
+    )
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    watcher = build_extensions(watch=True)
+    servers = [
+        spawn("devshop", "devshop", env, DEVSHOP_PORT),
+        spawn("backend", "backend", env, BACKEND_PORT),
+    ]
+    try:
+        with running(servers):
+            print(banner(devshop_url, backend_url), flush=True)
             while all(server.process.poll() is None for server in servers):
                 time.sleep(0.5)
             sys.exit("a server stopped; see its output above")
     except KeyboardInterrupt:
         pass
+    finally:
+        if watcher is not None:
+            Server("extensions", watcher, "", None).stop()
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from backend.graphql.errors import UNAVAILABLE
 from backend.graphql.operations import Rejected, operation_of, read_request
 from backend.graphql.schema import MAX_TOKENS
 from backend.graphql.trusted_documents import is_trusted
+from backend.observability import context
 from backend.ratelimit import Limiter, LimiterUnavailable, Subject
 
 Verify = Callable[[ShopifyApp, Request, bytes], Viewer | None]
@@ -45,6 +46,7 @@ UNAVAILABLE_RETRY_AFTER = 5
 
 
 def error_response(status: int, message: str, code: str, **headers: str) -> JSONResponse:
+    context.note(outcome=code.lower())
     return JSONResponse(
         {"errors": [{"message": message, "extensions": {"code": code}}]},
         status_code=status,
@@ -156,6 +158,7 @@ class VerifiedGraphQL:
         viewer = self.verify(request.state.shopify, request, body)
         if viewer is None:
             return error_response(401, "Unauthorized", "UNAUTHENTICATED")
+        context.note(shop=viewer.shop)
         scope = {**scope, "state": {**scope.get("state", {}), "viewer": viewer}}
         if ide:
             return scope, body

@@ -19,7 +19,7 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
-from backend.graphql.errors import should_mask
+from backend.graphql.errors import Schema, should_mask
 from backend.graphql.storefront.mutations import Mutation
 from backend.graphql.storefront.queries import Query
 
@@ -44,7 +44,7 @@ def build_schema(*, production: bool) -> strawberry.Schema:
     ]
     if production:
         extensions += [DisableIntrospection, lambda: MaskErrors(should_mask_error=should_mask)]
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return Schema(query=Query, mutation=Mutation, extensions=extensions)
 
 
 def sdl() -> str:

@@ -1,7 +1,8 @@
 """Counting requests against the rules, in memory or in one Redis shared by every backend.
 
 Why `limits` and not slowapi's decorators: slowapi attaches limits to Starlette endpoints and
-reads its keys from the request before the endpoint runs. Ours depend on what the request is:
+reads its keys from the request before the endpoint runs (that is the door, `door.py`, per client
+address before verification). These depend on what the request is:
 the verified viewer (shop, customer), the operation in the GraphQL document (a read or a cancel)
 and the order a cancel names; all of these are known only inside our pure ASGI endpoint, after
 the signature check and the document's parse. slowapi adds nothing there but a second,
@@ -36,6 +37,7 @@ from redis.asyncio import BlockingConnectionPool
 from redis.exceptions import RedisError
 from redis.maint_notifications import MaintNotificationsConfig
 
+from backend.observability import metrics
 from backend.ratelimit.rules import Kind, RateLimits, Scope
 
 PREFIX = "cancel-button:limits"
@@ -141,6 +143,18 @@ class Limiter:
         if pool is not None:
             await pool.aclose()
 
+    async def ping(self) -> bool:
+        """Whether the counts can be kept: always in memory; Redis must answer in time."""
+        strategy = self._strategy
+        if strategy is None:
+            return False
+        if isinstance(strategy, _InProcess):
+            return True
+        try:
+            return bool(await strategy.storage.check())
+        except (StorageError, RedisError, OSError, TimeoutError):
+            return False
+
     async def hit(self, kind: Kind, subject: Subject) -> Refusal | None:
         """Count one `kind` request by `subject`: None if allowed, else which rule refused."""
         strategy = self._strategy
@@ -153,6 +167,7 @@ class Limiter:
                     continue
                 identifiers = (kind.value, scope.value, subject.shop, value)
                 if not await strategy.hit(item, *identifiers):
+                    metrics.RATE_LIMITED.labels(kind.value, scope.value).inc()
                     stats = await strategy.get_window_stats(item, *identifiers)
                     wait = math.ceil(stats.reset_time - time.time())
                     return Refusal(scope=scope, retry_after=max(1, wait))

@@ -4,6 +4,9 @@ Each rule is a string such as `5/minute` or `5/minute;20/day` (several windows, 
 or `off`. Reads (`order`, `orders`) and cancels (`cancelOrder`) have separate rules, each per
 key: the client's IP, the signed-in customer, the order (cancels only) and the shop.
 
+`door` is slowapi's limit per client address and route, on every route, before verification
+(`door.py`).
+
 The defaults are safe for a real shop: a customer cancels one order at a time, and the block
 makes one read per page view. The per-shop rules bound what a flood spread over many accounts
 can cost the shop's Admin API budget (Shopify refills 100 points a second; a read costs a few).
@@ -52,6 +55,9 @@ class RateLimits:
     cancel_customer: str = "5/minute;20/day"
     cancel_order: str = "3/hour"
     cancel_shop: str = "120/minute"
+    # Per address the nearest trusted proxy saw, per route: a flood guard (App Proxy traffic
+    # arrives from Shopify's few proxy addresses), not a per-shopper limit.
+    door: str = "1200/minute"
 
     def __post_init__(self) -> None:
         for name in self.names():

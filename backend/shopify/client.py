@@ -32,6 +32,8 @@ from typing import Any
 import httpx
 from shopify_app.graphql.admin_graphql import admin_graphql_request_async
 
+from backend.observability import observe
+
 
 class AdminError(Exception):
     pass
@@ -122,6 +124,7 @@ class AdminClient:
                         http_client=self._http,
                     )
             except TimeoutError:
+                observe.admin_request("timeout")
                 timed_out = AmbiguousOutcome if mutation else ShopifyUnavailable
                 if mutation or self._clock() + backoff > deadline:
                     raise timed_out("Shopify did not answer in time") from None
@@ -129,7 +132,9 @@ class AdminClient:
                 backoff = min(backoff * 2, 2.0)
                 continue
             if result.ok:
-                return AdminResponse(data=result.data or {}, cost=_cost(result.extensions))
+                cost = _cost(result.extensions)
+                observe.admin_request("ok", cost)
+                return AdminResponse(data=result.data or {}, cost=cost)
             wait, failure = self._diagnose(result, mutation=mutation, backoff=backoff)
             if wait is None or self._clock() + wait > deadline:
                 raise failure
@@ -147,9 +152,12 @@ class AdminClient:
             errors = body.get("errors") or []
             if any(_error_code(error) == "THROTTLED" for error in errors):
                 cost = _cost(body.get("extensions"))
+                observe.admin_request("throttled", cost)
                 return throttle_wait(cost), ShopifyUnavailable("Shopify throttled the request")
             messages = "; ".join(str(error.get("message")) for error in errors)
+            observe.admin_request("graphql_errors")
             return None, AdminRequestFailed(f"Admin API errors: {messages}")
+        observe.admin_request("network_error" if code == "network_error" else f"http_{status}")
         if code == "network_error":
             # httpx cannot tell us whether a timed-out mutation reached Shopify.
             failure = AmbiguousOutcome if mutation else ShopifyUnavailable

@@ -19,6 +19,7 @@ from backend.admin.auth import verify_fetch
 from backend.body import MAX_BODY, BodyTooLarge, read_body, replaying
 from backend.graphql.admin.context import AdminContext
 from backend.graphql.endpoint import error_response
+from backend.observability import context
 
 
 class AdminGraphQL(GraphQL[AdminContext, None]):
@@ -53,6 +54,7 @@ class VerifiedAdminGraphQL:
             )
             await response(scope, receive, send)
             return
+        context.note(shop=merchant.shop)
         try:
             body = await read_body(receive, self.max_body)
         except BodyTooLarge:

@@ -16,7 +16,7 @@ from strawberry.extensions import (
 
 from backend.graphql.admin.mutations import Mutation
 from backend.graphql.admin.queries import Query
-from backend.graphql.errors import should_mask
+from backend.graphql.errors import Schema, should_mask
 from backend.graphql.schema import LIMIT_RULES
 
 # A full rule set with twenty translated reasons is a long document; still bounded.
@@ -30,7 +30,7 @@ def build_admin_schema(*, production: bool) -> strawberry.Schema:
     ]
     if production:
         extensions += [DisableIntrospection, lambda: MaskErrors(should_mask_error=should_mask)]
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return Schema(query=Query, mutation=Mutation, extensions=extensions)
 
 
 def admin_sdl() -> str:

@@ -12,6 +12,7 @@ from backend.graphql.storefront.types import (
     CancelOrderSuccess,
     OrderCancellation,
 )
+from backend.observability import observe
 
 
 async def resolve_cancel_order(
@@ -23,7 +24,9 @@ async def resolve_cancel_order(
             context.viewer, str(input.order_id), input.reason, input.note
         )
     if isinstance(outcome, Cancelled):
+        observe.cancelled()
         return CancelOrderSuccess(order=OrderCancellation.from_view(outcome.view))
+    observe.refused(outcome.code.value)
     return CancelOrderRefused(code=outcome.code, message=outcome.message)
 
 
