@@ -281,9 +281,10 @@ async def test_webhook_answer_time(stack: Stack) -> None:
     times = []
     for _ in range(200):
         started = time.perf_counter()
-        delivery = await send(stack, "orders/cancelled", payload)
-        times.append(time.perf_counter() - started)
+        delivery = await sender(stack).send("orders/cancelled", payload, shop=DEMO_SHOP)
+        times.append(time.perf_counter() - started)  # the answer only: its job runs after
         assert delivery.status == 200
+    await stack.jobs.drain()
     times.sort()
     p50, p99 = statistics.median(times), times[int(len(times) * 0.99) - 1]
     print(f"\nwebhook answer time over 200: p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms")
