@@ -11,6 +11,7 @@ from sqlalchemy import RowMapping, and_, case, func, or_, select
 from backend.policy import CancelBlock
 from backend.store import schema
 from backend.store.base import Attempt, AttemptSummary, Outcome
+from backend.store.codec import encode_attempt_json
 from backend.store.database import Database, unavailable
 
 _CANCELLED = (Outcome.PENDING.value, Outcome.CANCELLED.value)
@@ -18,16 +19,8 @@ _ATTEMPT = schema.attempts
 
 
 def attempt_row(attempt: Attempt) -> dict[str, Any]:
-    return {
-        "shop": attempt.shop,
-        "order_id": attempt.order_id,
-        "customer_id": attempt.customer_id,
-        "reason_code": attempt.reason_code,
-        "note": attempt.note,
-        "outcome": attempt.outcome.value,
-        "at": attempt.at,
-        "block": None if attempt.block is None else attempt.block.value,
-    }
+    """The attempt's columns: the codec's JSON, with the instant as a datetime."""
+    return encode_attempt_json(attempt) | {"at": attempt.at}
 
 
 def attempt_from_row(row: RowMapping) -> Attempt:

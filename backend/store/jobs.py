@@ -89,26 +89,18 @@ class JobRows(Database):
     async def job_stats(self, *, now: datetime) -> JobStats:
         if self._postgres:
             rows = await self._rows(_PROCRASTINATE_STATS)
-            row = rows[0]
-            oldest = row["oldest_due"]
-            return JobStats(
-                queued=int(row["queued"]),
-                due=int(row["due"]),
-                running=int(row["running"]),
-                failed=int(row["failed"]),
-                oldest_due=None if oldest is None else max(timedelta(0), now - oldest),
+        else:
+            waiting = _JOB.c.status == "todo"
+            due = waiting & (_JOB.c.scheduled_at <= now)
+            rows = await self._rows(
+                select(
+                    func.count().filter(waiting).label("queued"),
+                    func.count().filter(due).label("due"),
+                    func.count().filter(_JOB.c.status == "doing").label("running"),
+                    func.count().filter(_JOB.c.status == "failed").label("failed"),
+                    func.min(_JOB.c.scheduled_at).filter(due).label("oldest_due"),
+                )
             )
-        waiting = _JOB.c.status == "todo"
-        due = waiting & (_JOB.c.scheduled_at <= now)
-        rows = await self._rows(
-            select(
-                func.count().filter(waiting).label("queued"),
-                func.count().filter(due).label("due"),
-                func.count().filter(_JOB.c.status == "doing").label("running"),
-                func.count().filter(_JOB.c.status == "failed").label("failed"),
-                func.min(_JOB.c.scheduled_at).filter(due).label("oldest_due"),
-            )
-        )
         row = rows[0]
         oldest = row["oldest_due"]
         return JobStats(
