@@ -12,6 +12,13 @@ Two things devshop's HTTP controls cannot do yet, done here in-process before se
   code. The cost figures are unaffected: the cost model computes the same points either way.
   Wanted instead: `POST /_devshop/limits {"maximum_available", "restore_rate"}`.
 
+- `BENCH_WATCH_BUCKET=1` (part 8's flash sale, on the standard bucket): `GET /_bench/bucket`
+  answers the shop's bucket as devshop meters it, with the lowest level it reached since the
+  last `POST /_bench/bucket/lowest` (read on every admission or refusal of a query, where the
+  level drops; between queries it only refills). devshop's call log keeps the cost of each call
+  but not `extensions.cost.throttleStatus.currentlyAvailable`, and no control reads the bucket.
+  Wanted instead: `GET /_devshop/limits` with the same fields.
+
 Access logs are off: devshop stands in for Shopify, which runs on other machines; its logging
 would only take CPU from the two processes being compared.
 """
@@ -23,9 +30,12 @@ from datetime import timedelta
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from devshop.admin_api import AdminEndpoint
+from devshop.admin_throttle import RateLimits
 from devshop.app import create_app
 from devshop.seed import DemoCustomers, DemoProducts
 from devshop.settings import DevshopSettings
@@ -54,6 +64,44 @@ def admin_endpoint(app: Starlette) -> AdminEndpoint:
     raise RuntimeError("devshop has no Admin API route")
 
 
+def watch_bucket(app: Starlette, limits: RateLimits, shop: str) -> None:
+    """`GET /_bench/bucket` and `POST /_bench/bucket/lowest` (see the module's docstring)."""
+    lowest: dict[str, float | None] = {"level": None}
+    refused = [0]
+    take = limits.take
+
+    def watched_take(domain: str, cost: int) -> bool:
+        admitted = take(domain, cost)
+        if domain == shop:
+            level = limits.available(domain)
+            if lowest["level"] is None or level < lowest["level"]:
+                lowest["level"] = level
+            refused[0] += not admitted
+        return admitted
+
+    limits.take = watched_take  # type: ignore[method-assign]
+
+    async def bucket(request: Request) -> JSONResponse:
+        return JSONResponse(
+            {
+                "shop": shop,
+                "currently_available": limits.available(shop),
+                "maximum_available": limits.config.maximum_available,
+                "restore_rate": limits.config.restore_rate,
+                "lowest": lowest["level"],
+                "refused": refused[0],
+            }
+        )
+
+    async def reset_lowest(request: Request) -> JSONResponse:
+        lowest["level"] = None
+        refused[0] = 0
+        return JSONResponse({"currently_available": limits.available(shop)})
+
+    app.router.routes.insert(0, Route("/_bench/bucket", bucket, methods=["GET"]))
+    app.router.routes.insert(0, Route("/_bench/bucket/lowest", reset_lowest, methods=["POST"]))
+
+
 def main() -> None:
     settings = DevshopSettings.from_env()
     app = create_app(settings)
@@ -67,6 +115,8 @@ def main() -> None:
         config = admin_endpoint(app).limits.config
         config.maximum_available = UNLIMITED
         config.restore_rate = UNLIMITED
+    if os.environ.get("BENCH_WATCH_BUCKET"):
+        watch_bucket(app, admin_endpoint(app).limits, settings.shop)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from bench import weight
+from bench import events, weight
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -424,6 +424,7 @@ def render(results: dict[str, Any]) -> str:
         ("5. Scale: cancels on SQLite and PostgreSQL, one process and two", "scale", scale),
         ("6. Memory of one backend process", "memory", memory),
         ("7. Insights and CSV export for large shops, SQLite and PostgreSQL", "insights", insights),
+        ("8. Order events: the mirror on Shopify's standard bucket", "order_events", events.render),
     ]
     for title, key, render_part in sections:
         if results.get(key):

@@ -5,12 +5,14 @@ throughput cells (part 1) follow, then the memory top-up (part 6) to 10,000 requ
 backend process, then the in-process profile (part 2), against the same devshop while the
 backend and baseline processes sit idle. Scale (part 5) comes next, with processes of its own
 (PostgreSQL, Redis, devshop, three backends) started once the others have stopped, and the
-insights (part 7) last, on a PostgreSQL cluster and a SQLite file of their own, with nothing
-else of the bench running.
+insights (part 7) next, on a PostgreSQL cluster and a SQLite file of their own, with nothing
+else of the bench running, and the order events (part 8) last, on a devshop of their own whose
+bucket is Shopify's standard one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
@@ -23,7 +25,18 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench import cost, insights, memory, profile, report, scale, targets, throughput, weight
+from bench import (
+    cost,
+    events,
+    insights,
+    memory,
+    profile,
+    report,
+    scale,
+    targets,
+    throughput,
+    weight,
+)
 from bench.servers import rss_kib, running_stack
 from devshop.processes import ROOT
 
@@ -53,6 +66,8 @@ class Plan:
     # Part 7: attempts per shop, and timed runs per figure after the first (at least).
     insights_sizes: tuple[int, ...] = insights.SIZES
     insights_repeats: tuple[tuple[str, int], ...] = (("insights", 5), ("csv", 2))
+    # Part 8 (its own devshop on the standard bucket and backends): order events.
+    events: events.EventsPlan = events.FULL
 
     @property
     def orders(self) -> int:
@@ -78,6 +93,7 @@ QUICK = Plan(
     scale_flight=20,
     insights_sizes=(1_000,),
     insights_repeats=(("insights", 2), ("csv", 1)),
+    events=events.QUICK,
 )
 
 THROUGHPUT_HOW = _prose(
@@ -166,7 +182,7 @@ def run(plan: Plan, *, app_env: str, client: str, say: Any = print) -> dict[str,
             "client": client,
             "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
             "mode": plan.mode,
-            "plan": plan.__dict__,
+            "plan": dataclasses.asdict(plan),
             "versions": _versions(),
         }
     }
@@ -229,6 +245,10 @@ def run(plan: Plan, *, app_env: str, client: str, say: Any = print) -> dict[str,
             sizes=plan.insights_sizes,
             repeats=dict(plan.insights_repeats),
             report=say,
+        )
+        say("8. order events: today's design and the mirror, on the standard bucket ...")
+        results["order_events"] = events.run(
+            Path(workdir) / "events", plan.events, app_env=app_env, report=say
         )
     results["targets"] = targets.judge(results)
     results["meta"]["seconds"] = round(time.monotonic() - started, 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench import report, run
+from bench import events, report, run
 
 SMOKE = run.Plan(
     mode="smoke",
@@ -22,6 +22,16 @@ SMOKE = run.Plan(
     scale_flight=10,
     insights_sizes=(1_000,),
     insights_repeats=(("insights", 1), ("csv", 1)),
+    events=events.EventsPlan(
+        settle=0.3,
+        sale_seconds=4.0,
+        sale_orders=8,
+        sale_views_per_s=3.0,
+        sale_cancels_per_s=1.0,
+        intake_clients=(2,),
+        intake_requests=20,
+        intake_time_cap=5.0,
+    ),
 )
 
 
@@ -78,6 +88,30 @@ def test_bench_measures_every_part_and_writes_results(tmp_path: Path) -> None:
     assert answers["sqlite", "insights"] == answers["postgres", "insights"]
     assert answers["sqlite", "csv"] == answers["postgres", "csv"]
     assert answers["sqlite", "csv"]["rows"] == 1_000
+    order_events = written["order_events"]
+    rows = order_events["costs"]["rows"]
+    assert [r["action"] for r in rows] == [
+        "order view",
+        "account page, 10 orders",
+        "account page, 50 orders",
+        "thank-you view",
+        "cancel",
+    ]
+    assert all(r["today"]["answer_ok"] and r["mirror"]["answer_ok"] for r in rows), rows
+    # Once mirrored, views make no Admin request; today's design asks Shopify for each.
+    views = [r for r in rows if r["action"] != "cancel"]
+    assert all(r["mirror"]["admin_requests"] == 0 for r in views), views
+    assert all(r["today"]["admin_requests"] == 1 for r in views), views
+    sales = order_events["flash_sale"]["runs"]
+    assert [s["stack"] for s in sales] == ["today", "mirror"]
+    for sale in sales:
+        assert 0 < sale["orders_created"] <= 8, sale
+        assert sum(sale["cancels"]["outcomes"].values()) == sale["cancels"]["n"], sale
+        assert sale["lag"]["deliveries"] > 0 and sale["lag"]["unhandled"] == 0, sale["lag"]
+        assert sale["bucket"]["maximum"] == 2000 and sale["bucket"]["lowest"] is not None
+    (cell,) = order_events["intake"]["cells"]
+    assert cell["n"] == 20 and cell["errors"] == 0 and cell["handled"] == 20, cell
+    assert "8a. Admin requests" in report.render(written)
     assert {t["verdict"] for t in written["targets"]} <= {"met", "missed", "not measured"}
     assert any(t["target"].startswith("store time per request") for t in written["targets"])
     assert "Targets" in report.render(written)
