@@ -41,14 +41,16 @@ class LocalRunner:
         self._concurrency = concurrency
         self._poll = poll
         self._lease = lease
-        self._wake = asyncio.Event()
+        # One permit per wake-up: a new job wakes one idle loop, not all of them to race for it.
+        self._wake = asyncio.Semaphore(0)
         self._stopping = False
 
     def register(self, tasks: Tasks) -> None:
         self._tasks.update(tasks)
 
     def wake(self) -> None:
-        self._wake.set()
+        if self._wake.locked():  # a loop is waiting (or will): give it one permit
+            self._wake.release()
 
     async def run_one(self) -> bool:
         """Run the oldest due job, if any; whether there was one."""
@@ -117,9 +119,8 @@ class LocalRunner:
         wait = self._poll
         if next_at is not None:
             wait = min(wait, max((next_at - self._clock()).total_seconds(), 0.0))
-        self._wake.clear()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=wait)
+            await asyncio.wait_for(self._wake.acquire(), timeout=wait)
 
     @contextlib.asynccontextmanager
     async def running(self, *, grace: float = 10.0) -> AsyncIterator[None]:
@@ -132,7 +133,8 @@ class LocalRunner:
             yield
         finally:
             self._stopping = True
-            self._wake.set()
+            for _ in loops:
+                self._wake.release()
             _, late = await asyncio.wait(loops, timeout=grace)
             for loop in late:
                 loop.cancel()
