@@ -66,20 +66,34 @@ def admin_endpoint(app: Starlette) -> AdminEndpoint:
 
 def watch_bucket(app: Starlette, limits: RateLimits, shop: str) -> None:
     """`GET /_bench/bucket` and `POST /_bench/bucket/lowest` (see the module's docstring)."""
-    lowest: dict[str, float | None] = {"level": None}
+    # "level": right after a query's requested cost is reserved (or refused), the bucket's
+    # true low; "reported": what the answer's currentlyAvailable says (after an executed
+    # query gives back what it did not use, or at a refusal).
+    lowest: dict[str, float | None] = {"level": None, "reported": None}
     refused = [0]
-    take = limits.take
+    take, give_back = limits.take, limits.give_back
+
+    def note(key: str) -> None:
+        level = limits.available(shop)
+        if lowest[key] is None or level < (lowest[key] or 0.0):
+            lowest[key] = level
 
     def watched_take(domain: str, cost: int) -> bool:
         admitted = take(domain, cost)
         if domain == shop:
-            level = limits.available(domain)
-            if lowest["level"] is None or level < lowest["level"]:
-                lowest["level"] = level
-            refused[0] += not admitted
+            note("level")
+            if not admitted:
+                refused[0] += 1
+                note("reported")
         return admitted
 
+    def watched_give_back(domain: str, points: int) -> None:
+        give_back(domain, points)
+        if domain == shop:
+            note("reported")
+
     limits.take = watched_take  # type: ignore[method-assign]
+    limits.give_back = watched_give_back  # type: ignore[method-assign]
 
     async def bucket(request: Request) -> JSONResponse:
         return JSONResponse(
@@ -89,12 +103,13 @@ def watch_bucket(app: Starlette, limits: RateLimits, shop: str) -> None:
                 "maximum_available": limits.config.maximum_available,
                 "restore_rate": limits.config.restore_rate,
                 "lowest": lowest["level"],
+                "lowest_reported": lowest["reported"],
                 "refused": refused[0],
             }
         )
 
     async def reset_lowest(request: Request) -> JSONResponse:
-        lowest["level"] = None
+        lowest["level"] = lowest["reported"] = None
         refused[0] = 0
         return JSONResponse({"currently_available": limits.available(shop)})
 

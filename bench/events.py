@@ -94,7 +94,9 @@ SALE_HOW = (
     "an account page of 10 of them, via the App Proxy), cancels at K/s (the oldest order at "
     "least 2 s old not yet cancelled, each once). The bucket's lowest level: devshop's own "
     "bucket read at every admission or refusal of a query (bench/devshop_server.py, "
-    "/_bench/bucket), so no dip between samples is missed. Lag (from the backend's store after "
+    "/_bench/bucket), so no dip between samples is missed: 'reserved' right after a query's "
+    "requested cost is taken, 'currentlyAvailable' as the answers report it (after the "
+    "unused part is given back, or at a refusal). Lag (from the backend's store after "
     "the sale, all deliveries settled): 'webhook to mirror' = webhook_deliveries.handled_at "
     "(the job that applied the delivery committed) minus triggered_at "
     "(X-Shopify-Triggered-At, devshop's clock at the change), every delivery received during "
@@ -559,6 +561,7 @@ def flash_sale(stack: EventsStack, plan: EventsPlan) -> dict[str, Any]:
             "maximum": bucket["maximum_available"],
             "restore_rate": bucket["restore_rate"],
             "lowest": _round(bucket["lowest"], 0),
+            "lowest_reported": _round(bucket["lowest_reported"], 0),
             "refused_queries": bucket["refused"],
             "at_end": _round(bucket["currently_available"], 0),
             "samples": sale["bucket_samples"],
@@ -853,7 +856,8 @@ def _sale_rows(runs: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
             "cancel p50 / p99 ms",
             *each(lambda r: f"{r['cancels']['p50_ms']} / {r['cancels']['p99_ms']}"),
         ),
-        ("bucket lowest (of 2000)", *each(lambda r: r["bucket"]["lowest"])),
+        ("bucket lowest reserved (of 2000)", *each(lambda r: r["bucket"]["lowest"])),
+        ("bucket lowest currentlyAvailable", *each(lambda r: r["bucket"]["lowest_reported"])),
         ("queries refused (THROTTLED)", *each(lambda r: r["bucket"]["refused_queries"])),
         (
             "Admin requests / points",
