@@ -68,6 +68,9 @@ class FulfillmentHold:
     reason: str  # FulfillmentHoldReason
     reason_notes: str | None = None
     handle: str = ""
+    # Placed through the Admin API by the app (devshop serves one app), not by the merchant in
+    # the admin or another app: what `heldByRequestingApp` answers.
+    by_app: bool = False
 
 
 @dataclass

@@ -1,0 +1,213 @@
+"""Fulfilment holds end to end (issue 12): devshop's Shopify, its warehouse, our jobs."""
+
+from __future__ import annotations
+
+from datetime import time
+from backend.holds import ReleaseWhy
+from backend.holds.holding import RELEASE_ATTEMPTS
+from backend.orders import HOLD_HANDLE
+from backend.policy import ShopPolicy
+from backend.store.base import HoldRecord, HoldState
+from devshop import order_actions
+from devshop.warehouse import Warehouse
+from devshop.world import Order
+from tests.conftest import ADA, Stack, cancel
+
+SHOP = "demo-shop"
+HOLDING = ShopPolicy(window_minutes=60, hold_fulfillment=True)
+
+
+async def place(stack: Stack, policy: ShopPolicy | None = HOLDING) -> Order:
+    """A checkout now, routed, with every webhook and job it causes handled."""
+    if policy is not None:
+        await stack.store.save_policy(SHOP, policy)
+    order = order_actions.create_order(stack.world, customer_id=ADA)
+    await stack.settle()
+    await later(stack, seconds=1)  # routing
+    return order
+
+
+async def later(stack: Stack, **delta: float) -> None:
+    stack.clock.advance(**delta)
+    stack.world.settle_jobs()
+    await stack.settle()
+
+
+async def records(stack: Stack, order: Order) -> list[HoldRecord]:
+    return await stack.store.holds_of_order(SHOP, f"gid://shopify/Order/{order.id}")
+
+
+def holds(order: Order) -> list[tuple[str, bool]]:
+    return [(h.handle, h.by_app) for fo in order.fulfillment_orders for h in fo.holds]
+
+
+async def test_without_the_hold_the_warehouse_outruns_the_cancel(stack: Stack) -> None:
+    Warehouse(stack.world, delay=5 * 60)
+    order = await place(stack, ShopPolicy(window_minutes=60))
+    await later(stack, minutes=10)
+
+    async with stack.shopper() as ada:
+        result = await cancel(ada, order.id)
+
+    assert result["__typename"] == "CancelOrderRefused"
+    assert result["code"] == "FULFILLMENT_STARTED"
+    assert order.display_fulfillment_status == "FULFILLED"
+
+
+async def test_with_the_hold_every_cancel_in_the_window_succeeds(stack: Stack) -> None:
+    warehouse = Warehouse(stack.world, delay=5 * 60)
+    cancelled, kept = await place(stack), await place(stack)
+    assert holds(cancelled) == holds(kept) == [(HOLD_HANDLE, True)]
+    await later(stack, minutes=10)
+    assert sorted(warehouse.blocked) == sorted([cancelled.id, kept.id])
+
+    async with stack.shopper() as ada:
+        result = await cancel(ada, cancelled.id)
+    await later(stack, seconds=1)
+
+    assert result["__typename"] == "CancelOrderSuccess", result
+    assert cancelled.cancelled_at is not None
+    assert [r.state for r in await records(stack, cancelled)] == [HoldState.ENDED_WITH_CANCEL]
+    assert stack.admin_calls("fulfillmentOrderReleaseHold") == 0  # none needed
+
+    await later(stack, minutes=50)  # the window of `kept` closes
+    await later(stack, seconds=1)  # the warehouse hears of the release
+
+    assert [(r.state, r.reason) for r in await records(stack, kept)] == [
+        (HoldState.RELEASED, ReleaseWhy.DEADLINE.value)
+    ]
+    assert kept.display_fulfillment_status == "FULFILLED"
+    assert warehouse.shipped == [kept.id]
+    assert stack.admin_calls("fulfillmentOrderHold") == 2
+    assert stack.admin_calls("fulfillmentOrderReleaseHold") == 1
+
+
+async def test_the_storefront_shows_a_held_order_as_cancellable(stack: Stack) -> None:
+    from tests.conftest import ORDER_QUERY, graphql
+
+    order = await place(stack)
+    async with stack.shopper() as ada:
+        shown = (await graphql(ada, ORDER_QUERY, {"id": str(order.id)})).json()["data"]["order"]
+
+    assert order.fulfillment_orders[0].status == "ON_HOLD"
+    assert (shown["cancellable"], shown["blockedBy"]) == (True, None)
+
+
+async def test_the_release_waits_for_the_daily_cutoff_across_a_dst_change(stack: Stack) -> None:
+    """The release is due when the policy closes the order, as the storefront says."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from backend.policy import cutoff_after
+
+    policy = ShopPolicy(window_minutes=None, cutoff=time(2, 30), hold_fulfillment=True)
+    order = await place(stack, policy)
+    [record] = await records(stack, order)
+    zone = ZoneInfo(stack.world.shops["demo-shop.myshopify.com"].iana_timezone)
+
+    assert record.state is HoldState.HELD
+    assert record.release_at == cutoff_after(order.created_at, time(2, 30), zone)
+    # The same function around Europe's spring-forward night: 02:30 does not exist on
+    # 2026-03-29 and the release falls at 03:30 local, 01:30 UTC.
+    spring = datetime(2026, 3, 28, 23, 0, tzinfo=UTC)
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    assert cutoff_after(spring, time(2, 30), amsterdam).astimezone(UTC) == spring + timedelta(
+        hours=2, minutes=30
+    )
+    # Autumn: 02:30 happens twice on 2026-10-25; the first one closes the window.
+    autumn = datetime(2026, 10, 24, 23, 0, tzinfo=UTC)
+    assert cutoff_after(autumn, time(2, 30), amsterdam).astimezone(UTC) == autumn + timedelta(
+        hours=1, minutes=30
+    )
+
+
+async def test_the_merchants_own_hold_survives_our_release(stack: Stack) -> None:
+    order = await place(stack)
+    merchant = order_actions.place_hold(stack.world, order, "INCORRECT_ADDRESS")
+    await stack.settle()
+
+    await later(stack, minutes=61)
+
+    fulfillment_order = order.fulfillment_orders[0]
+    assert [h.id for h in fulfillment_order.holds] == [merchant.id]
+    assert fulfillment_order.status == "ON_HOLD"
+    assert [r.state for r in await records(stack, order)] == [HoldState.RELEASED]
+
+
+async def test_turning_the_rule_off_releases_every_held_order(stack: Stack) -> None:
+    orders = [await place(stack) for _ in range(3)]
+    assert all(o.fulfillment_orders[0].status == "ON_HOLD" for o in orders)
+
+    await stack.store.save_policy(SHOP, ShopPolicy(window_minutes=60))
+    released = await stack.backend.state.services.holds.rule_turned_off(SHOP)
+    await stack.settle()
+
+    assert released == 3
+    assert [o.fulfillment_orders[0].status for o in orders] == ["OPEN"] * 3
+    for order in orders:
+        assert [(r.state, r.reason) for r in await records(stack, order)] == [
+            (HoldState.RELEASED, ReleaseWhy.RULE_OFF.value)
+        ]
+
+
+async def test_an_edit_that_closes_self_cancel_releases_the_hold(stack: Stack) -> None:
+    order = await place(stack)
+
+    order_actions.set_tags(stack.world, order, ["non-cancellable"])
+    await stack.settle()
+    await later(stack, seconds=1)
+
+    assert order.fulfillment_orders[0].status == "OPEN"
+    assert [(r.state, r.reason) for r in await records(stack, order)] == [
+        (HoldState.RELEASED, ReleaseWhy.NOT_CANCELLABLE.value)
+    ]
+
+
+async def test_duplicate_order_webhooks_place_one_hold(stack: Stack) -> None:
+    stack.devshop.state.webhooks.configure(duplicate=True, reorder=True, seed=3)
+    order = await place(stack)
+    stack.devshop.state.webhooks.release()
+    await stack.settle()
+
+    assert holds(order) == [(HOLD_HANDLE, True)]
+    assert [r.state for r in await records(stack, order)] == [HoldState.HELD]
+
+
+async def test_a_crash_after_the_hold_call_is_reconciled_from_fulfillment_holds(
+    stack: Stack,
+) -> None:
+    # Shopify places the hold, but we hear a 502: the job fails after the hold exists.
+    stack.faults.fail_after_execute(502, field="fulfillmentOrderHold")
+    order = await place(stack)
+    await later(stack, seconds=5)  # the job's retry
+
+    assert holds(order) == [(HOLD_HANDLE, True)]
+    [record] = await records(stack, order)
+    assert record.state is HoldState.HELD
+    assert (
+        record.hold_id == f"gid://shopify/FulfillmentHold/{order.fulfillment_orders[0].holds[0].id}"
+    )
+
+
+async def test_shopify_failing_the_release_ends_in_an_alert(stack: Stack) -> None:
+    order = await place(stack)
+    stack.faults.fail(503, field="fulfillmentOrderReleaseHold", times=None)
+
+    await later(stack, minutes=61)
+    for _ in range(RELEASE_ATTEMPTS):
+        await later(stack, minutes=10)
+
+    [record] = await records(stack, order)
+    assert record.state is HoldState.RELEASE_FAILED
+    assert order.fulfillment_orders[0].status == "ON_HOLD"  # still ours to release
+    attempts = [c for c in stack.world.calls_for("fulfillmentOrderReleaseHold")]
+    assert len(attempts) >= RELEASE_ATTEMPTS
+
+    stack.faults.clear()
+    await stack.backend.state.services.holds.defer_release(
+        SHOP, record.order_id, ReleaseWhy.MERCHANT
+    )
+    await stack.settle()
+
+    assert order.fulfillment_orders[0].status == "OPEN"
+    assert [r.state for r in await records(stack, order)] == [HoldState.RELEASED]
