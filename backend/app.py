@@ -77,6 +77,7 @@ def create_app(
                     "cancellations": services.cancellations,
                     "limiter": rate_limiter,
                     "merchant_gateway": services.merchant_gateway,
+                    "holds": services.holds,
                 }
         finally:
             await rate_limiter.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+
 from backend.holds import ReleaseWhy
 from backend.holds.holding import RELEASE_ATTEMPTS
 from backend.orders import HOLD_HANDLE

@@ -47,6 +47,9 @@ class Rules:
     restock: bool
     notify_customer: bool
     hold_risky_orders: bool
+    hold_fulfillment: bool = strawberry.field(
+        description="Hold each order's fulfilment orders until self-cancel closes."
+    )
     reasons: list[Reason] = strawberry.field(description="In the order customers see them.")
     staff_note_format: str = strawberry.field(
         description="The note on a cancelled order; {reason}, {code} and {note} are filled in."
@@ -65,6 +68,7 @@ class Rules:
             restock=policy.restock,
             notify_customer=policy.notify_customer,
             hold_risky_orders=policy.hold_risky_orders,
+            hold_fulfillment=policy.hold_fulfillment,
             reasons=[
                 Reason(
                     code=r.code,
@@ -104,6 +108,7 @@ class RulesInput:
     reasons: list[ReasonInput]
     staff_note_format: str
     hold_risky_orders: bool = True
+    hold_fulfillment: bool = False
 
     def draft(self) -> RulesDraft:
         return RulesDraft(
@@ -117,6 +122,7 @@ class RulesInput:
             restock=self.restock,
             notify_customer=self.notify_customer,
             hold_risky_orders=self.hold_risky_orders,
+            hold_fulfillment=self.hold_fulfillment,
             reasons=[
                 ReasonDraft(r.code, r.label, [(t.locale, t.label) for t in r.translations])
                 for r in self.reasons
