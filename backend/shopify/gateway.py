@@ -97,8 +97,9 @@ def snapshot(node: dict[str, Any]) -> OrderSnapshot:
     )
 
 
-# How many fulfilment orders OrdersForListing reads of each order (`fulfillmentOrders(first: 3)`).
-LISTED_FULFILLMENT_ORDERS = 3
+# How many fulfilment orders OrdersForListing reads of each order (`fulfillmentOrders(first: 2)`;
+# with their holds, a third would take 50 orders past the 1000-point query limit).
+LISTED_FULFILLMENT_ORDERS = 2
 
 
 def _read_whole(node: dict[str, Any], fulfillment_orders_read: int) -> bool:

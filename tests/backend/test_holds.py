@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from datetime import time
+from pathlib import Path
 
-from backend.holds import ReleaseWhy
+import httpx
+
+from backend.holds import HOLD, ReleaseWhy
 from backend.holds.holding import RELEASE_ATTEMPTS
 from backend.orders import HOLD_HANDLE
 from backend.policy import ShopPolicy
-from backend.store.base import HoldRecord, HoldState
+from backend.services import running_services
+from backend.store.base import HoldRecord, HoldState, Job
 from devshop import order_actions
 from devshop.warehouse import Warehouse
 from devshop.world import Order
-from tests.conftest import ADA, Stack, cancel
+from tests.conftest import ADA, Stack, cancel, running_stack
+from tests.stores import postgres_store
 
 SHOP = "demo-shop"
 HOLDING = ShopPolicy(window_minutes=60, hold_fulfillment=True)
@@ -212,3 +217,36 @@ async def test_shopify_failing_the_release_ends_in_an_alert(stack: Stack) -> Non
 
     assert order.fulfillment_orders[0].status == "OPEN"
     assert [r.state for r in await records(stack, order)] == [HoldState.RELEASED]
+
+
+async def test_two_workers_on_postgresql_place_one_hold_per_fulfillment_order(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """Two backends' procrastinate workers on one PostgreSQL, duplicated and shuffled webhooks,
+    and hold jobs deferred twice more past the queueing lock: one hold each, one record each."""
+    async with (
+        running_stack(tmp_path, store=postgres_store(postgres_url)) as stack,
+        running_services(
+            stack.settings,
+            clock=stack.clock,
+            admin_transport=httpx.ASGITransport(app=stack.served_devshop),
+            store=postgres_store(postgres_url),
+            worker=True,
+        ),
+    ):
+        await stack.store.save_policy(SHOP, HOLDING)
+        stack.devshop.state.webhooks.configure(duplicate=True, reorder=True, seed=5)
+        orders = [order_actions.create_order(stack.world, customer_id=ADA) for _ in range(8)]
+        stack.world.advance(1)  # routing
+        stack.devshop.state.webhooks.release()
+        now = stack.clock()
+        for order in orders:
+            for _ in range(2):
+                args = {"shop": SHOP, "order_id": f"gid://shopify/Order/{order.id}"}
+                await stack.store.defer_job(Job(HOLD, args), at=now)
+        await stack.settle()
+        await stack.settle()
+
+        assert [holds(order) for order in orders] == [[(HOLD_HANDLE, True)]] * len(orders)
+        for order in orders:
+            assert [r.state for r in await records(stack, order)] == [HoldState.HELD]
