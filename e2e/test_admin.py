@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,6 +15,10 @@ from playwright.sync_api import FrameLocator, Page, Route, expect
 from e2e.conftest import ADA, Servers, Shop, cancel_button, open_order, results_dir, start_servers
 
 SHOP_ZONE = ZoneInfo("Europe/Amsterdam")  # devshop's demo shop
+
+
+def statuses(order: dict[str, Any]) -> list[str]:
+    return [fo["status"] for fo in order["fulfillment_orders"]]
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +141,23 @@ def test_the_customer_sees_the_deadline_the_fulfilment_hold_uses(
     )
     expect(page.get_by_text(f"You can cancel until {shown}")).to_be_visible()
     snap("held-deadline")
+
+
+def test_release_now_on_the_holds_screen_releases_the_order(
+    admin: FrameLocator, page: Page, shop: Shop, snap: Callable[[str], None]
+) -> None:
+    admin.get_by_label("Hold fulfilment until the cancel window closes").check()
+    admin.get_by_role("button", name="Save rules").click()
+    expect(admin.get_by_role("status").filter(has_text="Rules saved")).to_have_text("Rules saved.")
+    order_id = shop.create_order()
+    shop.wait_for_order(order_id, lambda o: statuses(o) == ["ON_HOLD"])
+
+    admin.get_by_role("link", name="Holds").click()
+    held = admin.get_by_role("table", name="Orders on hold now")
+    row = held.get_by_role("row").filter(has_text=str(order_id))
+    expect(row).to_be_visible()
+    snap("holds")
+    row.get_by_role("button", name="Release now").click()
+
+    expect(admin.get_by_role("status")).to_contain_text("The release is on its way")
+    shop.wait_for_order(order_id, lambda o: statuses(o) == ["OPEN"])

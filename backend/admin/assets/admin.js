@@ -56,8 +56,10 @@
   const releaseWords = document.querySelector('[data-release-words]');
 
   async function releaseNow(event) {
-    const button = event.target.closest('button[data-release-order]');
-    if (!button) return;
+    const release = event.target.closest('form[data-release]');
+    if (!release) return;
+    event.preventDefault();
+    const button = release.querySelector('button');
     button.disabled = true;
     button.setAttribute('aria-busy', 'true');
     let queued = false;
@@ -66,7 +68,7 @@
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({
-          query: RELEASE, variables: { orderId: button.dataset.releaseOrder },
+          query: RELEASE, variables: { orderId: release.elements.orderId.value },
         }),
       });
       const body = response.ok ? await response.json() : {};
@@ -81,7 +83,7 @@
       ? releaseWords.dataset.msgQueued : releaseWords.dataset.msgFailed;
   }
 
-  if (releaseStatus) document.addEventListener('click', releaseNow);
+  if (releaseStatus) document.addEventListener('submit', releaseNow);
 
   const form = document.getElementById('rules');
   if (!form) return;

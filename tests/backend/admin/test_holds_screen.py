@@ -70,7 +70,7 @@ async def test_a_failed_release_shows_as_an_alert_with_release_now(stack: Stack)
 
     assert 'role="alert"' in page
     assert str(order.id) in table(page, "alerts")
-    assert f'data-release-order="gid://shopify/Order/{order.id}"' in page
+    assert f'name="orderId" value="gid://shopify/Order/{order.id}"' in page
 
 
 async def test_saving_the_rule_off_releases_every_held_order(stack: Stack) -> None:
