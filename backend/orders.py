@@ -84,6 +84,9 @@ class FulfillmentOrderState:
     # (the merchant's, another app's). Only other holds mean someone stopped the parcel.
     our_holds: tuple[str, ...] = ()
     other_holds: int = 0
+    # Shopify's `supportedActions` (single-order reads only; None when not read). A fulfilment
+    # order that supports REQUEST_FULFILLMENT is assigned to a fulfilment service's location.
+    actions: frozenset[str] | None = None
 
     @property
     def held_only_by_us(self) -> bool:

@@ -99,6 +99,8 @@ class ShopPolicy:
     # Issue 12: hold the order's fulfilment orders until self-cancel closes, so the warehouse
     # cannot start on an order the customer may still cancel.
     hold_fulfillment: bool = False
+    # ...only fulfilment orders at the merchant's own locations, not at a fulfilment service.
+    hold_own_locations_only: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "excluded_product_tags", tag_set(self.excluded_product_tags))

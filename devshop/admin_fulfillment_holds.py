@@ -24,11 +24,16 @@ _HOLDABLE = {"OPEN", "SCHEDULED", "ON_HOLD"}
 
 def supported_actions(fulfillment_order: FulfillmentOrder) -> list[dict[str, Any]]:
     """What Shopify lets an app do with the fulfilment order in its present state."""
+    # At a fulfilment service the merchant requests fulfilment; at their own location, creates it.
+    at_service = fulfillment_order.at_fulfillment_service or (
+        fulfillment_order.request_status != "UNSUBMITTED"
+    )
+    fulfil = "REQUEST_FULFILLMENT" if at_service else "CREATE_FULFILLMENT"
     actions = {
-        "OPEN": ["CREATE_FULFILLMENT", "HOLD", "MOVE", "REQUEST_FULFILLMENT", "SPLIT"],
+        "OPEN": [fulfil, "HOLD", "MOVE", "SPLIT"],
         "SCHEDULED": ["HOLD", "MARK_AS_OPEN"],
         "ON_HOLD": ["HOLD", "RELEASE_HOLD"],
-        "IN_PROGRESS": ["CREATE_FULFILLMENT", "REPORT_PROGRESS"],
+        "IN_PROGRESS": ["REPORT_PROGRESS"] if at_service else ["CREATE_FULFILLMENT"],
     }.get(fulfillment_order.status, [])
     if fulfillment_order.request_status in {"SUBMITTED", "ACCEPTED"}:
         actions = [a for a in actions if a not in {"HOLD", "REQUEST_FULFILLMENT"}]

@@ -81,6 +81,8 @@ class FulfillmentOrder:
     order_id: int = 0
     holds: list[FulfillmentHold] = field(default_factory=list)
     status_before_hold: str = "OPEN"
+    # Assigned to a fulfilment service's location (a 3PL), not one of the merchant's own.
+    at_fulfillment_service: bool = False
 
 
 @dataclass

@@ -80,6 +80,7 @@ class RulesDraft:
     reasons: Sequence[ReasonDraft]
     staff_note_format: str
     hold_fulfillment: bool = False
+    hold_own_locations_only: bool = False
 
 
 def _tags(name: str, values: Sequence[str], problems: list[FieldProblem]) -> frozenset[str]:
@@ -249,6 +250,7 @@ def parse_rules(draft: RulesDraft) -> ShopPolicy | list[FieldProblem]:
         reasons=tuple(reasons),
         staff_note_format=staff_note_format,
         hold_fulfillment=draft.hold_fulfillment,
+        hold_own_locations_only=draft.hold_own_locations_only,
     )
 
 

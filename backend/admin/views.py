@@ -75,6 +75,7 @@ class RulesForm:
     statuses: Sequence[Choice]
     hold_risky_orders: bool
     hold_fulfillment: bool
+    hold_own_locations_only: bool
     refunds: Sequence[Choice]
     restock: bool
     notify_customer: bool
@@ -95,6 +96,7 @@ def rules_form(policy: ShopPolicy) -> RulesForm:
         ],
         hold_risky_orders=policy.hold_risky_orders,
         hold_fulfillment=policy.hold_fulfillment,
+        hold_own_locations_only=policy.hold_own_locations_only,
         refunds=[
             Choice(method.value, label, policy.refund_method is method)
             for method, label in REFUND_LABELS.items()

@@ -92,7 +92,9 @@ class FulfillmentHolds:
             await self.defer_release(shop, order.id, ReleaseWhy.RULE_OFF)
         elif held and not decision.cancellable:
             await self.defer_release(shop, order.id, ReleaseWhy.NOT_CANCELLABLE)
-        elif policy.hold_fulfillment and decision.cancellable and _needs_hold(order, records):
+        elif (
+            policy.hold_fulfillment and decision.cancellable and _needs_hold(order, records, policy)
+        ):
             await self._store.defer_job(
                 Job(
                     HOLD,
@@ -137,13 +139,24 @@ class FulfillmentHolds:
         if order is None or order.cancelled_at is not None:
             return
         policy = await self._policy_of(shop)
-        decision = decide(order, policy, now, tz)
-        if not policy.hold_fulfillment or not decision.cancellable or decision.deadline is None:
+        if not policy.hold_fulfillment:
             return
-        deadline = decision.deadline
+        decision = decide(order, policy, now, tz)
         records = {
             r.fulfillment_order_id: r for r in await self._store.holds_of_order(shop, order_id)
         }
+        if not decision.cancellable or decision.deadline is None:
+            # Too late (the warehouse or a 3PL has it, the window closed) or nothing to wait
+            # for: no hold, and the reason kept for each fulfilment order we never held.
+            why = decision.blocked_by.value if decision.blocked_by else "NO_DEADLINE"
+            for fo in order.fulfillment_orders:
+                reason = _skip_reason(fo, policy) or why
+                if fo.id not in records and reason != "DONE":
+                    await self._save(
+                        shop, order_id, fo.id, HoldState.SKIPPED, now, None, None, None, reason
+                    )
+            return
+        deadline = decision.deadline
         placed_any = False
         for fo in order.fulfillment_orders:
             record = records.get(fo.id)
@@ -161,7 +174,7 @@ class FulfillmentHolds:
                     )
                 placed_any = True
                 continue
-            skip = _skip_reason(fo)
+            skip = _skip_reason(fo, policy)
             if skip is not None:
                 if skip != "DONE" and (record is None or record.reason != skip):
                     await self._save(
@@ -315,7 +328,7 @@ def _lock(task: str, shop: str, key: str) -> str:
     return f"{task}:{shop}:{key}"
 
 
-def _skip_reason(fo: FulfillmentOrderState) -> str | None:
+def _skip_reason(fo: FulfillmentOrderState, policy: ShopPolicy) -> str | None:
     """Why a fulfilment order gets no hold of ours, or None when it should get one."""
     if fo.status in _DONE:
         return "DONE"
@@ -325,13 +338,27 @@ def _skip_reason(fo: FulfillmentOrderState) -> str | None:
         return "IN_PROGRESS"
     if fo.status not in _HOLDABLE:
         return fo.status
+    if fo.actions is not None and "HOLD" not in fo.actions:
+        return "HOLD_NOT_SUPPORTED"
+    if (
+        policy.hold_own_locations_only
+        and fo.actions is not None
+        and ("REQUEST_FULFILLMENT" in fo.actions)
+    ):
+        return "FULFILLMENT_SERVICE_LOCATION"
     return None
 
 
-def _needs_hold(order: OrderSnapshot, records: list[HoldRecord]) -> bool:
-    """Whether some fulfilment order could take a hold we have not placed nor decided against."""
-    decided = {r.fulfillment_order_id for r in records if r.state is not HoldState.SKIPPED}
-    return any(
-        not fo.our_holds and fo.id not in decided and _skip_reason(fo) is None
-        for fo in order.fulfillment_orders
-    )
+def _needs_hold(order: OrderSnapshot, records: list[HoldRecord], policy: ShopPolicy) -> bool:
+    """Whether the hold job has something to do: a fulfilment order that could take a hold we
+    have not placed, or one never looked at whose reason to skip is still to be recorded."""
+    known = {r.fulfillment_order_id: r for r in records}
+    for fo in order.fulfillment_orders:
+        if fo.our_holds:
+            continue
+        record, skip = known.get(fo.id), _skip_reason(fo, policy)
+        if record is None and skip != "DONE":
+            return True
+        if record is not None and record.state is HoldState.SKIPPED and skip is None:
+            return True
+    return False

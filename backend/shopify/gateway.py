@@ -64,6 +64,11 @@ def fulfillment_order_state(node: dict[str, Any]) -> FulfillmentOrderState:
         id=node.get("id") or "",
         our_holds=tuple(hold["id"] for hold in holds if _ours(hold)),
         other_holds=sum(1 for hold in holds if not _ours(hold)),
+        actions=(
+            frozenset(a["action"] for a in node["supportedActions"])
+            if "supportedActions" in node
+            else None
+        ),
     )
 
 

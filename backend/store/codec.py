@@ -92,6 +92,7 @@ def encode_policy(policy: ShopPolicy) -> dict[str, Any]:
         "reasons": [_encode_reason(r) for r in policy.reasons],
         "staff_note_format": policy.staff_note_format,
         "hold_fulfillment": policy.hold_fulfillment,
+        "hold_own_locations_only": policy.hold_own_locations_only,
     }
 
 
@@ -104,7 +105,14 @@ def _encode_reason(reason: CancelReason) -> dict[str, Any]:
 
 def decode_policy(data: Mapping[str, Any]) -> ShopPolicy:
     fields: dict[str, Any] = {}
-    for name in ("enabled", "hold_risky_orders", "restock", "notify_customer", "hold_fulfillment"):
+    for name in (
+        "enabled",
+        "hold_risky_orders",
+        "restock",
+        "notify_customer",
+        "hold_fulfillment",
+        "hold_own_locations_only",
+    ):
         if name in data:
             fields[name] = bool(data[name])
     if "window_minutes" in data:
@@ -170,7 +178,14 @@ def encode_snapshot(order: OrderSnapshot) -> dict[str, Any]:
         "financial_status": order.financial_status,
         "fulfillment_status": order.fulfillment_status,
         "fulfillment_orders": [
-            [fo.status, fo.request_status, fo.id, list(fo.our_holds), fo.other_holds]
+            [
+                fo.status,
+                fo.request_status,
+                fo.id,
+                list(fo.our_holds),
+                fo.other_holds,
+                None if fo.actions is None else sorted(fo.actions),
+            ]
             for fo in order.fulfillment_orders
         ],
         "tags": sorted(order.tags),
@@ -190,6 +205,7 @@ def _fulfillment_order(fields: Sequence[Any]) -> FulfillmentOrderState:
         id=str(rest[0]) if rest else "",
         our_holds=tuple(rest[1]) if len(rest) > 1 else (),
         other_holds=int(rest[2]) if len(rest) > 2 else 0,
+        actions=frozenset(rest[3]) if len(rest) > 3 and rest[3] is not None else None,
     )
 
 

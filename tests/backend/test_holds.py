@@ -15,7 +15,7 @@ from backend.services import running_services
 from backend.store.base import HoldRecord, HoldState, Job
 from devshop import order_actions
 from devshop.warehouse import Warehouse
-from devshop.world import Order
+from devshop.world import Order, WorldEvent
 from tests.conftest import ADA, Stack, cancel, running_stack
 from tests.stores import postgres_store
 
@@ -250,3 +250,43 @@ async def test_two_workers_on_postgresql_place_one_hold_per_fulfillment_order(
         assert [holds(order) for order in orders] == [[(HOLD_HANDLE, True)]] * len(orders)
         for order in orders:
             assert [r.state for r in await records(stack, order)] == [HoldState.HELD]
+
+
+async def test_only_own_locations_leaves_a_fulfilment_service_order_unheld(stack: Stack) -> None:
+    def at_a_fulfilment_service(event: WorldEvent) -> None:
+        if event.topic == "fulfillment_orders/order_routing_complete" and event.order in third:
+            for fo in event.order.fulfillment_orders:
+                fo.at_fulfillment_service = True
+
+    third: list[Order] = []
+    stack.world.on_event.insert(0, at_a_fulfilment_service)
+    policy = ShopPolicy(window_minutes=60, hold_fulfillment=True, hold_own_locations_only=True)
+    await stack.store.save_policy(SHOP, policy)
+    service = order_actions.create_order(stack.world, customer_id=ADA)
+    third.append(service)
+    own = order_actions.create_order(stack.world, customer_id=ADA)
+    await stack.settle()
+    await later(stack, seconds=1)
+
+    assert holds(own) == [(HOLD_HANDLE, True)]
+    assert holds(service) == []
+    assert [(r.state, r.reason) for r in await records(stack, service)] == [
+        (HoldState.SKIPPED, "FULFILLMENT_SERVICE_LOCATION")
+    ]
+
+
+async def test_a_hold_job_that_finds_the_order_at_a_fulfilment_service_records_why(
+    stack: Stack,
+) -> None:
+    await stack.store.save_policy(SHOP, HOLDING)
+    order = order_actions.create_order(stack.world, customer_id=ADA)
+    stack.world.advance(1)  # routed, and the 3PL request goes out before our hold job runs
+    order_actions.submit_fulfillment_request(stack.world, order)
+    args = {"shop": SHOP, "order_id": f"gid://shopify/Order/{order.id}"}
+    await stack.store.defer_job(Job(HOLD, args), at=stack.clock())
+    await stack.settle()
+
+    assert holds(order) == []
+    assert [(r.state, r.reason) for r in await records(stack, order)] == [
+        (HoldState.SKIPPED, "AT_FULFILLMENT_SERVICE")
+    ]

@@ -149,6 +149,7 @@
       notifyCustomer: form.elements.notifyCustomer.checked,
       holdRiskyOrders: form.elements.holdRiskyOrders.checked,
       holdFulfillment: form.elements.holdFulfillment.checked,
+      holdOwnLocationsOnly: form.elements.holdOwnLocationsOnly.checked,
       staffNoteFormat: form.elements.staffNoteFormat.value,
       reasons: rows().map((row) => ({
         code: row.querySelector('[name="code"]').value.trim(),
