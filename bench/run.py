@@ -23,7 +23,18 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench import cost, insights, memory, profile, report, scale, targets, throughput, weight
+from bench import (
+    cost,
+    holds,
+    insights,
+    memory,
+    profile,
+    report,
+    scale,
+    targets,
+    throughput,
+    weight,
+)
 from bench.servers import rss_kib, running_stack
 from devshop.processes import ROOT
 
@@ -53,6 +64,8 @@ class Plan:
     # Part 7: attempts per shop, and timed runs per figure after the first (at least).
     insights_sizes: tuple[int, ...] = insights.SIZES
     insights_repeats: tuple[tuple[str, int], ...] = (("insights", 5), ("csv", 2))
+    # Part 8: orders whose windows close together.
+    holds_orders: int = holds.QUICK_SIZE
 
     @property
     def orders(self) -> int:
@@ -62,7 +75,7 @@ class Plan:
         return cells + 2 * (self.profile_requests + self.profile_warmup) + 100
 
 
-FULL = Plan("full", (1, 10, 50), 500, 50, 5, 12.0, 10_000, 400, 30, 1.5)
+FULL = Plan("full", (1, 10, 50), 500, 50, 5, 12.0, 10_000, 400, 30, 1.5, holds_orders=holds.SIZE)
 QUICK = Plan(
     "quick",
     (1, 4),
@@ -230,6 +243,8 @@ def run(plan: Plan, *, app_env: str, client: str, say: Any = print) -> dict[str,
             repeats=dict(plan.insights_repeats),
             report=say,
         )
+    say(f"8. fulfilment holds: {plan.holds_orders} orders whose windows close together ...")
+    results["holds"] = holds.measure_sync(plan.holds_orders)
     results["targets"] = targets.judge(results)
     results["meta"]["seconds"] = round(time.monotonic() - started, 1)
     return results

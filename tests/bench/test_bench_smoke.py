@@ -22,6 +22,7 @@ SMOKE = run.Plan(
     scale_flight=10,
     insights_sizes=(1_000,),
     insights_repeats=(("insights", 1), ("csv", 1)),
+    holds_orders=5,
 )
 
 
@@ -78,6 +79,11 @@ def test_bench_measures_every_part_and_writes_results(tmp_path: Path) -> None:
     assert answers["sqlite", "insights"] == answers["postgres", "insights"]
     assert answers["sqlite", "csv"] == answers["postgres", "csv"]
     assert answers["sqlite", "csv"]["rows"] == 1_000
+    holds = written["holds"]
+    # Every order held and released once: one fulfillmentOrderReleaseHold each, timed.
+    assert (holds["orders"], holds["held"], holds["released"]) == (5, 5, 5)
+    assert holds["release_delay_s"]["p50"] is not None and holds["hold"]["points_per_order"] > 0
+    assert "8. Fulfilment holds" in report.render(written)
     assert {t["verdict"] for t in written["targets"]} <= {"met", "missed", "not measured"}
     assert any(t["target"].startswith("store time per request") for t in written["targets"])
     assert "Targets" in report.render(written)
