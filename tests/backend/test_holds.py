@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import time
+from dataclasses import replace
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from backend.holds import HOLD, ReleaseWhy
 from backend.holds.holding import RELEASE_ATTEMPTS
@@ -99,32 +101,49 @@ async def test_the_storefront_shows_a_held_order_as_cancellable(stack: Stack) ->
     assert (shown["cancellable"], shown["blockedBy"]) == (True, None)
 
 
-async def test_the_release_waits_for_the_daily_cutoff_across_a_dst_change(stack: Stack) -> None:
-    """The release is due when the policy closes the order, as the storefront says."""
-    from datetime import UTC, datetime, timedelta
-    from zoneinfo import ZoneInfo
-
-    from backend.policy import cutoff_after
-
-    policy = ShopPolicy(window_minutes=None, cutoff=time(2, 30), hold_fulfillment=True)
-    order = await place(stack, policy)
+@pytest.mark.parametrize(
+    ("placed", "release", "policy"),
+    [
+        # Spring forward: 02:30 does not exist in Amsterdam on 2026-03-29; the cutoff falls
+        # when the clock would have shown it, 03:30 CEST.
+        (
+            "2026-03-28T23:00:00+00:00",
+            "2026-03-29T01:30:00+00:00",
+            ShopPolicy(window_minutes=None, cutoff=time(2, 30)),
+        ),
+        # Fall back: 02:30 happens twice on 2026-10-25; the first one (CEST) closes the window.
+        (
+            "2026-10-24T23:00:00+00:00",
+            "2026-10-25T00:30:00+00:00",
+            ShopPolicy(window_minutes=None, cutoff=time(2, 30)),
+        ),
+        # A 60-minute window across the spring-forward hour: 60 real minutes, not wall-clock.
+        ("2026-03-29T00:30:00+00:00", "2026-03-29T01:30:00+00:00", ShopPolicy(window_minutes=60)),
+        # Window and cutoff both set: whichever closes first.
+        (
+            "2026-10-25T00:00:00+00:00",
+            "2026-10-25T00:30:00+00:00",
+            ShopPolicy(window_minutes=60, cutoff=time(2, 30)),
+        ),
+    ],
+    ids=["cutoff-spring-forward", "cutoff-fall-back", "window-spring-forward", "earliest"],
+)
+async def test_the_hold_is_released_when_the_policy_closes_the_order(
+    stack: Stack, placed: str, release: str, policy: ShopPolicy
+) -> None:
+    stack.clock.offset = datetime.fromisoformat(placed) - datetime.now(UTC)
+    order = await place(stack, replace(policy, hold_fulfillment=True))
+    due = datetime.fromisoformat(release)
     [record] = await records(stack, order)
-    zone = ZoneInfo(stack.world.shops["demo-shop.myshopify.com"].iana_timezone)
+    assert (record.state, record.release_at) == (HoldState.HELD, due)
 
-    assert record.state is HoldState.HELD
-    assert record.release_at == cutoff_after(order.created_at, time(2, 30), zone)
-    # The same function around Europe's spring-forward night: 02:30 does not exist on
-    # 2026-03-29 and the release falls at 03:30 local, 01:30 UTC.
-    spring = datetime(2026, 3, 28, 23, 0, tzinfo=UTC)
-    amsterdam = ZoneInfo("Europe/Amsterdam")
-    assert cutoff_after(spring, time(2, 30), amsterdam).astimezone(UTC) == spring + timedelta(
-        hours=2, minutes=30
-    )
-    # Autumn: 02:30 happens twice on 2026-10-25; the first one closes the window.
-    autumn = datetime(2026, 10, 24, 23, 0, tzinfo=UTC)
-    assert cutoff_after(autumn, time(2, 30), amsterdam).astimezone(UTC) == autumn + timedelta(
-        hours=1, minutes=30
-    )
+    # A minute early (the tests' drain runs what is due within 30 s): still held.
+    await later(stack, seconds=(due - stack.clock()).total_seconds() - 60)
+    assert order.fulfillment_orders[0].status == "ON_HOLD"
+    await later(stack, seconds=61)
+
+    assert order.fulfillment_orders[0].status == "OPEN"
+    assert [r.state for r in await records(stack, order)] == [HoldState.RELEASED]
 
 
 async def test_the_merchants_own_hold_survives_our_release(stack: Stack) -> None:
