@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -13,13 +14,13 @@ from backend.holds import HOLD, ReleaseWhy
 from backend.holds.holding import RELEASE_ATTEMPTS
 from backend.orders import HOLD_HANDLE
 from backend.policy import ShopPolicy
-from backend.services import running_services
+from backend.services import Services, running_services
 from backend.store.base import HoldRecord, HoldState, Job
 from devshop import order_actions
 from devshop.warehouse import Warehouse
 from devshop.world import Order, WorldEvent
 from tests.conftest import ADA, Stack, cancel, running_stack
-from tests.stores import postgres_store
+from tests.stores import postgres_store, sqlite_store
 
 SHOP = "demo-shop"
 HOLDING = ShopPolicy(window_minutes=60, hold_fulfillment=True)
@@ -309,3 +310,46 @@ async def test_a_hold_job_that_finds_the_order_at_a_fulfilment_service_records_w
     assert [(r.state, r.reason) for r in await records(stack, order)] == [
         (HoldState.SKIPPED, "AT_FULFILLMENT_SERVICE")
     ]
+
+
+async def test_a_release_due_while_every_backend_was_down_runs_when_a_worker_is_up(
+    tmp_path: Path,
+) -> None:
+    """The web backend runs no jobs; a worker holds the order and stops; the deadline passes
+    with no worker anywhere; the next worker to start releases it."""
+    path = tmp_path / "shared.sqlite3"
+    async with running_stack(tmp_path, store=sqlite_store(path), in_process_worker=False) as stack:
+
+        def worker() -> AbstractAsyncContextManager[Services]:
+            return running_services(
+                stack.settings,
+                clock=stack.clock,
+                admin_transport=httpx.ASGITransport(app=stack.served_devshop),
+                store=sqlite_store(path),
+                worker=True,
+            )
+
+        async def settle(services: Services) -> None:
+            for _ in range(3):
+                await stack.devshop.state.webhooks.drain()
+                await services.runner.drain()
+
+        await stack.store.save_policy(SHOP, HOLDING)
+        async with worker() as services:
+            order = order_actions.create_order(stack.world, customer_id=ADA)
+            await settle(services)
+            stack.world.advance(1)  # routing
+            await settle(services)
+            assert order.fulfillment_orders[0].status == "ON_HOLD"
+
+        stack.clock.advance(hours=2)  # the deadline passes while nothing runs jobs
+        stack.world.settle_jobs()
+        assert order.fulfillment_orders[0].status == "ON_HOLD"
+
+        async with worker() as services:
+            await settle(services)
+
+        assert order.fulfillment_orders[0].status == "OPEN"
+        assert [(r.state, r.reason) for r in await records(stack, order)] == [
+            (HoldState.RELEASED, ReleaseWhy.DEADLINE.value)
+        ]
