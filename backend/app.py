@@ -89,6 +89,7 @@ def create_app(
                     "limiter": rate_limiter,
                     "door": door,
                     "merchant_gateway": services.merchant_gateway,
+                    "holds": services.holds,
                 }
         finally:
             door.close()

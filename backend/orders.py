@@ -11,6 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+# The `handle` of our fulfilment hold (issue 12): with `heldByRequestingApp` it tells our hold
+# from the merchant's and other apps'. Shopify allows one hold per handle per app and FO.
+HOLD_HANDLE = "cancel-button-window"
+
 _ORDER_GID = re.compile(r"gid://shopify/Order/([1-9][0-9]{0,19})")
 _CUSTOMER_GID = re.compile(r"gid://shopify/Customer/([1-9][0-9]{0,19})")
 _NUMBER = re.compile(r"[1-9][0-9]{0,19}")
@@ -75,3 +79,15 @@ class OrderSnapshot:
 class FulfillmentOrderState:
     status: str
     request_status: str
+    id: str = ""
+    # Holds on it: the ids of ours (our handle, placed by this app) and how many others there are
+    # (the merchant's, another app's). Only other holds mean someone stopped the parcel.
+    our_holds: tuple[str, ...] = ()
+    other_holds: int = 0
+    # Shopify's `supportedActions` (single-order reads only; None when not read). A fulfilment
+    # order that supports REQUEST_FULFILLMENT is assigned to a fulfilment service's location.
+    actions: frozenset[str] | None = None
+
+    @property
+    def held_only_by_us(self) -> bool:
+        return self.status == "ON_HOLD" and bool(self.our_holds) and not self.other_holds

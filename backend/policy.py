@@ -96,6 +96,11 @@ class ShopPolicy:
     notify_customer: bool = True
     reasons: tuple[CancelReason, ...] = field(default=DEFAULT_REASONS)
     staff_note_format: str = DEFAULT_STAFF_NOTE_FORMAT
+    # Issue 12: hold the order's fulfilment orders until self-cancel closes, so the warehouse
+    # cannot start on an order the customer may still cancel.
+    hold_fulfillment: bool = False
+    # ...only fulfilment orders at the merchant's own locations, not at a fulfilment service.
+    hold_own_locations_only: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "excluded_product_tags", tag_set(self.excluded_product_tags))
@@ -154,10 +159,18 @@ def deadlines(
 
 
 def fulfillment_started(order: OrderSnapshot) -> bool:
-    if order.fulfillment_status not in NOT_STARTED_FULFILLMENT:
+    """Whether the warehouse (or anyone but us) has the parcel.
+
+    Our own fulfilment hold (issue 12) stops the warehouse so that the customer may still cancel:
+    an order held only by us counts as not started. Any other hold still blocks.
+    """
+    ours = [fo for fo in order.fulfillment_orders if fo.held_only_by_us]
+    if order.fulfillment_status not in NOT_STARTED_FULFILLMENT and not (
+        order.fulfillment_status == "ON_HOLD" and ours
+    ):
         return True
     return any(
-        fo.status not in NOT_STARTED_FULFILLMENT_ORDER
+        (fo.status not in NOT_STARTED_FULFILLMENT_ORDER and not fo.held_only_by_us)
         or (fo.status != "CANCELLED" and fo.request_status not in UNSUBMITTED_REQUEST)
         for fo in order.fulfillment_orders
     )

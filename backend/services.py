@@ -20,6 +20,7 @@ from backend.admin.gateway import MerchantGateway
 from backend.auth.tokens import ShopTokens
 from backend.cancellation import CONFIRM, Cancellations
 from backend.events.mirror import PRUNE, REFRESH, OrderMirror
+from backend.holds import HOLD, RELEASE, FulfillmentHolds
 from backend.jobs import Tasks, chores
 from backend.jobs.local import LocalRunner
 from backend.jobs.postgres import ProcrastinateRunner
@@ -72,6 +73,7 @@ class Services:
     admin: AdminGateway
     merchant_gateway: MerchantGateway
     mirror: OrderMirror
+    holds: FulfillmentHolds
     cancellations: Cancellations
     webhooks: Webhooks
     runner: Runner
@@ -89,6 +91,8 @@ class Services:
             CONFIRM: self.cancellations.confirm,
             RECONCILE: self.cancellations.reconcile_job,
             RETENTION: retain,
+            HOLD: self.holds.hold,
+            RELEASE: self.holds.release,
         }
 
 
@@ -163,6 +167,8 @@ def _build(
         max_age=timedelta(seconds=settings.mirror_max_age_seconds),
         policy_of=policy_of,
     )
+    holds = FulfillmentHolds(admin, store, clock=clock, policy_of=policy_of, wake_jobs=runner.wake)
+    mirror.on_read = holds.after_read
     cancellations = Cancellations(
         admin,
         store,
@@ -181,6 +187,7 @@ def _build(
         admin=admin,
         merchant_gateway=MerchantGateway(client),
         mirror=mirror,
+        holds=holds,
         cancellations=cancellations,
         webhooks=Webhooks(shopify, store, mirror, clock=clock, wake_jobs=runner.wake),
         runner=runner,

@@ -402,6 +402,12 @@ def targets(judged: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def holds_report(part: dict[str, Any]) -> str:
+    from bench.holds import report
+
+    return report(part) + "\n" + _wrap(part["how"])
+
+
 def render(results: dict[str, Any]) -> str:
     meta = results["meta"]
     out = [
@@ -425,6 +431,7 @@ def render(results: dict[str, Any]) -> str:
         ("6. Memory of one backend process", "memory", memory),
         ("7. Insights and CSV export for large shops, SQLite and PostgreSQL", "insights", insights),
         ("8. Order events: the mirror on Shopify's standard bucket", "order_events", events.render),
+        ("9. Fulfilment holds: Admin cost and release delay", "holds", holds_report),
     ]
     for title, key, render_part in sections:
         if results.get(key):

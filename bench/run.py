@@ -28,6 +28,7 @@ from typing import Any
 from bench import (
     cost,
     events,
+    holds,
     insights,
     memory,
     profile,
@@ -68,6 +69,8 @@ class Plan:
     insights_repeats: tuple[tuple[str, int], ...] = (("insights", 5), ("csv", 2))
     # Part 8 (its own devshop on the standard bucket and backends): order events.
     events: events.EventsPlan = events.FULL
+    # Part 9: orders whose windows close together.
+    holds_orders: int = holds.QUICK_SIZE
 
     @property
     def orders(self) -> int:
@@ -77,7 +80,7 @@ class Plan:
         return cells + 2 * (self.profile_requests + self.profile_warmup) + 100
 
 
-FULL = Plan("full", (1, 10, 50), 500, 50, 5, 12.0, 10_000, 400, 30, 1.5)
+FULL = Plan("full", (1, 10, 50), 500, 50, 5, 12.0, 10_000, 400, 30, 1.5, holds_orders=holds.SIZE)
 QUICK = Plan(
     "quick",
     (1, 4),
@@ -250,6 +253,8 @@ def run(plan: Plan, *, app_env: str, client: str, say: Any = print) -> dict[str,
         results["order_events"] = events.run(
             Path(workdir) / "events", plan.events, app_env=app_env, report=say
         )
+    say(f"9. fulfilment holds: {plan.holds_orders} orders whose windows close together ...")
+    results["holds"] = holds.measure_sync(plan.holds_orders)
     results["targets"] = targets.judge(results)
     results["meta"]["seconds"] = round(time.monotonic() - started, 1)
     return results

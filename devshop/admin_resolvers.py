@@ -25,6 +25,11 @@ from devshop.admin_app_installation import (
     orders_count,
 )
 from devshop.admin_context import AdminContext
+from devshop.admin_fulfillment_holds import (
+    fulfillment_order_hold,
+    fulfillment_order_release_hold,
+    supported_actions,
+)
 from devshop.admin_order_cancel import order_cancel
 from devshop.gids import gid, numeric_id
 from devshop.world import (
@@ -181,6 +186,10 @@ FIELDS: dict[str, dict[str, Resolver]] = {
     "Mutation": {
         "orderCancel": lambda _, ctx, args: order_cancel(ctx, args),
         "metafieldsSet": lambda _, ctx, args: metafields_set(ctx, args),
+        "fulfillmentOrderHold": lambda _, ctx, args: fulfillment_order_hold(ctx, args),
+        "fulfillmentOrderReleaseHold": lambda _, ctx, args: fulfillment_order_release_hold(
+            ctx, args
+        ),
     },
     "AppInstallation": {
         "id": lambda installation, ctx, args: installation.gid,
@@ -248,13 +257,15 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "orderId": lambda fo, ctx, args: gid("Order", fo.order_id),
         "order": lambda fo, ctx, args: ctx.world.orders.get(fo.order_id),
         "fulfillmentHolds": lambda fo, ctx, args: fo.holds,
+        "supportedActions": lambda fo, ctx, args: supported_actions(fo),
     },
     "FulfillmentHold": {
         "id": lambda h, ctx, args: gid("FulfillmentHold", h.id),
         "reason": lambda h, ctx, args: h.reason,
         "reasonNotes": lambda h, ctx, args: h.reason_notes,
         "handle": lambda h, ctx, args: h.handle,
-        "heldByRequestingApp": lambda h, ctx, args: False,
+        "heldByRequestingApp": lambda h, ctx, args: h.by_app,
+        "displayReason": lambda h, ctx, args: h.reason.replace("_", " ").capitalize(),
     },
     "Fulfillment": {
         "id": lambda f, ctx, args: gid("Fulfillment", f.id),

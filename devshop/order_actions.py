@@ -128,11 +128,19 @@ def fulfill(world: World, order: Order, quantities: Mapping[int, int] | None = N
 
 
 def place_hold(
-    world: World, order: Order, reason: str = "OTHER", notes: str | None = None, handle: str = ""
+    world: World,
+    order: Order,
+    reason: str = "OTHER",
+    notes: str | None = None,
+    handle: str = "",
+    *,
+    by_app: bool = False,
+    fulfillment_order: FulfillmentOrder | None = None,
 ) -> FulfillmentHold:
     """Hold the fulfillment order; only the first hold sends `placed_on_hold`, as in Shopify."""
-    fulfillment_order = _open_fulfillment_order(order, {"OPEN", "SCHEDULED", "ON_HOLD"})
-    hold = FulfillmentHold(world.new_id(), reason, notes, handle)
+    if fulfillment_order is None:
+        fulfillment_order = _open_fulfillment_order(order, {"OPEN", "SCHEDULED", "ON_HOLD"})
+    hold = FulfillmentHold(world.new_id(), reason, notes, handle, by_app)
     fulfillment_order.holds.append(hold)
     if fulfillment_order.status == "ON_HOLD":
         return hold
@@ -142,12 +150,23 @@ def place_hold(
     return hold
 
 
-def release_hold(world: World, order: Order, hold_id: int | None = None) -> None:
-    """Release one hold (None: all); `hold_released` once the last one is gone."""
-    fulfillment_order = _open_fulfillment_order(order, {"ON_HOLD"})
-    kept = [h for h in fulfillment_order.holds if hold_id is not None and h.id != hold_id]
+def release_hold(
+    world: World,
+    order: Order,
+    hold_id: int | None = None,
+    *,
+    fulfillment_order: FulfillmentOrder | None = None,
+    hold_ids: Sequence[int] | None = None,
+) -> None:
+    """Release one hold, or `hold_ids` (None and None: all); `hold_released` once the last one
+    is gone."""
+    if fulfillment_order is None:
+        fulfillment_order = _open_fulfillment_order(order, {"ON_HOLD"})
+    chosen = set(hold_ids or ()) | ({hold_id} if hold_id is not None else set())
+    everything = hold_id is None and hold_ids is None
+    kept = [h for h in fulfillment_order.holds if not everything and h.id not in chosen]
     if len(kept) == len(fulfillment_order.holds):
-        raise OrderActionError(f"no hold {hold_id} on this order")
+        raise OrderActionError(f"no hold {sorted(chosen)} on this order")
     fulfillment_order.holds = kept
     if kept:
         return

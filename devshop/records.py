@@ -68,6 +68,9 @@ class FulfillmentHold:
     reason: str  # FulfillmentHoldReason
     reason_notes: str | None = None
     handle: str = ""
+    # Placed through the Admin API by the app (devshop serves one app), not by the merchant in
+    # the admin or another app: what `heldByRequestingApp` answers.
+    by_app: bool = False
 
 
 @dataclass
@@ -78,6 +81,8 @@ class FulfillmentOrder:
     order_id: int = 0
     holds: list[FulfillmentHold] = field(default_factory=list)
     status_before_hold: str = "OPEN"
+    # Assigned to a fulfilment service's location (a 3PL), not one of the merchant's own.
+    at_fulfillment_service: bool = False
 
 
 @dataclass

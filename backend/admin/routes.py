@@ -45,6 +45,7 @@ from backend.admin.views import (
     EVENTS_PERIOD,
     STUCK_AFTER,
     events_view,
+    holds_view,
     insights_view,
     page_context,
     rules_form,
@@ -55,7 +56,7 @@ from backend.graphql.admin.schema import build_admin_schema
 from backend.policy import ShopPolicy
 from backend.settings import Settings
 from backend.shopify.client import AdminError
-from backend.store.base import Store
+from backend.store.base import HoldState, Store
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +159,16 @@ class AppHome:
                 merchant.shop, since=now - EVENTS_PERIOD, stuck_before=now - STUCK_AFTER
             )
             events = events_view(health, await store.job_stats(now=now), speaker)
+        holds = None
+        if "holds" in screen.needs:
+            holds = holds_view(
+                await store.holds(merchant.shop, [HoldState.HELD]),
+                await store.holds(
+                    merchant.shop, [HoldState.RELEASED, HoldState.ENDED_WITH_CANCEL], limit=200
+                ),
+                await store.holds(merchant.shop, [HoldState.RELEASE_FAILED]),
+                speaker,
+            )
         # Shopify's headers for the page: frame-ancestors, and preloading its scripts.
         headers = dict(self._respond(result.response).headers)
         headers.pop("content-length", None)
@@ -178,6 +189,7 @@ class AppHome:
                 form=form,
                 insights=insights,
                 events=events,
+                holds=holds,
             ),
             headers={
                 **headers,

@@ -79,6 +79,8 @@ class RulesDraft:
     hold_risky_orders: bool
     reasons: Sequence[ReasonDraft]
     staff_note_format: str
+    hold_fulfillment: bool = False
+    hold_own_locations_only: bool = False
 
 
 def _tags(name: str, values: Sequence[str], problems: list[FieldProblem]) -> frozenset[str]:
@@ -247,6 +249,8 @@ def parse_rules(draft: RulesDraft) -> ShopPolicy | list[FieldProblem]:
         notify_customer=draft.notify_customer,
         reasons=tuple(reasons),
         staff_note_format=staff_note_format,
+        hold_fulfillment=draft.hold_fulfillment,
+        hold_own_locations_only=draft.hold_own_locations_only,
     )
 
 

@@ -32,7 +32,8 @@ SCREENS: Sequence[Screen] = (
     Screen("rules", "/rules", N_("Rules"), "rules.html", frozenset({"rules"})),
     Screen("insights", "/insights", N_("Insights"), "insights.html", frozenset({"insights"})),
     Screen("events", "/events", N_("Order events"), "events.html", frozenset({"events"})),
-    # To come, each one entry and one template: holds, requests, withdrawals, alerts.
+    Screen("holds", "/holds", N_("Holds"), "holds.html", frozenset({"holds"})),
+    # To come, each one entry and one template: requests, withdrawals, alerts.
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -17,7 +17,7 @@ from backend.admin.rules import FINANCIAL_STATUSES
 from backend.admin.screens import HOME, SCREENS, Screen
 from backend.orders import legacy_id
 from backend.policy import CancelBlock, RefundMethod, ShopPolicy
-from backend.store.base import DeliveryHealth, JobStats
+from backend.store.base import DeliveryHealth, HoldRecord, HoldState, JobStats
 
 CAUSES: dict[CancelBlock, str] = {
     CancelBlock.NOT_FOUND: N_("Order not found or not theirs"),
@@ -74,6 +74,8 @@ class RulesForm:
     excluded_order_tags: str
     statuses: Sequence[Choice]
     hold_risky_orders: bool
+    hold_fulfillment: bool
+    hold_own_locations_only: bool
     refunds: Sequence[Choice]
     restock: bool
     notify_customer: bool
@@ -93,6 +95,8 @@ def rules_form(policy: ShopPolicy) -> RulesForm:
             for s in FINANCIAL_STATUSES
         ],
         hold_risky_orders=policy.hold_risky_orders,
+        hold_fulfillment=policy.hold_fulfillment,
+        hold_own_locations_only=policy.hold_own_locations_only,
         refunds=[
             Choice(method.value, label, policy.refund_method is method)
             for method, label in REFUND_LABELS.items()
@@ -224,6 +228,7 @@ def page_context(
     form: RulesForm | None,
     insights: InsightsView | None,
     events: EventsView | None = None,
+    holds: HoldsView | None = None,
 ) -> dict[str, Any]:
     """Everything `layout.html` and a screen's template print."""
     return {
@@ -241,6 +246,7 @@ def page_context(
         "form": form,
         "insights": insights,
         "events": events,
+        "holds": holds,
     }
 
 
@@ -284,4 +290,70 @@ def events_view(health: DeliveryHealth, jobs: JobStats, speaker: Speaker) -> Eve
         lag_p50=_duration(health.lag_p50, speaker),
         lag_p99=_duration(health.lag_p99, speaker),
         oldest_job=_duration(jobs.oldest_due, speaker),
+    )
+
+
+# Fulfilment holds (issue 12): what we hold now, what we released, what we could not
+
+RECENT_RELEASES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class HoldRow:
+    order: str  # the order's number, as the admin shows it in its URL
+    order_id: str  # the GID, for "release now"
+    moment: str | None  # release time (held) or when it changed (released, failed)
+    moment_at: str | None  # ISO, for <time datetime>
+    why: str  # translated
+
+
+_WHY = {
+    "DEADLINE": N_("The cancel window closed"),
+    "RULE_OFF": N_("The rule was turned off"),
+    "NOT_CANCELLABLE": N_("The order can no longer be cancelled"),
+    "MERCHANT": N_("Released from this page"),
+    "ENDED_WITH_CANCEL": N_("The order was cancelled"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class HoldsView:
+    held: Sequence[HoldRow]
+    released: Sequence[HoldRow]
+    alerts: Sequence[HoldRow]
+
+
+def _hold_row(record: HoldRecord, speaker: Speaker, *, at: datetime | None) -> HoldRow:
+    why = "ENDED_WITH_CANCEL" if record.state is HoldState.ENDED_WITH_CANCEL else record.reason
+    return HoldRow(
+        order=legacy_id(record.order_id),
+        order_id=record.order_id,
+        moment=None if at is None else speaker.moment(at),
+        moment_at=None if at is None else at.isoformat(),
+        why=speaker.gettext(_WHY[why]) if why in _WHY else (why or ""),
+    )
+
+
+def holds_view(
+    held: Sequence[HoldRecord],
+    released: Sequence[HoldRecord],
+    failed: Sequence[HoldRecord],
+    speaker: Speaker,
+) -> HoldsView:
+    def by_order(records: Sequence[HoldRecord]) -> list[HoldRecord]:
+        # One row per order: an order with several fulfilment orders is held (or released) once.
+        seen: dict[str, HoldRecord] = {}
+        for record in records:
+            seen.setdefault(record.order_id, record)
+        return list(seen.values())
+
+    return HoldsView(
+        held=[
+            _hold_row(r, speaker, at=r.release_at)
+            for r in sorted(by_order(held), key=lambda r: (r.release_at is None, r.release_at))
+        ],
+        released=[_hold_row(r, speaker, at=r.updated_at) for r in by_order(released)][
+            :RECENT_RELEASES
+        ],
+        alerts=[_hold_row(r, speaker, at=r.updated_at) for r in by_order(failed)],
     )

@@ -78,6 +78,8 @@ class OrderMirror:
         self._clock = clock
         self._max_age = max_age
         self._policy_of = policy_of  # for pruning: how long the shop's rules keep an order open
+        # Told every order a refresh read in full (the fulfilment holds act on it).
+        self.on_read: Callable[[str, OrderSnapshot, ZoneInfo], Awaitable[None]] | None = None
 
     # Reads -----------------------------------------------------------------------------------
 
@@ -145,6 +147,9 @@ class OrderMirror:
             return
         order, _ = merged
         read_after = topic in _READ_AFTER or known is None or not known.complete
+        # An order we hold is read again on every change: a change may close self-cancel, and
+        # then our hold must go at once (the read's `on_read` releases it).
+        read_after = read_after or any(fo.our_holds for fo in order.fulfillment_orders)
         kept = await store.mirror_order(shop, order, complete=not read_after, at=now)
         if kept and read_after:
             await _refresh_later(store, shop, {"order_id": gid}, now)
@@ -187,6 +192,8 @@ class OrderMirror:
                 await self._store.forget_orders(shop, [str(args["order_id"])])
             return
         await self.remember(shop, order, tz)
+        if self.on_read is not None:
+            await self.on_read(shop, order, tz)
 
     async def prune(self, args: dict[str, Any]) -> None:
         """`prune_mirror`: drop what no rule can act on any more."""

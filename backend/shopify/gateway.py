@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from backend.orders import FulfillmentOrderState, OrderSnapshot, tag_set
+from backend.orders import HOLD_HANDLE, FulfillmentOrderState, OrderSnapshot, tag_set
 from backend.policy import DEFAULT_STAFF_NOTE_FORMAT, RefundMethod, ShopPolicy
 from backend.shopify import documents
 from backend.shopify.client import AdminClient, AdminRequestFailed
@@ -28,6 +28,17 @@ class CancelRejected:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class HoldPlaced:
+    hold_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class HoldRefused:
+    code: str | None
+    message: str
+
+
 def _timestamp(value: str | None) -> datetime | None:
     if value is None:
         return None
@@ -39,6 +50,26 @@ def _zone(name: Any) -> ZoneInfo:
         return ZoneInfo(name) if isinstance(name, str) and name else ZoneInfo("UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
+
+
+def _ours(hold: dict[str, Any]) -> bool:
+    return bool(hold.get("heldByRequestingApp")) and hold.get("handle") == HOLD_HANDLE
+
+
+def fulfillment_order_state(node: dict[str, Any]) -> FulfillmentOrderState:
+    holds = node.get("fulfillmentHolds") or []
+    return FulfillmentOrderState(
+        status=node["status"],
+        request_status=node["requestStatus"],
+        id=node.get("id") or "",
+        our_holds=tuple(hold["id"] for hold in holds if _ours(hold)),
+        other_holds=sum(1 for hold in holds if not _ours(hold)),
+        actions=(
+            frozenset(a["action"] for a in node["supportedActions"])
+            if "supportedActions" in node
+            else None
+        ),
+    )
 
 
 def snapshot(node: dict[str, Any]) -> OrderSnapshot:
@@ -60,8 +91,7 @@ def snapshot(node: dict[str, Any]) -> OrderSnapshot:
         financial_status=node.get("displayFinancialStatus"),
         fulfillment_status=node["displayFulfillmentStatus"],
         fulfillment_orders=tuple(
-            FulfillmentOrderState(status=fo["status"], request_status=fo["requestStatus"])
-            for fo in node["fulfillmentOrders"]["nodes"]
+            fulfillment_order_state(fo) for fo in node["fulfillmentOrders"]["nodes"]
         ),
         tags=tag_set(node["tags"]),
         product_tags=frozenset(product_tags),
@@ -72,8 +102,9 @@ def snapshot(node: dict[str, Any]) -> OrderSnapshot:
     )
 
 
-# How many fulfilment orders OrdersForListing reads of each order (`fulfillmentOrders(first: 3)`).
-LISTED_FULFILLMENT_ORDERS = 3
+# How many fulfilment orders OrdersForListing reads of each order (`fulfillmentOrders(first: 2)`;
+# with their holds, a third would take 50 orders past the 1000-point query limit).
+LISTED_FULFILLMENT_ORDERS = 2
 
 
 def _read_whole(node: dict[str, Any], fulfillment_orders_read: int) -> bool:
@@ -180,3 +211,46 @@ class AdminGateway:
             shop, documents.load(documents.JOB_STATUS), {"id": job_id}
         )
         return bool((response.data.get("job") or {}).get("done"))
+
+    # Fulfilment holds (issue 12) ---------------------------------------------------------------
+
+    async def hold_fulfillment_order(
+        self, shop: str, fulfillment_order: str, *, handle: str, notes: str
+    ) -> HoldPlaced | HoldRefused:
+        response = await self._client.request(
+            shop,
+            documents.load(documents.FULFILLMENT_ORDER_HOLD),
+            {
+                "id": fulfillment_order,
+                "fulfillmentHold": {
+                    "reason": "OTHER",
+                    "handle": handle,
+                    "notifyMerchant": False,
+                    "reasonNotes": notes,
+                },
+            },
+            mutation=True,
+        )
+        payload = response.data.get("fulfillmentOrderHold") or {}
+        errors = payload.get("userErrors") or []
+        hold = payload.get("fulfillmentHold") or {}
+        if errors or not hold.get("id"):
+            first = errors[0] if errors else {}
+            return HoldRefused(code=first.get("code"), message=str(first.get("message")))
+        return HoldPlaced(hold_id=str(hold["id"]))
+
+    async def release_holds(
+        self, shop: str, fulfillment_order: str, hold_ids: Sequence[str]
+    ) -> HoldRefused | None:
+        """Release exactly `hold_ids` on the fulfilment order; None when Shopify did."""
+        response = await self._client.request(
+            shop,
+            documents.load(documents.FULFILLMENT_ORDER_RELEASE_HOLD),
+            {"id": fulfillment_order, "holdIds": list(hold_ids)},
+            mutation=True,
+        )
+        payload = response.data.get("fulfillmentOrderReleaseHold") or {}
+        errors = payload.get("userErrors") or []
+        if errors:
+            return HoldRefused(code=errors[0].get("code"), message=str(errors[0].get("message")))
+        return None

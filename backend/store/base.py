@@ -77,6 +77,32 @@ class Attempt:
     block: CancelBlock | None = None
 
 
+class HoldState(enum.StrEnum):
+    """Where our hold on one fulfilment order stands (issue 12)."""
+
+    HELD = "HELD"  # placed; to be released at `release_at`, or sooner
+    RELEASED = "RELEASED"  # released by us (`reason` says why)
+    ENDED_WITH_CANCEL = "ENDED_WITH_CANCEL"  # the order was cancelled: nothing to release
+    SKIPPED = "SKIPPED"  # not held (`reason`: in progress, at a fulfilment service, limit...)
+    RELEASE_FAILED = "RELEASE_FAILED"  # Shopify kept refusing: an alert until released
+
+
+OPEN_HOLD_STATES = frozenset({HoldState.HELD, HoldState.RELEASE_FAILED})
+
+
+@dataclass(frozen=True, slots=True)
+class HoldRecord:
+    shop: str
+    order_id: str
+    fulfillment_order_id: str
+    state: HoldState
+    created_at: datetime
+    updated_at: datetime
+    hold_id: str | None = None
+    release_at: datetime | None = None
+    reason: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class ShopToken:
     """An Admin API access token. Expiring offline tokens carry their refresh token."""
@@ -328,6 +354,21 @@ class Store(Protocol):
         """Drop the shop's snapshots of orders placed before `created_before`, and of cancelled
         or fulfilled orders not heard of since `settled_before`; how many went."""
         ...
+
+    # Fulfilment holds (issue 12).
+    async def save_hold(self, record: HoldRecord) -> None:
+        """Keep `record`, replacing the fulfilment order's previous one (keeps `created_at`)."""
+        ...
+
+    async def holds_of_order(self, shop: str, order_id: str) -> list[HoldRecord]: ...
+
+    async def holds(
+        self, shop: str, states: Sequence[HoldState], *, limit: int = 100
+    ) -> list[HoldRecord]:
+        """The shop's holds in `states`, most recently changed first."""
+        ...
+
+    async def shops_with_holds(self) -> list[str]: ...
 
     # Webhook deliveries.
     async def record_delivery(

@@ -11,7 +11,7 @@ never wrote take the `ShopPolicy` defaults, so new rules need no migration of sa
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -91,6 +91,8 @@ def encode_policy(policy: ShopPolicy) -> dict[str, Any]:
         "notify_customer": policy.notify_customer,
         "reasons": [_encode_reason(r) for r in policy.reasons],
         "staff_note_format": policy.staff_note_format,
+        "hold_fulfillment": policy.hold_fulfillment,
+        "hold_own_locations_only": policy.hold_own_locations_only,
     }
 
 
@@ -103,7 +105,14 @@ def _encode_reason(reason: CancelReason) -> dict[str, Any]:
 
 def decode_policy(data: Mapping[str, Any]) -> ShopPolicy:
     fields: dict[str, Any] = {}
-    for name in ("enabled", "hold_risky_orders", "restock", "notify_customer"):
+    for name in (
+        "enabled",
+        "hold_risky_orders",
+        "restock",
+        "notify_customer",
+        "hold_fulfillment",
+        "hold_own_locations_only",
+    ):
         if name in data:
             fields[name] = bool(data[name])
     if "window_minutes" in data:
@@ -168,13 +177,36 @@ def encode_snapshot(order: OrderSnapshot) -> dict[str, Any]:
         "closed": order.closed,
         "financial_status": order.financial_status,
         "fulfillment_status": order.fulfillment_status,
-        "fulfillment_orders": [[fo.status, fo.request_status] for fo in order.fulfillment_orders],
+        "fulfillment_orders": [
+            [
+                fo.status,
+                fo.request_status,
+                fo.id,
+                list(fo.our_holds),
+                fo.other_holds,
+                None if fo.actions is None else sorted(fo.actions),
+            ]
+            for fo in order.fulfillment_orders
+        ],
         "tags": sorted(order.tags),
         "product_tags": sorted(order.product_tags),
         "risk_recommendation": order.risk_recommendation,
         "confirmation_number": order.confirmation_number,
         "updated_at": None if order.updated_at is None else encode_datetime(order.updated_at),
     }
+
+
+def _fulfillment_order(fields: Sequence[Any]) -> FulfillmentOrderState:
+    # Snapshots kept before issue 12 hold only [status, request_status].
+    status, request, *rest = fields
+    return FulfillmentOrderState(
+        status=status,
+        request_status=request,
+        id=str(rest[0]) if rest else "",
+        our_holds=tuple(rest[1]) if len(rest) > 1 else (),
+        other_holds=int(rest[2]) if len(rest) > 2 else 0,
+        actions=frozenset(rest[3]) if len(rest) > 3 and rest[3] is not None else None,
+    )
 
 
 def decode_snapshot(data: Mapping[str, Any]) -> OrderSnapshot:
@@ -189,8 +221,7 @@ def decode_snapshot(data: Mapping[str, Any]) -> OrderSnapshot:
         financial_status=data.get("financial_status"),
         fulfillment_status=data["fulfillment_status"],
         fulfillment_orders=tuple(
-            FulfillmentOrderState(status=status, request_status=request)
-            for status, request in data.get("fulfillment_orders") or ()
+            _fulfillment_order(fo) for fo in data.get("fulfillment_orders") or ()
         ),
         tags=frozenset(data.get("tags") or ()),
         product_tags=frozenset(data.get("product_tags") or ()),

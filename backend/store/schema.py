@@ -208,6 +208,25 @@ Index(
     sqlite_where=jobs.c.status == "todo",
 )
 
+# Our fulfilment holds (issue 12), one row per fulfilment order we hold or chose not to: never
+# forgotten until it is released, ended by a cancel, or skipped with the reason why.
+fulfillment_holds = Table(
+    "fulfillment_holds",
+    metadata,
+    Column("shop", Text, nullable=False),
+    Column("fulfillment_order_id", Text, nullable=False),
+    Column("order_id", Text, nullable=False),
+    Column("state", Text, nullable=False),  # HoldState
+    Column("hold_id", Text),  # Shopify's FulfillmentHold GID, once placed
+    Column("release_at", UTCDateTime),  # when self-cancel closes
+    Column("reason", Text),  # why skipped, released, or why a release failed
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("shop", "fulfillment_order_id", name="fulfillment_holds_pkey"),
+)
+Index("fulfillment_holds_by_order", fulfillment_holds.c.shop, fulfillment_holds.c.order_id)
+Index("fulfillment_holds_by_state", fulfillment_holds.c.shop, fulfillment_holds.c.state)
+
 # Every table that holds a shop's data; erase_shop empties each of them for the shop.
 SHOP_TABLES = (
     policies,
@@ -218,4 +237,5 @@ SHOP_TABLES = (
     order_snapshots,
     shops,
     webhook_deliveries,
+    fulfillment_holds,
 )

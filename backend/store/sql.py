@@ -54,6 +54,7 @@ from backend.store.codec import (
 from backend.store.crypto import InvalidToken
 from backend.store.database import unavailable
 from backend.store.deliveries import DeliveryRows
+from backend.store.holds import HoldRows
 from backend.store.jobs import JobRows
 from backend.store.mirror import MirrorRows
 
@@ -98,7 +99,7 @@ def _record(row: RowMapping) -> CancellationRecord:
     )
 
 
-class SQLStore(AttemptRows, MirrorRows, DeliveryRows, JobRows):
+class SQLStore(AttemptRows, MirrorRows, DeliveryRows, JobRows, HoldRows):
     """The `Store` on an async engine. `transaction()` yields one bound to a connection."""
 
     async def get_policy(self, shop: str) -> ShopPolicy | None:

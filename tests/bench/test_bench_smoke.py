@@ -32,6 +32,7 @@ SMOKE = run.Plan(
         intake_requests=20,
         intake_time_cap=5.0,
     ),
+    holds_orders=5,
 )
 
 
@@ -112,6 +113,11 @@ def test_bench_measures_every_part_and_writes_results(tmp_path: Path) -> None:
     (cell,) = order_events["intake"]["cells"]
     assert cell["n"] == 20 and cell["errors"] == 0 and cell["handled"] == 20, cell
     assert "8a. Admin requests" in report.render(written)
+    holds = written["holds"]
+    # Every order held and released once: one fulfillmentOrderReleaseHold each, timed.
+    assert (holds["orders"], holds["held"], holds["released"]) == (5, 5, 5)
+    assert holds["release_delay_s"]["p50"] is not None and holds["hold"]["points_per_order"] > 0
+    assert "9. Fulfilment holds" in report.render(written)
     assert {t["verdict"] for t in written["targets"]} <= {"met", "missed", "not measured"}
     assert any(t["target"].startswith("store time per request") for t in written["targets"])
     assert "Targets" in report.render(written)

@@ -54,6 +54,8 @@ def test_policy_is_plain_json_with_sorted_sets_and_a_wall_clock_cutoff() -> None
             {"code": "OTHER", "label": "Other"},
         ],
         "staff_note_format": "Cancelled by the customer: {reason}. {note}",
+        "hold_fulfillment": False,
+        "hold_own_locations_only": False,
     }
 
 

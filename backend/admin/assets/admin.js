@@ -50,6 +50,41 @@
   const csv = document.querySelector('[data-csv]');
   if (csv) csv.addEventListener('click', downloadCsv);
 
+  // Holds: "Release now" asks the backend to release the app's own hold on one order.
+  const RELEASE = `mutation Release($orderId: ID!) { releaseHold(orderId: $orderId) }`;
+  const releaseStatus = document.querySelector('[data-release-status]');
+  const releaseWords = document.querySelector('[data-release-words]');
+
+  async function releaseNow(event) {
+    const release = event.target.closest('form[data-release]');
+    if (!release) return;
+    event.preventDefault();
+    const button = release.querySelector('button');
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+    let queued = false;
+    try {
+      const response = await authorizedFetch(app.dataset.endpoint, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          query: RELEASE, variables: { orderId: release.elements.orderId.value },
+        }),
+      });
+      const body = response.ok ? await response.json() : {};
+      queued = Boolean(body.data && body.data.releaseHold);
+    } catch (error) {
+      queued = false;
+    } finally {
+      button.removeAttribute('aria-busy');
+      button.disabled = queued;
+    }
+    releaseStatus.textContent = queued
+      ? releaseWords.dataset.msgQueued : releaseWords.dataset.msgFailed;
+  }
+
+  if (releaseStatus) document.addEventListener('submit', releaseNow);
+
   const form = document.getElementById('rules');
   if (!form) return;
   const words = form.dataset;
@@ -113,6 +148,8 @@
       restock: form.elements.restock.checked,
       notifyCustomer: form.elements.notifyCustomer.checked,
       holdRiskyOrders: form.elements.holdRiskyOrders.checked,
+      holdFulfillment: form.elements.holdFulfillment.checked,
+      holdOwnLocationsOnly: form.elements.holdOwnLocationsOnly.checked,
       staffNoteFormat: form.elements.staffNoteFormat.value,
       reasons: rows().map((row) => ({
         code: row.querySelector('[name="code"]').value.trim(),

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from backend.admin.auth import Merchant
 from backend.admin.gateway import MerchantGateway
+from backend.holds import FulfillmentHolds
 from backend.store.base import Store
 
 
@@ -19,3 +20,4 @@ class AdminContext:
     merchant: Merchant
     store: Store
     gateway: MerchantGateway
+    holds: FulfillmentHolds

@@ -31,6 +31,7 @@ class AdminGraphQL(GraphQL[AdminContext, None]):
             merchant=state.merchant,
             store=state.store,
             gateway=state.merchant_gateway,
+            holds=state.holds,
         )
 
 

@@ -16,8 +16,10 @@ from backend.graphql.admin.types import (
     RulesSaved,
     SaveRulesResult,
 )
+from backend.holds import ReleaseWhy
 from backend.policy import ShopPolicy
 from backend.shopify.client import AdminError
+from backend.store.base import OPEN_HOLD_STATES
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +45,29 @@ async def resolve_save_rules(
         speaker = Speaker.for_locale(ctx.request.headers.get("accept-language", "").split(",")[0])
         return RulesInvalid(errors=[FieldError.from_problem(p, speaker) for p in parsed])
     shop = ctx.merchant.shop
+    before = await ctx.store.get_policy(shop)
     await ctx.store.save_policy(shop, parsed)
+    if before is not None and before.hold_fulfillment and not parsed.hold_fulfillment:
+        await ctx.holds.rule_turned_off(shop)
     updated = await _update_theme(ctx.gateway, shop, parsed)
     return RulesSaved(rules=Rules.from_policy(parsed), theme_updated=updated)
+
+
+async def resolve_release_hold(
+    info: strawberry.Info[AdminContext, None], order_id: strawberry.ID
+) -> bool:
+    """Release our fulfilment hold on one of the shop's held orders now; False if none."""
+    ctx = info.context
+    shop = ctx.merchant.shop
+    held = [
+        r
+        for r in await ctx.store.holds_of_order(shop, str(order_id))
+        if r.state in OPEN_HOLD_STATES
+    ]
+    if not held:
+        return False
+    await ctx.holds.defer_release(shop, str(order_id), ReleaseWhy.MERCHANT)
+    return True
 
 
 @strawberry.type
@@ -53,4 +75,8 @@ class Mutation:
     save_rules: SaveRulesResult = strawberry.mutation(
         resolver=resolve_save_rules,
         description="Check and save the whole rule set; it applies to the next storefront request.",
+    )
+    release_hold: bool = strawberry.mutation(
+        resolver=resolve_release_hold,
+        description="Release the app's own fulfilment hold on the order now (Holds screen).",
     )

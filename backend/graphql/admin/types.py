@@ -47,6 +47,12 @@ class Rules:
     restock: bool
     notify_customer: bool
     hold_risky_orders: bool
+    hold_fulfillment: bool = strawberry.field(
+        description="Hold each order's fulfilment orders until self-cancel closes."
+    )
+    hold_own_locations_only: bool = strawberry.field(
+        description="Hold only fulfilment orders at the merchant's own locations."
+    )
     reasons: list[Reason] = strawberry.field(description="In the order customers see them.")
     staff_note_format: str = strawberry.field(
         description="The note on a cancelled order; {reason}, {code} and {note} are filled in."
@@ -65,6 +71,8 @@ class Rules:
             restock=policy.restock,
             notify_customer=policy.notify_customer,
             hold_risky_orders=policy.hold_risky_orders,
+            hold_fulfillment=policy.hold_fulfillment,
+            hold_own_locations_only=policy.hold_own_locations_only,
             reasons=[
                 Reason(
                     code=r.code,
@@ -104,6 +112,8 @@ class RulesInput:
     reasons: list[ReasonInput]
     staff_note_format: str
     hold_risky_orders: bool = True
+    hold_fulfillment: bool = False
+    hold_own_locations_only: bool = False
 
     def draft(self) -> RulesDraft:
         return RulesDraft(
@@ -117,6 +127,8 @@ class RulesInput:
             restock=self.restock,
             notify_customer=self.notify_customer,
             hold_risky_orders=self.hold_risky_orders,
+            hold_fulfillment=self.hold_fulfillment,
+            hold_own_locations_only=self.hold_own_locations_only,
             reasons=[
                 ReasonDraft(r.code, r.label, [(t.locale, t.label) for t in r.translations])
                 for r in self.reasons

@@ -21,9 +21,22 @@ from backend.admin.i18n import LANGUAGES, Speaker
 from backend.admin.insights import Insights, Note
 from backend.admin.screens import Screen, every_screen
 from backend.admin.templating import templates
-from backend.admin.views import events_view, insights_view, page_context, rules_form
+from backend.admin.views import (
+    events_view,
+    holds_view,
+    insights_view,
+    page_context,
+    rules_form,
+)
 from backend.policy import CancelBlock, CancelReason, ShopPolicy
-from backend.store.base import Attempt, DeliveryHealth, JobStats, Outcome
+from backend.store.base import (
+    Attempt,
+    DeliveryHealth,
+    HoldRecord,
+    HoldState,
+    JobStats,
+    Outcome,
+)
 from tests.backend.admin.conftest import id_token
 from tests.backend.admin.markup import parse
 from tests.conftest import Stack
@@ -74,6 +87,18 @@ EVENTS = DeliveryHealth(NOW, 12, 1, 1, timedelta(milliseconds=180), timedelta(se
 JOBS = JobStats(queued=3, due=1, running=1, failed=0, oldest_due=timedelta(seconds=4))
 
 
+def holds_with(text: str) -> tuple[list[HoldRecord], list[HoldRecord], list[HoldRecord]]:
+    def record(state: HoldState, reason: str | None, n: int = 1) -> HoldRecord:
+        order = f"gid://shopify/Order/{n}{text}"
+        return HoldRecord(text, order, f"{order}/fo", state, NOW, NOW, text, NOW, reason)
+
+    return (
+        [record(HoldState.HELD, None)],
+        [record(HoldState.RELEASED, "DEADLINE"), record(HoldState.RELEASED, text, 2)],
+        [record(HoldState.RELEASE_FAILED, text)],
+    )
+
+
 def render(screen: Screen, text: str, language: str = "en") -> str:
     speaker = Speaker.for_locale(language)
     context = page_context(
@@ -89,6 +114,7 @@ def render(screen: Screen, text: str, language: str = "en") -> str:
             insights_with(text), speaker, "/admin/insights.csv?" + urlencode({"shop": text})
         ),
         events=events_view(EVENTS, JOBS, speaker),
+        holds=holds_view(*holds_with(text), speaker),
     )
     return templates.get_template(screen.template).render(context)
 
