@@ -49,6 +49,10 @@ MESSAGES: dict[CancelBlock, str] = {
     CancelBlock.INVALID_REASON: "Please choose one of the reasons offered.",
     CancelBlock.INVALID_NOTE: f"The note can be at most {NOTE_LIMIT} characters.",
     CancelBlock.DISABLED: "This shop doesn't offer online cancellation.",
+    CancelBlock.PARTIAL_NOT_OFFERED: (
+        "This shop doesn't offer cancelling single items; you can cancel the whole order."
+    ),
+    CancelBlock.INVALID_LINE_ITEMS: "Please choose items and quantities from this order.",
     CancelBlock.REJECTED_BY_SHOPIFY: "The shop couldn't cancel this order; please contact them.",
     CancelBlock.TRY_AGAIN: (
         "We couldn't reach the shop just now. Nothing was changed; please try again."
@@ -76,6 +80,7 @@ class OrderView:
     decision: Decision
     status: CancellationStatus
     reasons: tuple[CancelReason, ...]
+    partial_cancel: bool = False  # the shop offers cancelling some items (issue 11)
 
     @property
     def cancellable(self) -> bool:
@@ -139,6 +144,9 @@ class Cancellations:
 
     async def policy(self, shop: str) -> ShopPolicy:
         return await self._store.get_policy(shop) or ShopPolicy()
+
+    def owns(self, viewer: Viewer, order: OrderSnapshot) -> bool:
+        return self._owns(viewer, order)
 
     def _owns(self, viewer: Viewer, order: OrderSnapshot) -> bool:
         """Whether `viewer` may see and cancel `order`.
@@ -215,6 +223,7 @@ class Cancellations:
             decision=decide(order, policy, self._clock(), tz),
             status=status,
             reasons=policy.reasons,
+            partial_cancel=policy.partial_cancel,
         )
 
     async def _claim_if_ours(self, record: CancellationRecord, order: OrderSnapshot) -> bool:

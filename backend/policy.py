@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from backend.orders import OrderSnapshot, tag_set
@@ -28,6 +29,10 @@ class CancelBlock(enum.StrEnum):
     INVALID_REASON = "INVALID_REASON"
     INVALID_NOTE = "INVALID_NOTE"
     DISABLED = "DISABLED"
+    # Partial cancels (issue 11): the shop does not offer them; the items asked for are not on
+    # the order, or more than is left of them.
+    PARTIAL_NOT_OFFERED = "PARTIAL_NOT_OFFERED"
+    INVALID_LINE_ITEMS = "INVALID_LINE_ITEMS"
     # Not the merchant's rules but Shopify's answer to the cancel itself.
     REJECTED_BY_SHOPIFY = "REJECTED_BY_SHOPIFY"
     # Shopify could not be reached in time: nothing happened, the customer may try again.
@@ -101,6 +106,13 @@ class ShopPolicy:
     hold_fulfillment: bool = False
     # ...only fulfilment orders at the merchant's own locations, not at a fulfilment service.
     hold_own_locations_only: bool = False
+    # Issue 11: customers may cancel some items (each item under the same rules) ...
+    partial_cancel: bool = False
+    # ... and the merchant keeps a fee: percent of the refund plus a fixed amount, capped, in
+    # the shop's currency (see backend.fees; never for EU/EEA addresses or uncaptured orders).
+    fee_percent: Decimal = Decimal("0")
+    fee_fixed: Decimal = Decimal("0")
+    fee_cap: Decimal | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "excluded_product_tags", tag_set(self.excluded_product_tags))

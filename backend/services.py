@@ -24,7 +24,9 @@ from backend.holds import HOLD, RELEASE, FulfillmentHolds
 from backend.jobs import Tasks, chores
 from backend.jobs.local import LocalRunner
 from backend.jobs.postgres import ProcrastinateRunner
+from backend.partial import PartialCancellations
 from backend.policy import ShopPolicy
+from backend.refunds import COMPLETE_REFUND, RefundGateway, Refunds
 from backend.retention import EVERY as RETENTION_EVERY
 from backend.retention import TASK as RETENTION
 from backend.retention import Retention
@@ -75,6 +77,8 @@ class Services:
     mirror: OrderMirror
     holds: FulfillmentHolds
     cancellations: Cancellations
+    refunds: Refunds
+    partial: PartialCancellations
     webhooks: Webhooks
     runner: Runner
 
@@ -93,6 +97,7 @@ class Services:
             RETENTION: retain,
             HOLD: self.holds.hold,
             RELEASE: self.holds.release,
+            COMPLETE_REFUND: self.refunds.complete,
         }
 
 
@@ -179,6 +184,16 @@ def _build(
         stale_flight=timedelta(seconds=settings.stale_flight_seconds),
         guest_window=timedelta(minutes=settings.guest_cancel_minutes),
     )
+    refunds = Refunds(
+        RefundGateway(client),
+        store,
+        clock=clock,
+        stale=timedelta(seconds=settings.stale_flight_seconds),
+        wake_jobs=runner.wake,
+    )
+    partial = PartialCancellations(
+        RefundGateway(client), refunds, cancellations, store, clock=clock
+    )
     return Services(
         settings=settings,
         store=store,
@@ -189,6 +204,8 @@ def _build(
         mirror=mirror,
         holds=holds,
         cancellations=cancellations,
+        refunds=refunds,
+        partial=partial,
         webhooks=Webhooks(shopify, store, mirror, clock=clock, wake_jobs=runner.wake),
         runner=runner,
     )

@@ -71,6 +71,7 @@ class StorefrontGraphQL(GraphQL[Context, None]):
             response=response,
             viewer=state.viewer,
             cancellations=state.cancellations,
+            partial=state.partial,
         )
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, Protocol
 
 from backend.orders import OrderSnapshot
@@ -101,6 +102,40 @@ class HoldRecord:
     hold_id: str | None = None
     release_at: datetime | None = None
     reason: str | None = None
+
+
+class RefundKind(enum.StrEnum):
+    PARTIAL_CANCEL = "PARTIAL_CANCEL"  # items taken off the order and refunded (issue 11)
+    CANCEL_FEE = "CANCEL_FEE"  # after a full cancel without refund: everything but the fee
+
+
+class RefundState(enum.StrEnum):
+    IN_FLIGHT = "IN_FLIGHT"  # claimed; refundCreate sent or about to be
+    DONE = "DONE"
+    REFUSED = "REFUSED"  # Shopify said no with user errors: nothing moved
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRecord:
+    """One refund of ours, numbered per order; its idempotency key never changes."""
+
+    shop: str
+    order_id: str
+    seq: int
+    kind: RefundKind
+    state: RefundState
+    lines: tuple[tuple[str, int], ...]  # (line item GID, quantity)
+    amount: Decimal  # presentment money
+    fee: Decimal  # presentment money
+    fee_shop: Decimal  # shop money
+    currency: str  # presentment currency
+    idempotency_key: str
+    request: str  # the refundCreate input as JSON, sent again as it is on every retry
+    created_at: datetime
+    updated_at: datetime
+    customer_id: str | None = None
+    refund_id: str | None = None
+    message: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,6 +404,40 @@ class Store(Protocol):
         ...
 
     async def shops_with_holds(self) -> list[str]: ...
+
+    # Refunds we make (issue 11).
+    async def claim_refund(
+        self, record: RefundRecord, *, stale_before: datetime
+    ) -> tuple[RefundRecord, bool]:
+        """Claim the order's next refund number for `record` (its `seq` is ignored).
+
+        Answers (the claimed record, True); or, while another refund of the order is in flight
+        and not stale, (that one, False). A stale one is taken over: (it, True), unchanged but
+        for `updated_at`, to be completed with its own lines and key.
+        """
+        ...
+
+    async def settle_refund(
+        self,
+        shop: str,
+        order_id: str,
+        seq: int,
+        state: RefundState,
+        *,
+        at: datetime,
+        refund_id: str | None = None,
+        message: str | None = None,
+    ) -> bool:
+        """IN_FLIGHT -> `state`; False if it was settled already."""
+        ...
+
+    async def refunds_of_order(self, shop: str, order_id: str) -> list[RefundRecord]: ...
+
+    async def refunds(
+        self, shop: str, *, since: datetime | None = None, limit: int = 1000
+    ) -> list[RefundRecord]:
+        """The shop's refunds, newest first (insights)."""
+        ...
 
     # Webhook deliveries.
     async def record_delivery(

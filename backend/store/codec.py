@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time
+from decimal import Decimal
 from typing import Any
 
 from backend.orders import FulfillmentOrderState, OrderSnapshot
@@ -93,6 +94,10 @@ def encode_policy(policy: ShopPolicy) -> dict[str, Any]:
         "staff_note_format": policy.staff_note_format,
         "hold_fulfillment": policy.hold_fulfillment,
         "hold_own_locations_only": policy.hold_own_locations_only,
+        "partial_cancel": policy.partial_cancel,
+        "fee_percent": str(policy.fee_percent),
+        "fee_fixed": str(policy.fee_fixed),
+        "fee_cap": None if policy.fee_cap is None else str(policy.fee_cap),
     }
 
 
@@ -112,9 +117,15 @@ def decode_policy(data: Mapping[str, Any]) -> ShopPolicy:
         "notify_customer",
         "hold_fulfillment",
         "hold_own_locations_only",
+        "partial_cancel",
     ):
         if name in data:
             fields[name] = bool(data[name])
+    for name in ("fee_percent", "fee_fixed"):
+        if name in data:
+            fields[name] = Decimal(str(data[name]))
+    if "fee_cap" in data:
+        fields["fee_cap"] = None if data["fee_cap"] is None else Decimal(str(data["fee_cap"]))
     if "window_minutes" in data:
         window = data["window_minutes"]
         fields["window_minutes"] = None if window is None else int(window)

@@ -227,6 +227,34 @@ fulfillment_holds = Table(
 Index("fulfillment_holds_by_order", fulfillment_holds.c.shop, fulfillment_holds.c.order_id)
 Index("fulfillment_holds_by_state", fulfillment_holds.c.shop, fulfillment_holds.c.state)
 
+# Refunds we make (issue 11): one row per refundCreate, numbered per order (`seq`). The row is
+# written before Shopify is asked, so it is also the single flight (the unique key lets one
+# claim a number) and the source of the idempotency key every retry of that refund reuses.
+order_refunds = Table(
+    "order_refunds",
+    metadata,
+    Column("shop", Text, nullable=False),
+    Column("order_id", Text, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("kind", Text, nullable=False),  # RefundKind
+    Column("state", Text, nullable=False),  # RefundState
+    Column("customer_id", Text),
+    Column("lines", Text, nullable=False),  # JSON [[line item GID, quantity], ...]
+    Column("amount", Text, nullable=False),  # refunded, presentment money
+    Column("fee", Text, nullable=False),  # kept, presentment money
+    Column("fee_shop", Text, nullable=False),  # kept, shop money (insights)
+    Column("currency", Text, nullable=False),  # presentment currency
+    Column("idempotency_key", Text, nullable=False),
+    # The refundCreate input, exactly as sent: a retry sends it again under the same key.
+    Column("request", Text, nullable=False),
+    Column("refund_id", Text),  # Shopify's Refund GID, once made
+    Column("message", Text),  # why Shopify refused
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("shop", "order_id", "seq", name="order_refunds_pkey"),
+)
+Index("order_refunds_by_state", order_refunds.c.shop, order_refunds.c.state)
+
 # Every table that holds a shop's data; erase_shop empties each of them for the shop.
 SHOP_TABLES = (
     policies,
@@ -238,4 +266,5 @@ SHOP_TABLES = (
     shops,
     webhook_deliveries,
     fulfillment_holds,
+    order_refunds,
 )

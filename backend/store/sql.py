@@ -57,6 +57,7 @@ from backend.store.deliveries import DeliveryRows
 from backend.store.holds import HoldRows
 from backend.store.jobs import JobRows
 from backend.store.mirror import MirrorRows
+from backend.store.refunds import RefundRows
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ def _record(row: RowMapping) -> CancellationRecord:
     )
 
 
-class SQLStore(AttemptRows, MirrorRows, DeliveryRows, JobRows, HoldRows):
+class SQLStore(AttemptRows, MirrorRows, DeliveryRows, JobRows, HoldRows, RefundRows):
     """The `Store` on an async engine. `transaction()` yields one bound to a connection."""
 
     async def get_policy(self, shop: str) -> ShopPolicy | None:

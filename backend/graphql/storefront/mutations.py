@@ -10,9 +10,11 @@ from backend.graphql.storefront.types import (
     CancelOrderRefused,
     CancelOrderResult,
     CancelOrderSuccess,
+    MoneyAmount,
     OrderCancellation,
 )
 from backend.observability import observe
+from backend.partial import ItemsCancelled
 
 
 async def resolve_cancel_order(
@@ -20,8 +22,25 @@ async def resolve_cancel_order(
 ) -> CancelOrderResult:
     context = info.context
     with shopify_errors():
-        outcome = await context.cancellations.cancel(
-            context.viewer, str(input.order_id), input.reason, input.note
+        if input.line_items is not None:
+            outcome = await context.partial.cancel_items(
+                context.viewer,
+                str(input.order_id),
+                input.reason,
+                input.note,
+                [(str(item.line_item_id), item.quantity) for item in input.line_items],
+            )
+        else:
+            outcome = await context.cancellations.cancel(
+                context.viewer, str(input.order_id), input.reason, input.note
+            )
+    if isinstance(outcome, ItemsCancelled):
+        observe.cancelled()
+        refund = outcome.refund
+        return CancelOrderSuccess(
+            order=OrderCancellation.from_view(outcome.view),
+            refunded=MoneyAmount.of(refund.amount, refund.currency),
+            fee=MoneyAmount.of(refund.fee, refund.currency),
         )
     if isinstance(outcome, Cancelled):
         observe.cancelled()
