@@ -188,6 +188,15 @@ def fulfillment_started(order: OrderSnapshot) -> bool:
     )
 
 
+def allowed_financial_statuses(policy: ShopPolicy) -> frozenset[str]:
+    """The merchant's payment states; with partial cancels on, a paid order that a partial
+    cancel refunded in part (PARTIALLY_REFUNDED) stays open to the next one and to the rest."""
+    allowed = policy.allowed_financial_statuses
+    if policy.partial_cancel and "PAID" in allowed:
+        return allowed | {"PARTIALLY_REFUNDED"}
+    return allowed
+
+
 def decide(order: OrderSnapshot, policy: ShopPolicy, now: datetime, tz: ZoneInfo) -> Decision:
     """Whether the customer may cancel `order` at `now`, and until when."""
     closing = deadlines(order, policy, tz)
@@ -211,7 +220,7 @@ def decide(order: OrderSnapshot, policy: ShopPolicy, now: datetime, tz: ZoneInfo
     for moment, code in closing:
         if now >= moment:
             return blocked(code)
-    if order.financial_status not in policy.allowed_financial_statuses:
+    if order.financial_status not in allowed_financial_statuses(policy):
         return blocked(CancelBlock.PAYMENT_STATE)
     if policy.hold_risky_orders and order.risk_recommendation in RISKY_RECOMMENDATIONS:
         return blocked(CancelBlock.RISK_REVIEW)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from backend.fees import Money
 from backend.orders import OrderSnapshot, tag_set
 from backend.shopify import documents
-from backend.shopify.client import AdminClient
+from backend.shopify.client import AdminClient, AdminRequestFailed
 from backend.shopify.gateway import _zone, snapshot
 
 ZERO = Decimal("0")
@@ -92,9 +92,16 @@ class RefundGateway:
                 for line, quantity in chosen
             ],
         }
-        response = await self._client.request(
-            shop, documents.load(documents.ORDER_LINES), variables
-        )
+        try:
+            response = await self._client.request(
+                shop, documents.load(documents.ORDER_LINES), variables
+            )
+        except AdminRequestFailed:
+            if not chosen:
+                raise
+            # Shopify refuses to suggest a refund for lines not on the order: read the order
+            # without one, and let the rules name the bad line (nothing is refunded then).
+            return await self.load_lines(shop, gid)
         node = response.data.get("order")
         if not node:
             return None
