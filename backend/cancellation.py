@@ -19,12 +19,24 @@ from zoneinfo import ZoneInfo
 
 from backend.auth.viewer import Viewer
 from backend.events.mirror import OrderMirror
+from backend.fees import FeeQuote, quote, rule_of
 from backend.jobs import Retry
 from backend.orders import OrderSnapshot, order_gid
 from backend.policy import CancelBlock, CancelReason, Decision, ShopPolicy, decide
+from backend.refunds.gateway import OrderLines, RefundGateway
+from backend.refunds.inputs import refund_input
+from backend.refunds.refunding import Refunds
 from backend.shopify.client import ShopifyUnavailable
 from backend.shopify.gateway import AdminGateway, CancelAccepted, staff_note
-from backend.store.base import Attempt, CancellationRecord, FlightState, Job, Outcome, Store
+from backend.store.base import (
+    Attempt,
+    CancellationRecord,
+    FlightState,
+    Job,
+    Outcome,
+    RefundKind,
+    Store,
+)
 from backend.store.codec import decode_attempt_json
 
 logger = logging.getLogger(__name__)
@@ -130,8 +142,14 @@ class Cancellations:
         guest_window: timedelta = timedelta(minutes=30),
         poll_interval: float = 0.02,
         sleep: Callable[[float], Coroutine[Any, Any, None]] = asyncio.sleep,
+        refunds: Refunds | None = None,
+        lines: RefundGateway | None = None,
     ) -> None:
         self._gateway = gateway
+        # The cancellation fee (issue 11): with a fee, the cancel refunds nothing and one
+        # refundCreate gives back everything but the fee.
+        self._refunds = refunds
+        self._lines = lines
         self._store = store
         self._clock = clock
         self._mirror = mirror
@@ -378,7 +396,10 @@ class Cancellations:
         shop = claim.shop
         assert claim.staff_note is not None
         try:
-            result = await self._gateway.cancel_order(shop, order.id, policy, claim.staff_note)
+            fee = await self._fee(shop, order.id, policy)
+            result = await self._gateway.cancel_order(
+                shop, order.id, policy, claim.staff_note, refund=fee is None
+            )
         except ShopifyUnavailable:
             # Nothing is known to have happened: free the order so a retry can cancel it. If
             # Shopify did run it, the retry's fresh read or Shopify's own refusal will tell.
@@ -388,6 +409,24 @@ class Cancellations:
             await self._store.release(shop, order.id)
             raise
         now = self._clock()
+        if isinstance(result, CancelAccepted) and fee is not None and self._refunds is not None:
+            read, shown = fee
+            # Recorded before it is sent, with its job: a crash from here on still refunds.
+            await self._refunds.make(
+                shop=shop,
+                order_id=order.id,
+                kind=RefundKind.CANCEL_FEE,
+                customer_id=claim.customer_id,
+                lines=(),
+                amount=shown.refund.presentment,
+                fee=shown.fee.presentment,
+                fee_shop=shown.fee.shop,
+                currency=read.presentment_currency,
+                refund_input=refund_input(
+                    read, {}, shown.refund.presentment, policy, claim.staff_note
+                ),
+            )
+            now = self._clock()
         if isinstance(result, CancelAccepted):
             state = FlightState.CANCELLED if result.done else FlightState.PENDING
             async with self._store.transaction() as tx:
@@ -413,6 +452,26 @@ class Cancellations:
         )
         logger.info("Shopify refused to cancel %s on %s: %s", order.id, shop, result.message)
         return await refuse(CancelBlock.REJECTED_BY_SHOPIFY)
+
+    async def _fee(
+        self, shop: str, gid: str, policy: ShopPolicy
+    ) -> tuple[OrderLines, FeeQuote] | None:
+        """The order's money and the fee to keep, when the shop has a fee and it applies (not
+        for EU/EEA addresses nor orders only authorised). One more Admin read, only then."""
+        if self._lines is None or not rule_of(policy).active:
+            return None
+        read = await self._lines.load_lines(shop, gid)
+        if read is None:
+            return None
+        shown = quote(
+            rule_of(policy),
+            read.net_payment,
+            read.shop_currency,
+            read.presentment_currency,
+            shipping_country=read.shipping_country,
+            financial_status=read.order.financial_status,
+        )
+        return (read, shown) if shown.fee.shop > 0 else None
 
     async def _cancelled_meanwhile(self, shop: str, gid: str) -> OrderSnapshot | None:
         """The order, if Shopify turns out to be cancelling it already.

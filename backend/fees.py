@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from backend.eu import in_eu_eea
 from backend.money import rounded
+from backend.policy import ShopPolicy
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -40,6 +41,10 @@ class FeeRule:
     @property
     def active(self) -> bool:
         return self.percent > 0 or self.fixed > 0
+
+
+def rule_of(policy: ShopPolicy) -> FeeRule:
+    return FeeRule(percent=policy.fee_percent, fixed=policy.fee_fixed, cap=policy.fee_cap)
 
 
 @dataclass(frozen=True, slots=True)

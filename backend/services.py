@@ -174,6 +174,13 @@ def _build(
     )
     holds = FulfillmentHolds(admin, store, clock=clock, policy_of=policy_of, wake_jobs=runner.wake)
     mirror.on_read = holds.after_read
+    refunds = Refunds(
+        RefundGateway(client),
+        store,
+        clock=clock,
+        stale=timedelta(seconds=settings.stale_flight_seconds),
+        wake_jobs=runner.wake,
+    )
     cancellations = Cancellations(
         admin,
         store,
@@ -183,13 +190,8 @@ def _build(
         flight_wait=settings.flight_wait,
         stale_flight=timedelta(seconds=settings.stale_flight_seconds),
         guest_window=timedelta(minutes=settings.guest_cancel_minutes),
-    )
-    refunds = Refunds(
-        RefundGateway(client),
-        store,
-        clock=clock,
-        stale=timedelta(seconds=settings.stale_flight_seconds),
-        wake_jobs=runner.wake,
+        refunds=refunds,
+        lines=RefundGateway(client),
     )
     partial = PartialCancellations(
         RefundGateway(client), refunds, cancellations, store, clock=clock

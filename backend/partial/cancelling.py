@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from backend.auth.viewer import Viewer
 from backend.cancellation import (
@@ -38,11 +37,12 @@ from backend.cancellation import (
     clean_note,
     refused,
 )
-from backend.fees import FeeQuote, FeeRule, Money, quote
+from backend.fees import FeeQuote, Money, quote, rule_of
 from backend.orders import order_gid
 from backend.partial.lines import LineChoice, choices, everything, order_decision, refuse_request
-from backend.policy import CancelBlock, Decision, RefundMethod, ShopPolicy
+from backend.policy import CancelBlock, Decision, ShopPolicy
 from backend.refunds.gateway import OrderLines, RefundGateway
+from backend.refunds.inputs import refund_input
 from backend.refunds.refunding import Busy, Refunded, Refunds
 from backend.shopify.client import ShopifyUnavailable
 from backend.shopify.gateway import staff_note
@@ -71,10 +71,6 @@ class ItemsView:
     policy: ShopPolicy
 
 
-def fee_rule(policy: ShopPolicy) -> FeeRule:
-    return FeeRule(percent=policy.fee_percent, fixed=policy.fee_fixed, cap=policy.fee_cap)
-
-
 def line_gid(value: str) -> str | None:
     value = value.strip()
     if value.isdigit() and not value.startswith("0"):
@@ -87,7 +83,7 @@ def line_gid(value: str) -> str | None:
 
 def preview(policy: ShopPolicy, read: OrderLines, refundable: Money) -> FeeQuote:
     return quote(
-        fee_rule(policy),
+        rule_of(policy),
         refundable,
         read.shop_currency,
         read.presentment_currency,
@@ -204,7 +200,9 @@ class PartialCancellations:
                 fee=shown.fee.presentment,
                 fee_shop=shown.fee.shop,
                 currency=read.presentment_currency,
-                refund_input=refund_input(read, wanted, shown, policy, note_text),
+                refund_input=refund_input(
+                    read, wanted, shown.refund.presentment, policy, note_text
+                ),
             )
             if isinstance(outcome, Busy):
                 # Another refund of this order is in flight: finish it (same input, same key:
@@ -224,43 +222,3 @@ class PartialCancellations:
                 return refused(CancelBlock.TRY_AGAIN, PENDING_MESSAGE)
             return await refuse(CancelBlock.REJECTED_BY_SHOPIFY)
         return await refuse(CancelBlock.TRY_AGAIN)
-
-
-def refund_input(
-    read: OrderLines,
-    wanted: dict[str, int],
-    shown: FeeQuote,
-    policy: ShopPolicy,
-    note: str,
-) -> dict[str, Any]:
-    """The refundCreate input: the items off the order (restocked or not, as the merchant
-    chose), and the refund less the fee to the original payment or as store credit."""
-    amount = shown.refund.presentment
-    restock = "CANCEL" if policy.restock else "NO_RESTOCK"
-    refund: dict[str, Any] = {
-        "orderId": read.order.id,
-        "note": note,
-        "notify": policy.notify_customer,
-        "currency": read.presentment_currency,
-        "refundLineItems": [
-            {"lineItemId": line, "quantity": quantity, "restockType": restock}
-            for line, quantity in sorted(wanted.items())
-        ],
-    }
-    if amount <= 0:
-        return refund
-    if policy.refund_method is RefundMethod.STORE_CREDIT:
-        money = {"amount": str(amount), "currencyCode": read.presentment_currency}
-        refund["refundMethods"] = [{"storeCreditRefund": {"amount": money}}]
-    elif read.payment is not None:
-        parent, gateway = read.payment
-        refund["transactions"] = [
-            {
-                "orderId": read.order.id,
-                "parentId": parent,
-                "amount": str(amount),
-                "gateway": gateway,
-                "kind": "REFUND",
-            }
-        ]
-    return refund

@@ -184,15 +184,16 @@ class AdminGateway:
         return (snapshot(node) if node else None), tz
 
     async def cancel_order(
-        self, shop: str, gid: str, policy: ShopPolicy, note: str
+        self, shop: str, gid: str, policy: ShopPolicy, note: str, *, refund: bool = True
     ) -> CancelAccepted | CancelRejected:
+        """`refund=False`: cancel without refunding (a fee is kept; the refund follows)."""
         response = await self._client.request(
             shop,
             documents.load(documents.ORDER_CANCEL),
             {
                 "orderId": gid,
                 "restock": policy.restock,
-                "refundMethod": refund_method(policy),
+                "refundMethod": refund_method(policy) if refund else None,
                 "notifyCustomer": policy.notify_customer,
                 "staffNote": note,
             },
