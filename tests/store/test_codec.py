@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta, timezone
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -56,10 +57,21 @@ def test_policy_is_plain_json_with_sorted_sets_and_a_wall_clock_cutoff() -> None
         "staff_note_format": "Cancelled by the customer: {reason}. {note}",
         "hold_fulfillment": False,
         "hold_own_locations_only": False,
+        "partial_cancel": False,
+        "fee_percent": "0",
+        "fee_fixed": "0",
+        "fee_cap": None,
     }
 
 
-@pytest.mark.parametrize("policy", [POLICY, ShopPolicy()], ids=["custom", "default"])
+FEE_POLICY = ShopPolicy(
+    partial_cancel=True, fee_percent=Decimal("2.5"), fee_fixed=Decimal("0.30"), fee_cap=Decimal("5")
+)
+
+
+@pytest.mark.parametrize(
+    "policy", [POLICY, ShopPolicy(), FEE_POLICY], ids=["custom", "default", "partial-and-fee"]
+)
 def test_policy_round_trips_through_json_text(policy: ShopPolicy) -> None:
     assert decode_policy(loads(dumps(encode_policy(policy)))) == policy
 
