@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import time
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from backend.admin.i18n import N_, Speaker
@@ -23,6 +24,8 @@ MAX_TAGS = 50
 MAX_REASONS = 20
 MAX_LABEL_LENGTH = 80
 MAX_STAFF_NOTE_FORMAT = 255  # Shopify's limit on orderCancel's staffNote
+MAX_FEE_PERCENT = Decimal("100")
+MAX_FEE_AMOUNT = Decimal("100000")
 # Shopify's OrderDisplayFinancialStatus, 2026-10.
 FINANCIAL_STATUSES = (
     "AUTHORIZED",
@@ -81,6 +84,41 @@ class RulesDraft:
     staff_note_format: str
     hold_fulfillment: bool = False
     hold_own_locations_only: bool = False
+    partial_cancel: bool = False
+    # Amounts as typed ("5", "0.30"); empty: none.
+    fee_percent: str = ""
+    fee_fixed: str = ""
+    fee_cap: str = ""
+
+
+def _amount(
+    name: str, raw: str, problems: list[FieldProblem], *, most: Decimal | None = None
+) -> Decimal | None:
+    """A non-negative decimal with at most 3 decimals (KWD), at most `most`; None for empty."""
+    text = raw.strip().replace(",", ".")
+    if not text:
+        return None
+    limit = MAX_FEE_AMOUNT if most is None else most
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    exponent = amount.as_tuple().exponent
+    if (
+        not amount.is_finite()
+        or not isinstance(exponent, int)
+        or exponent < -3
+        or not 0 <= amount <= limit
+    ):
+        problems.append(
+            FieldProblem(
+                name,
+                N_("Enter an amount from 0 to %(limit)s, with at most 3 decimals."),
+                {"limit": limit},
+            )
+        )
+        return None
+    return amount
 
 
 def _tags(name: str, values: Sequence[str], problems: list[FieldProblem]) -> frozenset[str]:
@@ -234,6 +272,9 @@ def parse_rules(draft: RulesDraft) -> ShopPolicy | list[FieldProblem]:
         )
     reasons = _reasons(draft.reasons, problems)
     staff_note_format = _staff_note_format(draft.staff_note_format, problems)
+    fee_percent = _amount("feePercent", draft.fee_percent, problems, most=MAX_FEE_PERCENT)
+    fee_fixed = _amount("feeFixed", draft.fee_fixed, problems)
+    fee_cap = _amount("feeCap", draft.fee_cap, problems)
     if problems:
         return problems
     return ShopPolicy(
@@ -251,6 +292,10 @@ def parse_rules(draft: RulesDraft) -> ShopPolicy | list[FieldProblem]:
         staff_note_format=staff_note_format,
         hold_fulfillment=draft.hold_fulfillment,
         hold_own_locations_only=draft.hold_own_locations_only,
+        partial_cancel=draft.partial_cancel,
+        fee_percent=fee_percent or Decimal("0"),
+        fee_fixed=fee_fixed or Decimal("0"),
+        fee_cap=fee_cap,
     )
 
 
@@ -269,4 +314,5 @@ def theme_rules(policy: ShopPolicy) -> dict[str, Any]:
         "allowed_financial_statuses": sorted(policy.allowed_financial_statuses),
         "refund_method": policy.refund_method.value,
         "reasons": [reason.code for reason in policy.reasons],
+        "partial_cancel": policy.partial_cancel,
     }

@@ -81,6 +81,10 @@ class RulesForm:
     notify_customer: bool
     staff_note_format: str
     reasons: Sequence[ReasonRow]
+    partial_cancel: bool = False
+    fee_percent: str = ""
+    fee_fixed: str = ""
+    fee_cap: str = ""
 
 
 def rules_form(policy: ShopPolicy) -> RulesForm:
@@ -104,6 +108,10 @@ def rules_form(policy: ShopPolicy) -> RulesForm:
         restock=policy.restock,
         notify_customer=policy.notify_customer,
         staff_note_format=policy.staff_note_format,
+        partial_cancel=policy.partial_cancel,
+        fee_percent="" if not policy.fee_percent else str(policy.fee_percent),
+        fee_fixed="" if not policy.fee_fixed else str(policy.fee_fixed),
+        fee_cap="" if policy.fee_cap is None else str(policy.fee_cap),
         reasons=[
             ReasonRow(
                 r.code, r.label, "\n".join(f"{locale}: {label}" for locale, label in r.translations)

@@ -150,6 +150,10 @@
       holdRiskyOrders: form.elements.holdRiskyOrders.checked,
       holdFulfillment: form.elements.holdFulfillment.checked,
       holdOwnLocationsOnly: form.elements.holdOwnLocationsOnly.checked,
+      partialCancel: form.elements.partialCancel.checked,
+      feePercent: form.elements.feePercent.value.trim(),
+      feeFixed: form.elements.feeFixed.value.trim(),
+      feeCap: form.elements.feeCap.value.trim(),
       staffNoteFormat: form.elements.staffNoteFormat.value,
       reasons: rows().map((row) => ({
         code: row.querySelector('[name="code"]').value.trim(),

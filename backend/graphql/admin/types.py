@@ -57,6 +57,18 @@ class Rules:
     staff_note_format: str = strawberry.field(
         description="The note on a cancelled order; {reason}, {code} and {note} are filled in."
     )
+    partial_cancel: bool = strawberry.field(
+        default=False, description="Customers may cancel some of an order's items."
+    )
+    fee_percent: str = strawberry.field(
+        default="0", description="Cancellation fee: percent of the refund."
+    )
+    fee_fixed: str = strawberry.field(
+        default="0", description="Cancellation fee: fixed amount, shop currency."
+    )
+    fee_cap: str | None = strawberry.field(
+        default=None, description="The fee's cap in the shop currency; null: none."
+    )
 
     @classmethod
     def from_policy(cls, policy: ShopPolicy) -> Rules:
@@ -82,6 +94,10 @@ class Rules:
                 for r in policy.reasons
             ],
             staff_note_format=policy.staff_note_format,
+            partial_cancel=policy.partial_cancel,
+            fee_percent=str(policy.fee_percent),
+            fee_fixed=str(policy.fee_fixed),
+            fee_cap=None if policy.fee_cap is None else str(policy.fee_cap),
         )
 
 
@@ -114,6 +130,10 @@ class RulesInput:
     hold_risky_orders: bool = True
     hold_fulfillment: bool = False
     hold_own_locations_only: bool = False
+    partial_cancel: bool = False
+    fee_percent: str = ""
+    fee_fixed: str = ""
+    fee_cap: str = ""
 
     def draft(self) -> RulesDraft:
         return RulesDraft(
@@ -134,6 +154,10 @@ class RulesInput:
                 for r in self.reasons
             ],
             staff_note_format=self.staff_note_format,
+            partial_cancel=self.partial_cancel,
+            fee_percent=self.fee_percent,
+            fee_fixed=self.fee_fixed,
+            fee_cap=self.fee_cap,
         )
 
 
