@@ -397,6 +397,9 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "refunds": lambda o, ctx, args: _first(o.refunds, args),
         "transactions": lambda o, ctx, args: _first(o.transactions, args),
         "suggestedRefund": lambda o, ctx, args: suggested_refund(o, args),
+        "customAttributes": lambda o, ctx, args: [
+            {"key": k, "value": v} for k, v in o.note_attributes.items()
+        ],
         "currencyCode": lambda o, ctx, args: o.currency_code,
         "presentmentCurrencyCode": lambda o, ctx, args: (
             o.presentment_currency_code or o.currency_code

@@ -63,8 +63,12 @@ def create_order(
     tags: Sequence[str] = (),
     financial_status: str = "PAID",
     age: timedelta = timedelta(),
+    quantities: Sequence[int] | None = None,
+    note_attributes: dict[str, str] | None = None,
 ) -> Order:
-    """A customer checks out now (`age` backdates `created_at`): `orders/create`, then routing."""
+    """A customer checks out now (`age` backdates `created_at`): `orders/create`, then routing.
+
+    With `quantities`, the order costs its products' prices (a cart's checkout)."""
     order = world.add_order(
         shop=shop,
         customer_id=customer_id,
@@ -73,6 +77,8 @@ def create_order(
         financial_status=financial_status,
         age=age,
         fulfillment_orders=[],
+        quantities=quantities,
+        note_attributes=note_attributes,
     )
     order.routed = False
     world.publish(order, [("orders/create", None)])

@@ -147,6 +147,8 @@ class Order:
     presentment_rate: Decimal = Decimal(1)
     transactions: list[Transaction] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
+    # The cart's attributes, carried onto the order (`customAttributes`, `note_attributes`).
+    note_attributes: dict[str, str] = field(default_factory=dict)
     # What the cancel did, for tests to check.
     refund_method: RefundMethod | None = None
     restocked: bool = False

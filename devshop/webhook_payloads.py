@@ -126,6 +126,7 @@ def order_payload(world: World, order: Order) -> Payload:
         "presentment_currency": order.currency_code,
         "total_price": str(order.total_price),
         "tags": ", ".join(order.tags),
+        "note_attributes": [{"name": k, "value": v} for k, v in order.note_attributes.items()],
         "test": False,
         "source_name": "web",
         "customer": None

@@ -178,6 +178,7 @@ class World:
         shipping_price: str = "0",
         presentment_currency: str | None = None,
         presentment_rate: str = "1",
+        note_attributes: dict[str, str] | None = None,
     ) -> Order:
         """An order with sensible defaults: paid, unfulfilled, five minutes old, one open
         fulfillment order; a cancelled one is also closed with its fulfillment orders cancelled.
@@ -230,6 +231,7 @@ class World:
             shipping_price=shipping,
             presentment_currency_code=presentment_currency,
             presentment_rate=Decimal(presentment_rate),
+            note_attributes=dict(note_attributes or {}),
             cancelled_at=cancelled_at,
             cancel_reason=cancel_reason or ("CUSTOMER" if cancelled_at else None),
             closed=cancelled_at is not None,

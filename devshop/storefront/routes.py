@@ -7,6 +7,8 @@ GET  /account                    customers/account: order history, then the bloc
 GET  /account/orders/{token}     customers/order: one of the signed-in customer's orders
 GET  /cdn/shop/extensions/{name}/assets/{file}   the extension's assets, where `asset_url` points
 GET  /cdn/shop/t/devshop/assets/{file}           devshop's theme stylesheet
+GET  /cart/{items}, GET /cart, POST /cart/checkout   cart permalinks and the cart
+                                 (`devshop.storefront.cart`)
 
 Every page takes, for demos and tests: `?locale=nl` (kept in a cookie), `?block.<setting>=…`
 (a block setting, typed by the schema), `?metafield.<namespace>.<key>=<json>` (an app-data
@@ -29,8 +31,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from devshop import order_actions
 from devshop.session import CUSTOMER_COOKIE, cookie_value, signed_in_customer
 from devshop.settings import DevshopSettings
+from devshop.storefront.cart import CART_COOKIE, attributes, cart_of, new_cart, parse_items
 from devshop.storefront.drops import (
     customer_drop,
     customer_orders,
@@ -86,6 +90,9 @@ def storefront_routes(
             methods=["GET"],
         ),
         Route("/cdn/shop/t/devshop/assets/{file}", storefront.theme_asset, methods=["GET"]),
+        Route("/cart", storefront.cart, methods=["GET"]),
+        Route("/cart/checkout", storefront.checkout, methods=["POST"]),
+        Route("/cart/{items}", storefront.cart_permalink, methods=["GET"]),
     ]
 
 
@@ -180,6 +187,65 @@ class Storefront:
         if path.parent != assets or not path.is_file():
             return _not_found()
         return FileResponse(path, headers={"Cache-Control": "no-cache"})
+
+    async def cart_permalink(self, request: Request) -> Response:
+        shop = self._shop(request)
+        if shop is None:
+            return _not_found()
+        cart = new_cart(self.world, shop.domain)
+        cart.items = parse_items(self.world, shop.domain, request.path_params["items"])
+        cart.attributes = attributes(request.query_params.multi_items())
+        response = RedirectResponse("/cart", status_code=302)
+        response.set_cookie(CART_COOKIE, cart.token, samesite="lax")
+        return response
+
+    async def cart(self, request: Request) -> Response:
+        shop = self._shop(request)
+        if shop is None:
+            return _not_found()
+        cart = cart_of(self.world, shop.domain, request.cookies.get(CART_COOKIE))
+        items = [
+            {
+                "title": product.title,
+                "quantity": quantity,
+                "variant_id": product.id * 10 + 1,
+                "price": f"€{product.price}",
+            }
+            for product, quantity in (cart.items if cart else [])
+        ]
+        objects = {"shop": shop_drop(shop), "cart": {"items": items}}
+        content = self.theme.get_template("cart").render(**objects)
+        extension = ThemeAppExtension.load(self.extension_dir)
+        page = self.theme.get_template("layout/theme").render(
+            **objects,
+            customer=None,
+            request={"locale": {"iso_code": self._locale(request, extension)}},
+            content_for_layout=content,
+            content_for_header="",
+            page_title="Your cart",
+            locales=extension.locales,
+            theme_css_url="/cdn/shop/t/devshop/assets/theme.css",
+        )
+        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+    async def checkout(self, request: Request) -> Response:
+        shop = self._shop(request)
+        if shop is None:
+            return _not_found()
+        customer = self._signed_in(request, shop)
+        cart = cart_of(self.world, shop.domain, request.cookies.get(CART_COOKIE))
+        if customer is None or cart is None or not cart.items:
+            return _to_login(request) if customer is None else RedirectResponse("/cart", 303)
+        order = order_actions.create_order(
+            self.world,
+            shop=shop.domain,
+            customer_id=customer.id,
+            products=[product for product, _ in cart.items],
+            quantities=[quantity for _, quantity in cart.items],
+            note_attributes=cart.attributes,
+        )
+        cart.items = []
+        return RedirectResponse(f"/account/orders/{order.id}", status_code=303)
 
     # -- rendering -----------------------------------------------------------------------------
 
