@@ -20,8 +20,16 @@ import hashlib
 THEME_BLOCK_DOCUMENTS: tuple[str, ...] = (
     "query($ids:[ID!]!,$locale:String){orders(ids:$ids)"
     "{id cancellable blockedBy deadline status reasons(locale:$locale){code label}}}",
+    # The dialog's items and refund preview (issue 11).
+    "query($id:ID!,$lines:[LineItemQuantityInput!]!){order(id:$id){partialCancel "
+    "lineItems{id title quantity cancellableQuantity}"
+    "refund{refund{amount currencyCode}total{amount}fee{amount}}"
+    "preview(lineItems:$lines){refund{amount currencyCode}total{amount}fee{amount}}}}",
     "mutation($input:CancelOrderInput!){cancelOrder(input:$input){"
-    "...on CancelOrderSuccess{order{status}}...on CancelOrderRefused{code}}}",
+    "...on CancelOrderSuccess{order{status}refunded{amount currencyCode}}"
+    "...on CancelOrderRefused{code}}}",
+    # "Buy again" (issue 11).
+    "query($id:ID!){order(id:$id){buyAgainUrl buyAgainUnavailable}}",
 )
 
 

@@ -9,6 +9,8 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
     for (const p of this.q('[data-messages]').content.children) this.m[p.dataset.m] = p.textContent;
     on(this.q('[data-retry]'), 'click', () => this.check());
     for (const b of this.querySelectorAll('[data-open]')) on(b, 'click', () => this.open(b));
+    for (const b of this.querySelectorAll('[data-buy]')) on(b, 'click', () => this.buy(b));
+    on(dialog, 'input', (e) => e.target.dataset.id && this.load());
     on(dialog, 'submit', (e) => this.submit(e));
     // The form fills the dialog: a click on the dialog itself is on its backdrop.
     on(dialog, 'click', (e) => e.target == dialog && dialog.close());
@@ -112,7 +114,50 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
       return item;
     }));
     this.say('');
+    this.q('[data-items]').hidden = true;
+    this.q('[data-lines]').replaceChildren();
+    this.set('refund', '');
     dialog.showModal();
+    this.load(1);
+  }
+
+  // Chosen quantities; null when every unit left is chosen: that is the whole order.
+  picks() {
+    const inputs = [...this.querySelectorAll('[data-lines] input')];
+    return inputs.every((i) => +i.value >= +i.dataset.qty) ? null
+      : inputs.filter((i) => +i.value > 0).map((i) => ({ lineItemId: i.dataset.id, quantity: +i.value }));
+  }
+
+  money(x, currency) {
+    return new Intl.NumberFormat(this.dataset.locale || [], { style: 'currency', currency }).format(x.amount);
+  }
+
+  // The items to choose (first time) and what cancelling gives back, fee included.
+  async load(first) {
+    const { row, m } = this, lines = first ? null : this.picks();
+    try {
+      const { order: o } = await this.post(
+        'query($id:ID!,$lines:[LineItemQuantityInput!]!){order(id:$id){partialCancel lineItems{id title quantity cancellableQuantity}' +
+          'refund{refund{amount currencyCode}total{amount}fee{amount}}preview(lineItems:$lines){refund{amount currencyCode}total{amount}fee{amount}}}}',
+        { id: row.dataset.order, lines: lines || [] },
+      );
+      if (first && o.partialCancel) {
+        const line = this.q('[data-items] template').content.firstChild;
+        this.q('[data-lines]').replaceChildren(...o.lineItems.map((l) => {
+          const item = line.cloneNode(true), input = item.firstChild;
+          Object.assign(input, { value: l.cancellableQuantity, max: l.cancellableQuantity, disabled: !l.cancellableQuantity });
+          Object.assign(input.dataset, { id: l.id, qty: l.quantity });
+          item.lastChild.textContent = `${l.title} (${l.quantity})`;
+          return item;
+        }));
+        this.q('[data-items]').hidden = false;
+      }
+      const p = (lines && o.preview) || o.refund, f = (x) => this.money(x, p.refund.currencyCode);
+      this.set('refund', m.refund.replace('%r', f(p.refund)).replace('%t', f(p.total)) +
+        (+p.fee.amount ? ' ' + m.fee.replace('%f', f(p.fee)) : ''));
+    } catch {
+      this.set('refund', '');
+    }
   }
 
   say(progress, problem = '') {
@@ -129,13 +174,21 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
     form.ariaBusy = button.ariaDisabled = true;
     this.say(m.cancelling);
     try {
-      const { cancelOrder: { code, order } } = await this.post(
+      const { cancelOrder: { code, order, refunded } } = await this.post(
         'mutation($input:CancelOrderInput!){cancelOrder(input:$input){' +
-          '...on CancelOrderSuccess{order{status}}...on CancelOrderRefused{code}}}',
-        { input: { orderId: row.dataset.order, ...Object.fromEntries(new FormData(form)) } },
+          '...on CancelOrderSuccess{order{status}refunded{amount currencyCode}}...on CancelOrderRefused{code}}}',
+        { input: { orderId: row.dataset.order, ...Object.fromEntries(new FormData(form)), lineItems: this.picks() } },
       );
       // These the customer can fix or retry; any other answer is final.
       if (/^(TRY_AGAIN|INVALID_)/.test(code)) return this.say('', m[code]);
+      if (refunded) {
+        // Some items went: the rest of the order stays, and may still be cancelled.
+        const text = m.doneItems.replace('%r', this.money(refunded, refunded.currencyCode));
+        this.dialog.close();
+        await this.check();
+        this.set('info', text, row);
+        return this.set('status', text);
+      }
       const done = order && m[order.status == 'CANCELLED' ? 'done' : 'donePending'];
       const payment = this.q('[data-payment]', row)?.textContent ?? '';
       const text = done ? `${done.replace('%s', row.dataset.name)} ${payment}` : this.why(code);
@@ -147,6 +200,23 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
       this.say('', m[e] || m.network);
     } finally {
       form.ariaBusy = button.ariaDisabled = null;
+    }
+  }
+
+  // "Buy again": the app's cart link with the items still for sale; those gone are named first.
+  async buy(b) {
+    const { m } = this;
+    if (b.dataset.url) return location.assign(b.dataset.url);
+    try {
+      const { order: o } = await this.post(
+        'query($id:ID!){order(id:$id){buyAgainUrl buyAgainUnavailable}}', { id: b.dataset.buy });
+      const gone = o?.buyAgainUnavailable || [];
+      if (!o?.buyAgainUrl) return this.set('alert', m.none);
+      if (!gone[0]) return location.assign(o.buyAgainUrl);
+      b.dataset.url = o.buyAgainUrl;
+      this.set('info', m.unavailable.replace('%s', gone.join(', ')), b.closest('[data-buy-row]'));
+    } catch (e) {
+      this.set('alert', m[e] || m.network);
     }
   }
 });
