@@ -88,8 +88,10 @@ def order_routes(world: World) -> list[Route]:
 
 
 def _create(world: World, body: dict[str, Any]) -> list[Order]:
-    """`{"count", "customer_id", "age_seconds", "shop", "product_ids", "tags"}`, all optional:
-    by default one paid, unfulfilled order of a linen shirt for Ada, placed now."""
+    """`{"count", "customer_id", "age_seconds", "shop", "product_ids", "quantities", "tags",
+    "shipping_country"}`, all optional: by default one paid, unfulfilled order of a linen shirt
+    for Ada, placed now, shipping to the Netherlands. With `quantities` (one per product), the
+    order costs the products' prices."""
     count = int(body.get("count", 1))
     if not 0 < count <= MAX_ORDERS:
         raise ValueError(f"count must be between 1 and {MAX_ORDERS}")
@@ -101,6 +103,12 @@ def _create(world: World, body: dict[str, Any]) -> list[Order]:
     products = [world.products[int(p)] for p in product_ids]
     age = timedelta(seconds=float(body.get("age_seconds", 0)))
     tags = [str(t) for t in body.get("tags", [])]
+    quantities = body.get("quantities")
+    if quantities is not None:
+        quantities = [int(n) for n in quantities]
+        if len(quantities) != len(products) or min(quantities, default=1) < 1:
+            raise ValueError("quantities: one positive quantity per product")
+    country = body.get("shipping_country", "NL")
     return [
         actions.create_order(
             world,
@@ -109,6 +117,8 @@ def _create(world: World, body: dict[str, Any]) -> list[Order]:
             products=products,
             tags=tags,
             age=age,
+            quantities=quantities,
+            shipping_country=None if country is None else str(country),
         )
         for _ in range(count)
     ]

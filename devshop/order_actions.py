@@ -65,6 +65,7 @@ def create_order(
     age: timedelta = timedelta(),
     quantities: Sequence[int] | None = None,
     note_attributes: dict[str, str] | None = None,
+    shipping_country: str | None = "NL",
 ) -> Order:
     """A customer checks out now (`age` backdates `created_at`): `orders/create`, then routing.
 
@@ -79,6 +80,7 @@ def create_order(
         fulfillment_orders=[],
         quantities=quantities,
         note_attributes=note_attributes,
+        shipping_country_code=shipping_country,
     )
     order.routed = False
     world.publish(order, [("orders/create", None)])

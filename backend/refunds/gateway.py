@@ -27,6 +27,7 @@ class OrderLine:
     variant_id: str | None
     available: bool  # the variant is still for sale
     unit_price: Money  # after its discounts
+    ordered: int = 0  # as ordered, before edits, refunds and a cancel
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,7 @@ def _line(node: dict[str, Any]) -> OrderLine:
         variant_id=variant.get("id"),
         available=bool(variant.get("availableForSale")),
         unit_price=_money(node.get("discountedUnitPriceSet")),
+        ordered=int(node.get("quantity") or 0),
     )
 
 

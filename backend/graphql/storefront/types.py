@@ -167,7 +167,7 @@ async def resolve_buy_again_url(
     if view is None or not _buy_again_offered(view):
         return None
     items = [
-        f"{line.variant_id.rsplit('/', 1)[-1]}:{max(line.quantity, 1)}"
+        f"{line.variant_id.rsplit('/', 1)[-1]}:{max(line.ordered, 1)}"
         for line in _ordered_lines(view)
         if line.available and line.variant_id
     ]
@@ -192,8 +192,8 @@ def _buy_again_offered(view: ItemsView) -> bool:
 
 
 def _ordered_lines(view: ItemsView) -> list[Any]:
-    # A cancelled order's lines keep their quantities at zero left: buy what was ordered.
-    return list(view.read.lines)
+    # A cancelled order has nothing left on it: buy again what was ordered.
+    return [line for line in view.read.lines if line.ordered > 0]
 
 
 @strawberry.type(description="One of the viewer's orders and whether they may cancel it.")
