@@ -112,6 +112,8 @@ def extension_host_routes(world: World, settings: DevshopSettings) -> list[BaseR
             "customer": _customer(request),
             "orderId": f"gid://shopify/Order/{order.id}",
             "confirmationNumber": order.confirmation_number,
+            # The storefront's URL (`shopify.shop.storefrontUrl`): devshop serves it itself.
+            "storefrontUrl": str(request.base_url).rstrip("/"),
         }
         # `</` cannot end the inline script early when JSON is embedded in HTML.
         data = json.dumps(context).replace("</", "<\\/")

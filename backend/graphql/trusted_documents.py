@@ -37,13 +37,17 @@ def document_hash(document: str) -> str:
     return hashlib.sha256(document.encode("utf-8")).hexdigest()
 
 
-# extensions/shared/cancel-core.js: ORDER_QUERY and CANCEL_MUTATION.
+# extensions/shared/cancel-core.js: ORDER_QUERY, CANCEL_MUTATION, ITEMS_QUERY, BUY_AGAIN_QUERY
+# (the last two the same texts as the theme block's).
 UI_EXTENSION_DOCUMENTS: tuple[str, ...] = (
     "query($id:ID!,$locale:String){order(id:$id)"
     "{id name cancellable blockedBy deadline status reasons(locale:$locale){code label}}}",
     "mutation($input:CancelOrderInput!){cancelOrder(input:$input){__typename"
-    " ...on CancelOrderSuccess{order{id name cancellable blockedBy deadline status}}"
+    " ...on CancelOrderSuccess{order{id name cancellable blockedBy deadline status}"
+    "refunded{amount currencyCode}}"
     " ...on CancelOrderRefused{code message}}}",
+    THEME_BLOCK_DOCUMENTS[1],
+    THEME_BLOCK_DOCUMENTS[3],
 )
 
 TRUSTED_HASHES: frozenset[str] = frozenset(

@@ -41,7 +41,9 @@
     static observedAttributes = ['disabled', 'loading'];
     connectedCallback() {
       if (this.button) return;
-      this.button = h('button', { type: 'button' });
+      // With an href, Polaris renders a link; it navigates the top page, as Shopify's does.
+      const href = this.getAttribute('href');
+      this.button = href ? h('a', { href, target: '_top' }) : h('button', { type: 'button' });
       this.button.append(...this.childNodes);
       this.append(this.button);
       this.attributeChangedCallback();
@@ -85,6 +87,21 @@
       this.field = h('textarea', { name: this.getAttribute('name') || '', disabled: this.hasAttribute('disabled') });
       this.field.value = this.getAttribute('value') || '';
       this.append(h('label', {}, this.getAttribute('label') || '', this.field));
+    }
+    get value() {
+      return this.field ? this.field.value : this.getAttribute('value') || '';
+    }
+  });
+
+  define('s-number-field', class extends HTMLElement {
+    connectedCallback() {
+      if (this.field) return;
+      this.field = h('input', { type: 'number', name: this.getAttribute('name') || '', disabled: this.hasAttribute('disabled') });
+      for (const name of ['min', 'max', 'step', 'value']) {
+        if (this.hasAttribute(name)) this.field.setAttribute(name, this.getAttribute(name));
+      }
+      this.field.value = this.getAttribute('value') || '';
+      this.append(h('label', {}, this.getAttribute('label') || '', ' ', this.field));
     }
     get value() {
       return this.field ? this.field.value : this.getAttribute('value') || '';

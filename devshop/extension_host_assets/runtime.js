@@ -26,7 +26,10 @@ const shopify = {
     translate,
     formatDate: (date, options) => new Intl.DateTimeFormat(ctx.locale, options).format(new Date(date)),
     formatNumber: (number, options) => new Intl.NumberFormat(ctx.locale, options).format(number),
+    formatCurrency: (number, options) =>
+      new Intl.NumberFormat(ctx.locale, { style: 'currency', ...options }).format(number),
   },
+  shop: { storefrontUrl: ctx.storefrontUrl },
   localization: { language: signal({ isoCode: ctx.locale }) },
 };
 
@@ -43,7 +46,8 @@ if (ctx.module === 'ThankYouBlock.js') {
 if (ctx.module === 'MenuItem.js') {
   // A menu item without href opens customer-account.order.action.render.
   document.body.addEventListener('click', (event) => {
-    if (event.target.closest('s-button')) {
+    const button = event.target.closest('s-button');
+    if (button && !button.hasAttribute('href')) {
       parent.postMessage({ type: 'devshop:open-action' }, location.origin);
     }
   });

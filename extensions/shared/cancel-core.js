@@ -7,15 +7,27 @@ export const ORDER_QUERY =
   'query($id:ID!,$locale:String){order(id:$id){id name cancellable blockedBy deadline status reasons(locale:$locale){code label}}}';
 export const CANCEL_MUTATION =
   'mutation($input:CancelOrderInput!){cancelOrder(input:$input){__typename' +
-  ' ...on CancelOrderSuccess{order{id name cancellable blockedBy deadline status}}' +
+  ' ...on CancelOrderSuccess{order{id name cancellable blockedBy deadline status}refunded{amount currencyCode}}' +
   ' ...on CancelOrderRefused{code message}}}';
+// The same texts as the theme block's: the items to choose, the refund to expect, Buy again.
+export const ITEMS_QUERY =
+  'query($id:ID!,$lines:[LineItemQuantityInput!]!){order(id:$id){partialCancel lineItems{id title quantity cancellableQuantity}' +
+  'refund{refund{amount currencyCode}total{amount}fee{amount}}preview(lineItems:$lines){refund{amount currencyCode}total{amount}fee{amount}}}}';
+export const BUY_AGAIN_QUERY = 'query($id:ID!){order(id:$id){buyAgainUrl buyAgainUnavailable}}';
 
 // The refusals the theme block explains in words; anything else gets the general sentence.
 const EXPLAINED = new Set([
   'NOT_FOUND', 'ALREADY_CANCELLED', 'WINDOW_CLOSED', 'CUTOFF_PASSED', 'FULFILLMENT_STARTED',
   'EXCLUDED_PRODUCT', 'EXCLUDED_ORDER', 'PAYMENT_STATE', 'RISK_REVIEW', 'INVALID_REASON',
-  'INVALID_NOTE', 'DISABLED', 'REJECTED_BY_SHOPIFY', 'TRY_AGAIN',
+  'INVALID_NOTE', 'DISABLED', 'REJECTED_BY_SHOPIFY', 'TRY_AGAIN', 'PARTIAL_NOT_OFFERED',
+  'INVALID_LINE_ITEMS',
 ]);
+
+// Chosen quantities; null when every unit left is chosen: that is the whole order.
+export function picks(items) {
+  if (!items?.length || items.every((i) => i.value >= i.quantity)) return null;
+  return items.filter((i) => i.value > 0).map((i) => ({ lineItemId: i.id, quantity: i.value }));
+}
 
 export function messageKey(code) {
   return EXPLAINED.has(code) ? `blocked.${code.toLowerCase()}` : 'status.not_cancellable';
@@ -56,9 +68,15 @@ export function createClient({ shopify, surface = 'checkout', guest = null, fetc
       const locale = shopify.localization?.language?.value?.isoCode ?? null;
       return (await post(ORDER_QUERY, { id, locale })).order;
     },
-    async cancel(orderId, reason, note) {
-      const input = { orderId, reason, note: note?.trim() || null };
+    async cancel(orderId, reason, note, lineItems = null) {
+      const input = { orderId, reason, note: note?.trim() || null, lineItems };
       return (await post(CANCEL_MUTATION, { input })).cancelOrder;
+    },
+    async items(id, lines) {
+      return (await post(ITEMS_QUERY, { id, lines: lines || [] })).order;
+    },
+    async buyAgain(id) {
+      return (await post(BUY_AGAIN_QUERY, { id })).order;
     },
   };
 }
@@ -72,7 +90,8 @@ function fromOrder(order) {
 }
 
 // States: checking -> absent | cancellable | blocked | cancelled | error;
-// cancellable -> confirming -> cancelling -> cancelled | refused | error (retry goes back).
+// cancellable -> confirming -> cancelling -> cancelled | itemsCancelled | refused | error
+// (retry goes back; after itemsCancelled the rest of the order may be cancelled: check again).
 export function createFlow({ client, orderId, onChange = () => {} }) {
   let state = { name: 'checking' };
   const set = (next) => {
@@ -98,6 +117,29 @@ export function createFlow({ client, orderId, onChange = () => {} }) {
       }
       return state;
     },
+    // The items to choose (`first`: right after open) and the refund and fee to expect.
+    async load(first = false) {
+      const asked = state;
+      if (asked.name !== 'confirming') return state;
+      const lines = first ? null : picks(asked.items);
+      try {
+        const found = await client.items(asked.order.id, lines);
+        if (state.name !== 'confirming') return state;
+        const items = first && found.partialCancel
+          ? found.lineItems.map((l) => ({ id: l.id, title: l.title, quantity: l.quantity, max: l.cancellableQuantity, value: l.cancellableQuantity }))
+          : state.items;
+        return set({ ...state, items, refund: (lines && found.preview) || found.refund });
+      } catch {
+        return state;
+      }
+    },
+    quantity(id, value) {
+      if (state.name !== 'confirming' || !state.items) return state;
+      const items = state.items.map((i) => (i.id === id ? { ...i, value: Math.max(0, Math.min(i.max, Number(value) || 0)) } : i));
+      state = { ...state, items };
+      flow.load();
+      return state;
+    },
     close() {
       if (state.name === 'confirming') set({ name: 'cancellable', order: state.order });
       return state;
@@ -121,7 +163,10 @@ export function createFlow({ client, orderId, onChange = () => {} }) {
       const asked = state;
       set({ ...asked, name: 'cancelling' });
       try {
-        const result = await client.cancel(asked.order.id, asked.reason, asked.note);
+        const result = await client.cancel(asked.order.id, asked.reason, asked.note, picks(asked.items));
+        if (result.__typename === 'CancelOrderSuccess' && result.refunded) {
+          return set({ name: 'itemsCancelled', order: { ...asked.order, ...result.order }, refunded: result.refunded });
+        }
         if (result.__typename === 'CancelOrderSuccess') {
           const order = { ...asked.order, ...result.order };
           return set({ name: 'cancelled', order, pending: order.status === 'PENDING', justNow: true });

@@ -19,6 +19,18 @@ export function el(tag, props = {}, ...children) {
 
 const text = (value, props = {}) => el('s-text', props, value);
 
+function money(shopify, { amount }, currency) {
+  return shopify.i18n.formatCurrency(Number(amount), { currency });
+}
+
+// "You'll get €23.70 back of €24.95. The shop keeps €1.25 as a cancellation fee."
+export function refundText(shopify, t, refund) {
+  if (!refund) return null;
+  const currency = refund.refund.currencyCode;
+  const back = t('dialog.refund', { refund: money(shopify, refund.refund, currency), total: money(shopify, refund.total, currency) });
+  return Number(refund.fee.amount) ? `${back} ${t('dialog.fee', { fee: money(shopify, refund.fee, currency) })}` : back;
+}
+
 function deadline(shopify, iso) {
   const date = new Date(iso);
   const sameDay = date.toDateString() === new Date().toDateString();
@@ -44,7 +56,7 @@ export function view(shopify, flow, { done } = {}) {
       break;
     case 'cancellable':
       body.push(text(order.deadline ? t('status.deadline', { time: deadline(shopify, order.deadline) }) : t('status.cancellable')));
-      actions.primary = el('s-button', { onClick: () => flow.open() }, t('offer'));
+      actions.primary = el('s-button', { onClick: () => flow.open() && flow.load(true) }, t('offer'));
       break;
     case 'confirming':
     case 'cancelling': {
@@ -60,6 +72,20 @@ export function view(shopify, flow, { done } = {}) {
         },
         order.reasons.map((r) => el('s-choice', { value: r.code, selected: r.code === state.reason }, r.label))),
       );
+      for (const item of state.items || []) {
+        body.push(el('s-number-field', {
+          label: `${item.title} (${item.quantity})`,
+          name: item.id,
+          value: String(item.value),
+          min: 0,
+          max: item.max,
+          step: 1,
+          disabled: busy || !item.max,
+          onInput: (event) => flow.quantity(item.id, event.currentTarget.value),
+        }));
+      }
+      const refund = refundText(shopify, t, state.refund);
+      if (refund) body.push(text(refund));
       body.push(el('s-text-area', {
         label: t('dialog.note'),
         name: 'note',
@@ -75,6 +101,10 @@ export function view(shopify, flow, { done } = {}) {
     case 'cancelled':
       body.push(el('s-banner', { tone: 'success', heading: state.justNow ? t(state.pending ? 'done.pending' : 'done.cancelled', { name }) : t(state.pending ? 'status.pending' : 'status.cancelled') }, text(t('payment.general'))));
       if (done) actions.primary = el('s-button', { onClick: () => done() }, t('close'));
+      break;
+    case 'itemsCancelled':
+      body.push(el('s-banner', { tone: 'success', heading: t('done.items', { refund: money(shopify, state.refunded, state.refunded.currencyCode) }) }));
+      actions.primary = el('s-button', { onClick: () => (done ? done() : flow.check()) }, t('close'));
       break;
     case 'blocked':
     case 'refused':

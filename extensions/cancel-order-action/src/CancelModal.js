@@ -25,5 +25,8 @@ export default async () => {
   }
 
   render();
-  if ((await flow.check()).name === 'cancellable') flow.open();
+  if ((await flow.check()).name === 'cancellable') {
+    flow.open();
+    await flow.load(true);
+  }
 };

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { createClient, createFlow, messageKey } from '../../../extensions/shared/cancel-core.js';
+import { createClient, createFlow, messageKey, picks } from '../../../extensions/shared/cancel-core.js';
 
 const ORDER = {
   id: 'gid://shopify/Order/5001',
@@ -89,7 +89,7 @@ test('success: reason and note go to cancelOrder, and the order ends cancelled',
   assert.deepEqual(seen, ['checking', 'cancellable', 'confirming', 'cancelling', 'cancelled']);
   assert.equal(state.pending, false);
   assert.equal(state.justNow, true);
-  assert.deepEqual(backend.requests[1].body.variables.input, { orderId: ORDER.id, reason: 'OTHER', note: 'wrong size' });
+  assert.deepEqual(backend.requests[1].body.variables.input, { orderId: ORDER.id, reason: 'OTHER', note: 'wrong size', lineItems: null });
 });
 
 test('submitting without a reason asks for one and sends nothing', async () => {
@@ -144,4 +144,55 @@ test('a failed cancel retries the same reason and note', async () => {
 test('HTTP 429 is told apart as rate limiting', async () => {
   const { flow } = flowWith(fakeBackend({ status: 429, body: { errors: [] } }));
   assert.equal((await flow.check()).rateLimited, true);
+});
+
+const ITEMS = {
+  partialCancel: true,
+  lineItems: [{ id: 'gid://shopify/LineItem/1', title: 'Linen shirt', quantity: 3, cancellableQuantity: 3 }],
+  refund: { refund: { amount: '71.11', currencyCode: 'EUR' }, total: { amount: '74.85' }, fee: { amount: '3.74' } },
+  preview: null,
+};
+
+test('the items come with the refund; choosing fewer asks for their preview', async () => {
+  const preview = { refund: { amount: '23.70', currencyCode: 'EUR' }, total: { amount: '24.95' }, fee: { amount: '1.25' } };
+  const backend = fakeBackend(
+    { body: { data: { order: ORDER } } },
+    { body: { data: { order: ITEMS } } },
+    { body: { data: { order: { ...ITEMS, preview } } } },
+  );
+  const { flow } = flowWith(backend);
+  await flow.check();
+  flow.open();
+  const loaded = await flow.load(true);
+  assert.deepEqual(loaded.items.map((i) => [i.title, i.value, i.max]), [['Linen shirt', 3, 3]]);
+  assert.equal(loaded.refund.refund.amount, '71.11');
+  flow.quantity('gid://shopify/LineItem/1', '1');
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(flow.state.refund.refund.amount, '23.70');
+  assert.deepEqual(backend.requests[2].body.variables.lines, [{ lineItemId: 'gid://shopify/LineItem/1', quantity: 1 }]);
+});
+
+test('every unit chosen is the whole order; fewer are line items', () => {
+  const items = [{ id: 'a', quantity: 2, value: 2 }, { id: 'b', quantity: 1, value: 1 }];
+  assert.equal(picks(items), null);
+  assert.deepEqual(picks([{ ...items[0], value: 1 }, { ...items[1], value: 0 }]), [{ lineItemId: 'a', quantity: 1 }]);
+});
+
+test('a partial cancel ends with what went back, not a cancelled order', async () => {
+  const success = { __typename: 'CancelOrderSuccess', order: { ...ORDER }, refunded: { amount: '23.70', currencyCode: 'EUR' } };
+  const backend = fakeBackend(
+    { body: { data: { order: ORDER } } },
+    { body: { data: { order: ITEMS } } },
+    { body: { data: { cancelOrder: success } } },
+  );
+  const { flow } = flowWith(backend);
+  await flow.check();
+  flow.open();
+  await flow.load(true);
+  flow.choose('OTHER');
+  flow.state.items[0].value = 1; // as flow.quantity sets it, without its preview request
+  const state = await flow.submit();
+  assert.equal(state.name, 'itemsCancelled');
+  assert.equal(state.refunded.amount, '23.70');
+  assert.deepEqual(backend.requests[2].body.variables.input.lineItems, [{ lineItemId: 'gid://shopify/LineItem/1', quantity: 1 }]);
 });
