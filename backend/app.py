@@ -86,6 +86,7 @@ def create_app(
                     "shop_tokens": services.shop_tokens,
                     "webhooks": services.webhooks,
                     "cancellations": services.cancellations,
+                    "edits": services.edits,
                     "limiter": rate_limiter,
                     "door": door,
                     "merchant_gateway": services.merchant_gateway,

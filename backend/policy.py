@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from backend.edit.rules import EditRules
 from backend.orders import OrderSnapshot, tag_set
 
 
@@ -101,6 +102,8 @@ class ShopPolicy:
     hold_fulfillment: bool = False
     # ...only fulfilment orders at the merchant's own locations, not at a fulfilment service.
     hold_own_locations_only: bool = False
+    # Issue 13: which edits the customer may make instead of cancelling.
+    edits: EditRules = field(default_factory=EditRules)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "excluded_product_tags", tag_set(self.excluded_product_tags))

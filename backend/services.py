@@ -19,6 +19,7 @@ from shopify_app import ShopifyApp
 from backend.admin.gateway import MerchantGateway
 from backend.auth.tokens import ShopTokens
 from backend.cancellation import CONFIRM, Cancellations
+from backend.edit.editing import Edits
 from backend.events.mirror import PRUNE, REFRESH, OrderMirror
 from backend.holds import HOLD, RELEASE, FulfillmentHolds
 from backend.jobs import Tasks, chores
@@ -75,6 +76,7 @@ class Services:
     mirror: OrderMirror
     holds: FulfillmentHolds
     cancellations: Cancellations
+    edits: Edits
     webhooks: Webhooks
     runner: Runner
 
@@ -189,6 +191,13 @@ def _build(
         mirror=mirror,
         holds=holds,
         cancellations=cancellations,
+        edits=Edits(
+            admin,
+            store,
+            cancellations,
+            clock=clock,
+            stale_flight=timedelta(seconds=settings.stale_flight_seconds),
+        ),
         webhooks=Webhooks(shopify, store, mirror, clock=clock, wake_jobs=runner.wake),
         runner=runner,
     )

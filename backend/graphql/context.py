@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from backend.auth.viewer import Viewer
 from backend.cancellation import Cancellations
+from backend.edit.editing import Edits
 
 
 @dataclass(slots=True)
@@ -17,3 +18,4 @@ class Context:
     response: Response
     viewer: Viewer
     cancellations: Cancellations
+    edits: Edits

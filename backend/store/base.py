@@ -77,6 +77,27 @@ class Attempt:
     block: CancelBlock | None = None
 
 
+class EditOutcome(enum.StrEnum):
+    """How one edit attempt ended (issue 13)."""
+
+    EDITED = "EDITED"  # Shopify made the change
+    REFUSED = "REFUSED"  # our rules or the input said no
+    REJECTED = "REJECTED"  # Shopify said no
+    FAILED = "FAILED"  # Shopify unreachable; nothing happened, retry allowed
+
+
+@dataclass(frozen=True, slots=True)
+class EditAttempt:
+    shop: str
+    order_id: str
+    customer_id: str | None
+    kind: str  # EditType
+    reason_code: str | None  # the cancel reason that led to the edit, if the customer gave one
+    outcome: EditOutcome
+    at: datetime
+    block: str | None = None
+
+
 class HoldState(enum.StrEnum):
     """Where our hold on one fulfilment order stands (issue 12)."""
 
@@ -369,6 +390,23 @@ class Store(Protocol):
         ...
 
     async def shops_with_holds(self) -> list[str]: ...
+
+    # Edits (issue 13).
+    async def record_edit(self, attempt: EditAttempt) -> None: ...
+
+    async def edits(
+        self, shop: str, *, since: datetime, until: datetime | None = None
+    ) -> list[EditAttempt]:
+        """The shop's edit attempts with `since <= at <= until`, oldest first."""
+        ...
+
+    async def drop_claim(self, shop: str, kind: str, key: str) -> None:
+        """Forget a `claim_once` mark before it expires (a flight that has ended)."""
+        ...
+
+    async def claimed(self, shop: str, kind: str, key: str, *, at: datetime) -> bool:
+        """Whether (shop, kind, key) holds a mark that has not expired by `at`."""
+        ...
 
     # Webhook deliveries.
     async def record_delivery(

@@ -227,6 +227,25 @@ fulfillment_holds = Table(
 Index("fulfillment_holds_by_order", fulfillment_holds.c.shop, fulfillment_holds.c.order_id)
 Index("fulfillment_holds_by_state", fulfillment_holds.c.shop, fulfillment_holds.c.state)
 
+# Edits customers made instead of cancelling (issue 13), one row per attempt: what kind, the
+# cancel reason that led there (if any), how it ended. No address or item is kept, only counts.
+edits = Table(
+    "edits",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("shop", Text, nullable=False),
+    Column("order_id", Text, nullable=False),
+    Column("customer_id", Text),
+    Column("kind", Text, nullable=False),  # EditType
+    Column("reason_code", Text),  # the cancel reason the customer chose first, if any
+    Column("outcome", Text, nullable=False),  # EditOutcome
+    Column("block", Text),  # why refused
+    Column("at", UTCDateTime, nullable=False),
+)
+Index("edits_by_shop_at", edits.c.shop, edits.c.at, edits.c.id)
+Index("edits_by_customer", edits.c.shop, edits.c.customer_id)
+Index("edits_by_at", edits.c.at)
+
 # Every table that holds a shop's data; erase_shop empties each of them for the shop.
 SHOP_TABLES = (
     policies,
@@ -238,4 +257,5 @@ SHOP_TABLES = (
     shops,
     webhook_deliveries,
     fulfillment_holds,
+    edits,
 )

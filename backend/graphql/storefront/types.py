@@ -8,6 +8,8 @@ import strawberry
 from backend.cancellation import CancellationStatus as CancellationStatusEnum
 from backend.cancellation import OrderView
 from backend.policy import CancelBlock as CancelBlockEnum
+from backend.edit.editing import EditBlock
+from backend.edit.types import EditOptions
 from backend.policy import CancelReason
 
 CancelBlock = strawberry.enum(
@@ -53,8 +55,13 @@ class OrderCancellation:
         '("nl", "nl-BE") where the merchant translated them, else in the default language.',
     )
 
+    edit_options: EditOptions = strawberry.field(
+        description="What the customer may change instead of cancelling."
+    )
+
     @classmethod
     def from_view(cls, view: OrderView) -> OrderCancellation:
+        edit = view.edit_decision
         return cls(
             id=strawberry.ID(view.order.id),
             name=view.order.name,
@@ -63,6 +70,16 @@ class OrderCancellation:
             deadline=view.decision.deadline,
             status=view.status,
             offered=view.reasons,
+            edit_options=EditOptions(
+                types=list(view.edit_kinds),
+                blocked_by=(
+                    EditBlock(edit.blocked_by.value)
+                    if edit is not None and edit.blocked_by and not view.edit_kinds
+                    else None
+                ),
+                deadline=None if edit is None else edit.deadline,
+                country_change=view.country_change,
+            ),
         )
 
 

@@ -1,0 +1,104 @@
+"""The storefront's edit types: what an order offers, what the customer sends, a refusal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from backend.edit.address import Address
+from backend.edit.address import FieldProblem as FieldProblemEnum
+from backend.edit.editing import EditBlock as EditBlockEnum
+from backend.edit.editing import EditRefused
+from backend.edit.rules import EditType as EditTypeEnum
+
+EditType = strawberry.enum(
+    EditTypeEnum, name="EditType", description="A kind of change the customer can make."
+)
+EditBlock = strawberry.enum(
+    EditBlockEnum, name="EditBlock", description="Why an edit was refused."
+)
+FieldProblem = strawberry.enum(
+    FieldProblemEnum, name="FieldProblem", description="What is wrong with one address field."
+)
+
+
+@strawberry.type(description="The changes the customer may make instead of cancelling.")
+class EditOptions:
+    types: list[EditTypeEnum] = strawberry.field(
+        description="What may be changed now; empty when nothing may."
+    )
+    blocked_by: EditBlockEnum | None = strawberry.field(
+        description="Why nothing may be changed, when `types` is empty."
+    )
+    deadline: datetime | None = strawberry.field(
+        description="When editing closes, where a window or cutoff applies."
+    )
+    country_change: bool = strawberry.field(
+        description="Whether a new address may be in another country the order's zone covers."
+    )
+
+
+@strawberry.input(description="A shipping address; names as in Shopify's MailingAddressInput.")
+class AddressInput:
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    province_code: str | None = None
+    zip: str | None = None
+    country_code: str | None = strawberry.field(default=None, description='"NL", "BE"...')
+    phone: str | None = None
+
+    def to_address(self) -> Address:
+        return Address(
+            first_name=self.first_name,
+            last_name=self.last_name,
+            company=self.company,
+            address1=self.address1,
+            address2=self.address2,
+            city=self.city,
+            province_code=self.province_code,
+            zip=self.zip,
+            country_code=self.country_code,
+            phone=self.phone,
+        )
+
+
+@strawberry.input(description="One change to one order: give exactly one of the changes.")
+class EditOrderInput:
+    order_id: strawberry.ID
+    reason: str | None = strawberry.field(
+        default=None,
+        description="The cancel reason the customer chose before changing instead, if any.",
+    )
+    address: AddressInput | None = strawberry.field(
+        default=None, description="A new shipping address for the order."
+    )
+
+
+@strawberry.type(description="What is wrong with one field of the input.")
+class EditFieldError:
+    field: str = strawberry.field(description='The input field: "zip", "countryCode"...')
+    problem: FieldProblemEnum
+    message: str
+
+
+@strawberry.type
+class EditOrderRefused:
+    code: EditBlockEnum
+    message: str
+    field_errors: list[EditFieldError]
+
+    @classmethod
+    def of(cls, refused: EditRefused) -> EditOrderRefused:
+        return cls(
+            code=refused.code,
+            message=refused.message,
+            field_errors=[
+                EditFieldError(field=e.field, problem=e.problem, message=e.message)
+                for e in refused.field_errors
+            ],
+        )
