@@ -25,12 +25,19 @@ from devshop.admin_app_installation import (
     orders_count,
 )
 from devshop.admin_context import AdminContext
+from devshop.admin_delivery_profiles import (
+    DeliveryProfile,
+    LocationGroup,
+    countries,
+    delivery_profiles,
+)
 from devshop.admin_fulfillment_holds import (
     fulfillment_order_hold,
     fulfillment_order_release_hold,
     supported_actions,
 )
 from devshop.admin_order_cancel import order_cancel
+from devshop.admin_order_update import order_update
 from devshop.gids import gid, numeric_id
 from devshop.world import (
     Customer,
@@ -43,6 +50,7 @@ from devshop.world import (
     Metafield,
     Order,
     Product,
+    ShippingZone,
     Shop,
 )
 
@@ -89,6 +97,8 @@ _TYPE_NAMES: dict[type, str] = {
     Job: "Job",
     AppInstallation: "AppInstallation",
     Metafield: "Metafield",
+    DeliveryProfile: "DeliveryProfile",
+    ShippingZone: "DeliveryZone",
 }
 
 
@@ -182,14 +192,35 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "customer": lambda _, ctx, args: ctx.customer(numeric_id(args["id"], "Customer")),
         "currentAppInstallation": lambda _, ctx, args: AppInstallation(ctx.shop),
         "ordersCount": lambda _, ctx, args: orders_count(ctx, args),
+        # devshop's one profile is the merchant's own: `merchantOwnedOnly` keeps it either way.
+        "deliveryProfiles": lambda _, ctx, args: connection(
+            delivery_profiles(ctx), {k: v for k, v in args.items() if k != "merchantOwnedOnly"}
+        ),
     },
     "Mutation": {
         "orderCancel": lambda _, ctx, args: order_cancel(ctx, args),
+        "orderUpdate": lambda _, ctx, args: order_update(ctx, args),
         "metafieldsSet": lambda _, ctx, args: metafields_set(ctx, args),
         "fulfillmentOrderHold": lambda _, ctx, args: fulfillment_order_hold(ctx, args),
         "fulfillmentOrderReleaseHold": lambda _, ctx, args: fulfillment_order_release_hold(
             ctx, args
         ),
+    },
+    "DeliveryProfile": {
+        "id": lambda p, ctx, args: gid("DeliveryProfile", p.shop_id),
+        "name": lambda p, ctx, args: "General profile",
+        "default": lambda p, ctx, args: True,
+        "profileLocationGroups": lambda p, ctx, args: [LocationGroup(p)],
+    },
+    "DeliveryProfileLocationGroup": {
+        "locationGroupZones": lambda g, ctx, args: connection(
+            [{"zone": zone} for zone in g.profile.zones], args
+        ),
+    },
+    "DeliveryZone": {
+        "id": lambda z, ctx, args: gid("DeliveryZone", z.id),
+        "name": lambda z, ctx, args: z.name,
+        "countries": lambda z, ctx, args: countries(z),
     },
     "AppInstallation": {
         "id": lambda installation, ctx, args: installation.gid,
@@ -309,7 +340,9 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "fulfillmentOrders": lambda o, ctx, args: connection(o.fulfillment_orders, args),
         "fulfillments": lambda o, ctx, args: _first(o.fulfillments, args),
         "shippingAddress": lambda o, ctx, args: (
-            {"countryCodeV2": o.shipping_country_code} if o.shipping_country_code else None
+            {**o.shipping_address, "countryCodeV2": o.shipping_country_code}
+            if o.shipping_country_code
+            else None
         ),
         "risk": lambda o, ctx, args: {"recommendation": o.risk_recommendation},
         "totalPriceSet": lambda o, ctx, args: _money(o.total_price, o.currency_code),

@@ -44,6 +44,20 @@ class Product:
 
 
 @dataclass
+class ShippingZone:
+    """A zone of the shop's default delivery profile: the countries one set of rates covers.
+
+    `rest_of_world`: Shopify's "Rest of world" zone, covering every country no other zone names.
+    """
+
+    id: int
+    shop: str
+    name: str
+    countries: list[str]
+    rest_of_world: bool = False
+
+
+@dataclass
 class LineItem:
     id: int
     title: str
@@ -122,6 +136,8 @@ class Order:
     updated_at: datetime | None = None  # set by add_order; moved on by every change
     fulfillments: list[Fulfillment] = field(default_factory=list)
     shipping_country_code: str | None = "NL"
+    # The rest of the shipping address, as MailingAddress names its fields ("address1", "zip").
+    shipping_address: dict[str, str] = field(default_factory=dict)
     routed: bool = True  # False between orders/create and order routing
     risk_recommendation: str = "ACCEPT"  # OrderRiskRecommendationResult
     confirmation_number: str | None = None

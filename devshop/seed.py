@@ -58,6 +58,13 @@ def seed(world: World, now: datetime, access_token: str = DEMO_ACCESS_TOKEN) -> 
     world.add_customer(
         Customer(DemoCustomers.GRACE, "Grace", "Hopper", "grace@example.com", OTHER_SHOP)
     )
+    # Shipping zones of each shop's default delivery profile: an address edit stays inside the
+    # zone the order ships to (Benelux orders within Benelux, and so on).
+    world.add_shipping_zone(DEMO_SHOP, "Benelux", ["NL", "BE", "LU"])
+    world.add_shipping_zone(DEMO_SHOP, "Europe", ["DE", "FR", "ES", "AT", "IT"])
+    world.add_shipping_zone(DEMO_SHOP, "Japan", ["JP"])
+    world.add_shipping_zone(OTHER_SHOP, "Domestic", ["US"])
+    world.add_shipping_zone(OTHER_SHOP, "Rest of world", [], rest_of_world=True)
     shirt = world.add_product(Product(DemoProducts.LINEN_SHIRT, "Linen shirt", ["summer"]))
     print_ = world.add_product(
         Product(DemoProducts.MADE_TO_ORDER_PRINT, "Made to order print", ["non-cancellable"])

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -37,6 +37,7 @@ from devshop.records import (
     Order,
     Product,
     RefundMethod,
+    ShippingZone,
     Shop,
     Timer,
     WorldEvent,
@@ -58,6 +59,7 @@ __all__ = [
     "Order",
     "Product",
     "RefundMethod",
+    "ShippingZone",
     "Shop",
     "Timer",
     "World",
@@ -100,6 +102,7 @@ class World:
         self._running: list[Job] = []  # the jobs not done yet: what every tick looks at
         self.calls: list[AdminCall] = []
         self.metafields: dict[tuple[str, str, str], Metafield] = {}  # (shop, namespace, key)
+        self.shipping_zones: list[ShippingZone] = []
         self._next_id = _FIRST_ID
 
     def now(self) -> datetime:
@@ -122,6 +125,7 @@ class World:
         self.timers.clear()
         self.calls.clear()
         self.metafields.clear()
+        self.shipping_zones.clear()
         self._next_id = _FIRST_ID
         for hook in self.on_reset:
             hook()
@@ -137,6 +141,16 @@ class World:
     def add_customer(self, customer: Customer) -> Customer:
         self.customers[customer.id] = customer
         return customer
+
+    def add_shipping_zone(
+        self, shop: str, name: str, countries: Sequence[str], *, rest_of_world: bool = False
+    ) -> ShippingZone:
+        zone = ShippingZone(self.new_id(), shop, name, list(countries), rest_of_world)
+        self.shipping_zones.append(zone)
+        return zone
+
+    def zones_of(self, shop: str) -> list[ShippingZone]:
+        return [zone for zone in self.shipping_zones if zone.shop == shop]
 
     def add_product(self, product: Product) -> Product:
         self.products[product.id] = product
@@ -161,6 +175,7 @@ class World:
         cancel_reason: str | None = None,
         total_price: str = "49.95",
         shipping_country_code: str | None = "NL",
+        shipping_address: Mapping[str, str] | None = None,
     ) -> Order:
         """An order with sensible defaults: paid, unfulfilled, five minutes old, one open
         fulfillment order; a cancelled one is also closed with its fulfillment orders cancelled."""
@@ -205,6 +220,11 @@ class World:
             updated_at=max(created, cancelled_at or created).replace(microsecond=0),
             fulfillments=fulfillments,
             shipping_country_code=shipping_country_code,
+            shipping_address=dict(
+                shipping_address
+                if shipping_address is not None
+                else _SAMPLE_ADDRESSES.get(shipping_country_code or "", {})
+            ),
         )
         self.orders[order_id] = order
         return order
@@ -294,6 +314,25 @@ class World:
         """Admin API calls that selected `root_field`; filter on `.executed` for those that ran."""
         return [c for c in self.calls if root_field in c.root_fields]
 
+
+# Where a seeded order ships when the test or demo names only a country.
+_SAMPLE_ADDRESSES: dict[str, dict[str, str]] = {
+    "NL": {
+        "firstName": "Ada",
+        "lastName": "Lovelace",
+        "address1": "Keizersgracht 123",
+        "city": "Amsterdam",
+        "zip": "1015 CJ",
+    },
+    "US": {
+        "firstName": "Grace",
+        "lastName": "Hopper",
+        "address1": "1 Main Street",
+        "city": "Arlington",
+        "provinceCode": "VA",
+        "zip": "22201",
+    },
+}
 
 _FULFILLMENT_ORDER_STATUS = {
     "UNFULFILLED": "OPEN",
