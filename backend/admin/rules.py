@@ -15,6 +15,7 @@ from typing import Any
 
 from backend.admin.i18n import N_, Speaker
 from backend.orders import tag_set
+from backend.edit.rules import EditRules
 from backend.policy import CancelReason, RefundMethod, ShopPolicy
 
 MAX_WINDOW_MINUTES = 43_200  # 30 days
@@ -81,6 +82,13 @@ class RulesDraft:
     staff_note_format: str
     hold_fulfillment: bool = False
     hold_own_locations_only: bool = False
+    # Issue 13: edits instead of cancelling.
+    edit_address: bool = False
+    edit_variant: bool = False
+    edit_quantity: bool = False
+    edit_own_window: bool = False
+    edit_window_minutes: int | None = None
+    edit_country_change: bool = False
 
 
 def _tags(name: str, values: Sequence[str], problems: list[FieldProblem]) -> frozenset[str]:
@@ -232,6 +240,18 @@ def parse_rules(draft: RulesDraft) -> ShopPolicy | list[FieldProblem]:
         problems.append(
             FieldProblem("allowedFinancialStatuses", N_("Choose at least one payment status."))
         )
+    edit_window = draft.edit_window_minutes if draft.edit_own_window else None
+    if edit_window is not None and not 1 <= edit_window <= MAX_WINDOW_MINUTES:
+        problems.append(
+            FieldProblem(
+                "editWindowMinutes",
+                N_(
+                    "Enter a window of 1 to %(limit)s minutes (30 days), "
+                    "or leave it empty for no window."
+                ),
+                {"limit": MAX_WINDOW_MINUTES},
+            )
+        )
     reasons = _reasons(draft.reasons, problems)
     staff_note_format = _staff_note_format(draft.staff_note_format, problems)
     if problems:
@@ -251,6 +271,14 @@ def parse_rules(draft: RulesDraft) -> ShopPolicy | list[FieldProblem]:
         staff_note_format=staff_note_format,
         hold_fulfillment=draft.hold_fulfillment,
         hold_own_locations_only=draft.hold_own_locations_only,
+        edits=EditRules(
+            address=draft.edit_address,
+            variant=draft.edit_variant,
+            quantity=draft.edit_quantity,
+            own_window=draft.edit_own_window,
+            window_minutes=edit_window,
+            country_change=draft.edit_country_change,
+        ),
     )
 
 

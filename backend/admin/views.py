@@ -15,6 +15,7 @@ from backend.admin.i18n import N_, Speaker
 from backend.admin.insights import Insights, Note
 from backend.admin.rules import FINANCIAL_STATUSES
 from backend.admin.screens import HOME, SCREENS, Screen
+from backend.edit.rules import EditRules
 from backend.orders import legacy_id
 from backend.policy import CancelBlock, RefundMethod, ShopPolicy
 from backend.store.base import DeliveryHealth, HoldRecord, HoldState, JobStats
@@ -81,6 +82,7 @@ class RulesForm:
     notify_customer: bool
     staff_note_format: str
     reasons: Sequence[ReasonRow]
+    edits: EditRules = EditRules()
 
 
 def rules_form(policy: ShopPolicy) -> RulesForm:
@@ -97,6 +99,7 @@ def rules_form(policy: ShopPolicy) -> RulesForm:
         hold_risky_orders=policy.hold_risky_orders,
         hold_fulfillment=policy.hold_fulfillment,
         hold_own_locations_only=policy.hold_own_locations_only,
+        edits=policy.edits,
         refunds=[
             Choice(method.value, label, policy.refund_method is method)
             for method, label in REFUND_LABELS.items()

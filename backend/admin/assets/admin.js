@@ -133,6 +133,7 @@
   function collect() {
     const minutes = form.elements.windowMinutes.value.trim();
     const cutoff = form.elements.cutoff.value.trim();
+    const editMinutes = form.elements.editWindowMinutes.value.trim();
     return {
       enabled: form.elements.enabled.checked,
       windowMinutes: minutes === "" ? null : Number(minutes),
@@ -150,6 +151,12 @@
       holdRiskyOrders: form.elements.holdRiskyOrders.checked,
       holdFulfillment: form.elements.holdFulfillment.checked,
       holdOwnLocationsOnly: form.elements.holdOwnLocationsOnly.checked,
+      editAddress: form.elements.editAddress.checked,
+      editCountryChange: form.elements.editCountryChange.checked,
+      editVariant: form.elements.editVariant.checked,
+      editQuantity: form.elements.editQuantity.checked,
+      editOwnWindow: form.elements.editOwnWindow.checked,
+      editWindowMinutes: editMinutes === '' ? null : Number(editMinutes),
       staffNoteFormat: form.elements.staffNoteFormat.value,
       reasons: rows().map((row) => ({
         code: row.querySelector('[name="code"]').value.trim(),

@@ -57,6 +57,25 @@ class Rules:
     staff_note_format: str = strawberry.field(
         description="The note on a cancelled order; {reason}, {code} and {note} are filled in."
     )
+    edit_address: bool = strawberry.field(
+        default=False, description="Customers may change the shipping address themselves."
+    )
+    edit_variant: bool = strawberry.field(
+        default=False, description="Customers may swap an item for another size or colour."
+    )
+    edit_quantity: bool = strawberry.field(
+        default=False, description="Customers may change how many of an item they ordered."
+    )
+    edit_own_window: bool = strawberry.field(
+        default=False, description="Edits have a window of their own instead of the cancel's."
+    )
+    edit_window_minutes: int | None = strawberry.field(
+        default=None, description="The edits' own window in minutes; null: no window."
+    )
+    edit_country_change: bool = strawberry.field(
+        default=False,
+        description="A new address may be in another country of the order's shipping zone.",
+    )
 
     @classmethod
     def from_policy(cls, policy: ShopPolicy) -> Rules:
@@ -82,6 +101,12 @@ class Rules:
                 for r in policy.reasons
             ],
             staff_note_format=policy.staff_note_format,
+            edit_address=policy.edits.address,
+            edit_variant=policy.edits.variant,
+            edit_quantity=policy.edits.quantity,
+            edit_own_window=policy.edits.own_window,
+            edit_window_minutes=policy.edits.window_minutes,
+            edit_country_change=policy.edits.country_change,
         )
 
 
@@ -114,6 +139,12 @@ class RulesInput:
     hold_risky_orders: bool = True
     hold_fulfillment: bool = False
     hold_own_locations_only: bool = False
+    edit_address: bool = False
+    edit_variant: bool = False
+    edit_quantity: bool = False
+    edit_own_window: bool = False
+    edit_window_minutes: int | None = None
+    edit_country_change: bool = False
 
     def draft(self) -> RulesDraft:
         return RulesDraft(
@@ -134,6 +165,12 @@ class RulesInput:
                 for r in self.reasons
             ],
             staff_note_format=self.staff_note_format,
+            edit_address=self.edit_address,
+            edit_variant=self.edit_variant,
+            edit_quantity=self.edit_quantity,
+            edit_own_window=self.edit_own_window,
+            edit_window_minutes=self.edit_window_minutes,
+            edit_country_change=self.edit_country_change,
         )
 
 
