@@ -14,6 +14,8 @@ class AdminContext:
     world: World
     shop: Shop
     call: AdminCall
+    # The `@idempotent(key:)` of the mutation field being resolved, if the document gave one.
+    idempotency_key: str | None = None
 
     def order(self, order_gid: str) -> Order | None:
         order_id = numeric_id(order_gid, "Order")

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from graphql import GraphQLAbstractType, GraphQLError, GraphQLResolveInfo, is_non_null_type
+from graphql.execution.values import get_directive_values
 
 from devshop.admin_app_installation import (
     AppInstallation,
@@ -38,7 +39,30 @@ from devshop.admin_fulfillment_holds import (
 )
 from devshop.admin_order_cancel import order_cancel
 from devshop.admin_order_update import order_update
+from devshop.admin_order_edits import (
+    CalculatedLineItem,
+    EditSession,
+    edit_fields,
+    order_edit_add_variant,
+    order_edit_begin,
+    order_edit_commit,
+    order_edit_set_quantity,
+)
+from devshop.admin_order_edits import variant as product_variant
+from devshop.admin_refunds import refund_create, refund_fields, suggested_refund
 from devshop.gids import gid, numeric_id
+from devshop.order_money import (
+    ZERO,
+    capturable,
+    current_total,
+    money_bag,
+    net_payment,
+    outstanding,
+    received,
+    refunded,
+    refunded_shipping,
+    subtotal,
+)
 from devshop.world import (
     Customer,
     Fulfillment,
@@ -51,7 +75,9 @@ from devshop.world import (
     Order,
     Product,
     ShippingZone,
+    Refund,
     Shop,
+    Transaction,
 )
 
 Resolver = Callable[[Any, AdminContext, dict[str, Any]], Any]
@@ -75,6 +101,14 @@ def resolve_field(source: Any, info: GraphQLResolveInfo[AdminContext], **args: A
             # a request for something devshop may not model.
             written = {argument.name.value for argument in info.field_nodes[0].arguments or ()}
             given = {k: v for k, v in args.items() if k in written}
+            if info.parent_type.name == "Mutation":
+                directive = info.schema.get_directive("idempotent")
+                found = (
+                    get_directive_values(directive, info.field_nodes[0], info.variable_values)
+                    if directive is not None
+                    else None
+                )
+                info.context.idempotency_key = str(found["key"]) if found else None
             return resolver(source, info.context, given)
     if is_non_null_type(info.return_type):
         raise GraphQLError(
@@ -99,6 +133,10 @@ _TYPE_NAMES: dict[type, str] = {
     Metafield: "Metafield",
     DeliveryProfile: "DeliveryProfile",
     ShippingZone: "DeliveryZone",
+    EditSession: "CalculatedOrder",
+    CalculatedLineItem: "CalculatedLineItem",
+    Refund: "Refund",
+    Transaction: "OrderTransaction",
 }
 
 
@@ -113,11 +151,6 @@ def resolve_type(
 def datetime_value(value: datetime | None) -> str | None:
     """Shopify's DateTime: UTC, whole seconds, `Z`."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
-
-
-def _money(amount: Any, currency: str) -> dict[str, Any]:
-    money = {"amount": str(amount), "currencyCode": currency}
-    return {"shopMoney": money, "presentmentMoney": money}
 
 
 def connection(items: Sequence[Any], args: dict[str, Any]) -> dict[str, Any]:
@@ -170,6 +203,14 @@ def _status_page_url(order: Order, ctx: AdminContext) -> str:
     return f"https://{order.shop}/{ctx.shop.id}/orders/{token[:32]}/authenticate?key={token[32:]}"
 
 
+def _variant(ctx: AdminContext, variant_gid: str) -> dict[str, Any] | None:
+    variant_id = numeric_id(variant_gid, "ProductVariant")
+    if variant_id is None or variant_id % 10 != 1:
+        return None
+    product = ctx.product(gid("Product", variant_id // 10))
+    return None if product is None else product_variant(product)
+
+
 def _first(items: Sequence[Any], args: dict[str, Any]) -> list[Any]:
     """A plain list field with an optional `first` (Order.fulfillments)."""
     if args.get("query") is not None:
@@ -186,6 +227,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
             ctx.node(args["id"]) if "/FulfillmentOrder/" in args["id"] else None
         ),
         "nodes": lambda _, ctx, args: [ctx.node(i) for i in args["ids"]],
+        "productVariant": lambda _, ctx, args: _variant(ctx, args["id"]),
         "shop": lambda _, ctx, args: ctx.shop,
         "job": lambda _, ctx, args: ctx.job(args["id"]),
         "product": lambda _, ctx, args: ctx.product(args["id"]),
@@ -205,6 +247,11 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "fulfillmentOrderReleaseHold": lambda _, ctx, args: fulfillment_order_release_hold(
             ctx, args
         ),
+        "orderEditBegin": lambda _, ctx, args: order_edit_begin(ctx, args),
+        "orderEditSetQuantity": lambda _, ctx, args: order_edit_set_quantity(ctx, args),
+        "orderEditAddVariant": lambda _, ctx, args: order_edit_add_variant(ctx, args),
+        "orderEditCommit": lambda _, ctx, args: order_edit_commit(ctx, args),
+        "refundCreate": lambda _, ctx, args: refund_create(ctx, args),
     },
     "DeliveryProfile": {
         "id": lambda p, ctx, args: gid("DeliveryProfile", p.shop_id),
@@ -266,6 +313,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "legacyResourceId": lambda p, ctx, args: str(p.id),
         "title": lambda p, ctx, args: p.title,
         "tags": lambda p, ctx, args: p.tags,
+        "variants": lambda p, ctx, args: connection([product_variant(p)], args),
     },
     "LineItem": {
         "id": lambda li, ctx, args: gid("LineItem", li.id),
@@ -274,8 +322,21 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "quantity": lambda li, ctx, args: li.quantity,
         "product": lambda li, ctx, args: li.product,
         "variant": lambda li, ctx, args: (
-            {"id": gid("ProductVariant", li.variant_id)} if li.variant_id else None
+            product_variant(li.product) if li.product is not None else None
         ),
+        "originalUnitPriceSet": lambda li, ctx, args: _line_bag(ctx, li, li.unit_price),
+        "discountedUnitPriceSet": lambda li, ctx, args: _line_bag(ctx, li, li.unit_price),
+        "discountedUnitPriceAfterAllDiscountsSet": lambda li, ctx, args: _line_bag(
+            ctx, li, li.unit_price
+        ),
+        "originalTotalSet": lambda li, ctx, args: _line_bag(ctx, li, li.unit_price * li.quantity),
+        "discountedTotalSet": lambda li, ctx, args: _line_bag(ctx, li, li.unit_price * li.quantity),
+        "refundableQuantity": lambda li, ctx, args: li.current_quantity,
+        "fulfillableQuantity": lambda li, ctx, args: max(
+            li.current_quantity - li.fulfilled_quantity, 0
+        ),
+        "restockable": lambda li, ctx, args: li.product is not None,
+        "canRestock": lambda li, ctx, args: li.product is not None,
         "currentQuantity": lambda li, ctx, args: li.current_quantity,
         "unfulfilledQuantity": lambda li, ctx, args: max(
             li.current_quantity - li.fulfilled_quantity, 0
@@ -345,8 +406,40 @@ FIELDS: dict[str, dict[str, Resolver]] = {
             else None
         ),
         "risk": lambda o, ctx, args: {"recommendation": o.risk_recommendation},
-        "totalPriceSet": lambda o, ctx, args: _money(o.total_price, o.currency_code),
+        "totalPriceSet": lambda o, ctx, args: money_bag(o, o.total_price),
+        "originalTotalPriceSet": lambda o, ctx, args: money_bag(o, o.total_price),
+        "currentTotalPriceSet": lambda o, ctx, args: money_bag(o, current_total(o)),
+        "currentSubtotalPriceSet": lambda o, ctx, args: money_bag(o, subtotal(o)),
+        "currentShippingPriceSet": lambda o, ctx, args: money_bag(
+            o, o.shipping_price - refunded_shipping(o)
+        ),
+        "totalShippingPriceSet": lambda o, ctx, args: money_bag(o, o.shipping_price),
+        "currentTotalDiscountsSet": lambda o, ctx, args: money_bag(o, ZERO),
+        "currentTotalTaxSet": lambda o, ctx, args: money_bag(o, ZERO),
+        "currentSubtotalLineItemsQuantity": lambda o, ctx, args: sum(
+            i.current_quantity for i in o.line_items
+        ),
+        "totalOutstandingSet": lambda o, ctx, args: money_bag(o, outstanding(o)),
+        "totalReceivedSet": lambda o, ctx, args: money_bag(o, received(o)),
+        "totalRefundedSet": lambda o, ctx, args: money_bag(o, refunded(o)),
+        "totalRefundedShippingSet": lambda o, ctx, args: money_bag(o, refunded_shipping(o)),
+        "netPaymentSet": lambda o, ctx, args: money_bag(o, net_payment(o)),
+        "totalCapturableSet": lambda o, ctx, args: money_bag(o, capturable(o)),
+        "capturable": lambda o, ctx, args: capturable(o) > 0,
+        "refundable": lambda o, ctx, args: net_payment(o) > 0,
+        "refunds": lambda o, ctx, args: _first(o.refunds, args),
+        "transactions": lambda o, ctx, args: _first(o.transactions, args),
+        "suggestedRefund": lambda o, ctx, args: suggested_refund(o, args),
         "currencyCode": lambda o, ctx, args: o.currency_code,
-        "presentmentCurrencyCode": lambda o, ctx, args: o.currency_code,
+        "presentmentCurrencyCode": lambda o, ctx, args: (
+            o.presentment_currency_code or o.currency_code
+        ),
     },
+    **edit_fields(connection),
+    **refund_fields(connection),
 }
+
+
+def _line_bag(ctx: AdminContext, item: LineItem, amount: Any) -> dict[str, Any]:
+    order = next(o for o in ctx.world.orders.values() if item in o.line_items)
+    return money_bag(order, amount)

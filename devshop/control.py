@@ -41,6 +41,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from starlette.requests import Request
@@ -149,6 +150,8 @@ def order_json(order: Order) -> dict[str, Any]:
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
         return _iso(value)
+    if isinstance(value, Decimal):
+        return str(value)
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -40,9 +40,10 @@ OFFLINE_TOKEN_TYPE = "urn:shopify:params:oauth:token-type:offline-access-token"
 ACCESS_LIFETIME = timedelta(hours=1)
 REFRESH_LIFETIME = timedelta(days=90)
 SCOPES = (
-    "read_customers,read_merchant_managed_fulfillment_orders,read_orders,read_products,"
-    "read_third_party_fulfillment_orders,write_app_proxy,write_merchant_managed_fulfillment_orders,"
-    "write_orders,write_third_party_fulfillment_orders"
+    "read_customers,read_merchant_managed_fulfillment_orders,read_order_edits,read_orders,"
+    "read_products,read_third_party_fulfillment_orders,write_app_proxy,"
+    "write_merchant_managed_fulfillment_orders,write_order_edits,write_orders,"
+    "write_third_party_fulfillment_orders"
 )
 
 

@@ -41,6 +41,9 @@ class Product:
     title: str
     tags: list[str]
     shop: str = DEFAULT_SHOP
+    # One variant each (`LineItem.variant_id`): its price, and whether it is still for sale.
+    price: Decimal = Decimal("24.95")
+    available: bool = True
 
 
 @dataclass
@@ -65,6 +68,9 @@ class LineItem:
     product: Product | None  # None for custom line items, as in Shopify
     current_quantity: int = -1  # -1: the ordered quantity
     fulfilled_quantity: int = 0
+    unit_price: Decimal = Decimal("0")  # in the shop's currency, after line discounts
+    # Taken off the order by a refund (any restock type) rather than by an edit.
+    refunded_quantity: int = 0
 
     def __post_init__(self) -> None:
         if self.current_quantity < 0:
@@ -151,10 +157,56 @@ class Order:
     # States Shopify refuses to cancel in, which the display statuses do not show.
     pending_authorization: bool = False
     active_return: bool = False
+    shipping_price: Decimal = Decimal("0")
+    # What the customer paid in (`presentmentCurrencyCode`) and the rate from the shop's currency.
+    presentment_currency_code: str | None = None
+    presentment_rate: Decimal = Decimal(1)
+    transactions: list[Transaction] = field(default_factory=list)
+    refunds: list[Refund] = field(default_factory=list)
     # What the cancel did, for tests to check.
     refund_method: RefundMethod | None = None
     restocked: bool = False
     customer_notified: bool = False
+
+
+@dataclass
+class Transaction:
+    """A payment transaction on an order (OrderTransaction), amounts in the shop's currency."""
+
+    id: int
+    kind: str  # OrderTransactionKind: AUTHORIZATION, SALE, CAPTURE, REFUND, VOID
+    amount: Decimal
+    created_at: datetime
+    gateway: str = "shopify_payments"
+    status: str = "SUCCESS"  # OrderTransactionStatus
+    parent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RefundedLineItem:
+    line_item_id: int
+    quantity: int
+    restock_type: str  # RefundLineItemRestockType: CANCEL, RETURN, NO_RESTOCK
+    subtotal: Decimal
+
+
+@dataclass
+class Refund:
+    """One `refundCreate`: what it took off the order and the money it moved."""
+
+    id: int
+    order_id: int
+    created_at: datetime
+    note: str | None
+    line_items: list[RefundedLineItem]
+    shipping: Decimal
+    transactions: list[Transaction]
+    store_credit: Decimal = Decimal("0")
+    notify: bool = False
+
+    @property
+    def total(self) -> Decimal:
+        return sum((t.amount for t in self.transactions), Decimal("0")) + self.store_credit
 
 
 @dataclass(frozen=True)

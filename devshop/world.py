@@ -36,10 +36,13 @@ from devshop.records import (
     Metafield,
     Order,
     Product,
+    Refund,
+    RefundedLineItem,
     RefundMethod,
     ShippingZone,
     Shop,
     Timer,
+    Transaction,
     WorldEvent,
 )
 
@@ -58,10 +61,13 @@ __all__ = [
     "Metafield",
     "Order",
     "Product",
+    "Refund",
+    "RefundedLineItem",
     "RefundMethod",
     "ShippingZone",
     "Shop",
     "Timer",
+    "Transaction",
     "World",
     "WorldEvent",
     "confirmation_number",
@@ -103,6 +109,11 @@ class World:
         self.calls: list[AdminCall] = []
         self.metafields: dict[tuple[str, str, str], Metafield] = {}  # (shop, namespace, key)
         self.shipping_zones: list[ShippingZone] = []
+        # Store credit balances by customer id, in the shop's currency (refunds as store credit).
+        self.store_credit: dict[int, Decimal] = {}
+        # Parts owned by their Admin modules (order edit sessions, idempotency keys), keyed by
+        # name, so that a reset clears them too.
+        self.extras: dict[str, dict[object, object]] = {}
         self._next_id = _FIRST_ID
 
     def now(self) -> datetime:
@@ -126,6 +137,8 @@ class World:
         self.calls.clear()
         self.metafields.clear()
         self.shipping_zones.clear()
+        self.store_credit.clear()
+        self.extras.clear()
         self._next_id = _FIRST_ID
         for hook in self.on_reset:
             hook()
@@ -173,17 +186,33 @@ class World:
         risk: str = "ACCEPT",
         cancelled_at: datetime | None = None,
         cancel_reason: str | None = None,
-        total_price: str = "49.95",
+        total_price: str | None = None,
         shipping_country_code: str | None = "NL",
         shipping_address: Mapping[str, str] | None = None,
+        quantities: Sequence[int] | None = None,
+        shipping_price: str = "0",
+        presentment_currency: str | None = None,
+        presentment_rate: str = "1",
     ) -> Order:
         """An order with sensible defaults: paid, unfulfilled, five minutes old, one open
-        fulfillment order; a cancelled one is also closed with its fulfillment orders cancelled."""
+        fulfillment order; a cancelled one is also closed with its fulfillment orders cancelled.
+
+        With `quantities`, the items cost their products' prices times those plus
+        `shipping_price`; otherwise `total_price` (49.95 by default, as it always was) is spread
+        over the items, one each."""
         order_id = self.new_id() if id is None else id
         created = created_at if created_at is not None else self.now() - age
-        items = [LineItem(self.new_id(), p.title, 1, p) for p in products] or [
-            LineItem(self.new_id(), "Custom item", 1, None)
-        ]
+        counts = list(quantities) if quantities is not None else [1] * len(products)
+        items = [
+            LineItem(self.new_id(), p.title, n, p, unit_price=p.price)
+            for p, n in zip(products, counts, strict=True)
+        ] or [LineItem(self.new_id(), "Custom item", 1, None, unit_price=Decimal("49.95"))]
+        shipping = Decimal(shipping_price)
+        if quantities is None:
+            total_price = total_price or "49.95"
+        if total_price is not None:
+            _spread(items, Decimal(total_price) - shipping)
+        total = sum((i.unit_price * i.quantity for i in items), shipping)
         if fulfillment_orders is None:
             status = _FULFILLMENT_ORDER_STATUS.get(fulfillment_status, "OPEN")
             if cancelled_at is not None:
@@ -211,8 +240,11 @@ class World:
             tags=list(tags),
             risk_recommendation=risk,
             confirmation_number=confirmation_number(order_id),
-            total_price=Decimal(total_price),
+            total_price=total,
             currency_code=self.shops[shop].currency_code if shop in self.shops else "EUR",
+            shipping_price=shipping,
+            presentment_currency_code=presentment_currency,
+            presentment_rate=Decimal(presentment_rate),
             cancelled_at=cancelled_at,
             cancel_reason=cancel_reason or ("CUSTOMER" if cancelled_at else None),
             closed=cancelled_at is not None,
@@ -226,6 +258,9 @@ class World:
                 else _SAMPLE_ADDRESSES.get(shipping_country_code or "", {})
             ),
         )
+        kind = {"AUTHORIZED": "AUTHORIZATION", "PENDING": None}.get(financial_status, "SALE")
+        if kind is not None:
+            order.transactions.append(Transaction(self.new_id(), kind, total, created))
         self.orders[order_id] = order
         return order
 
@@ -362,6 +397,14 @@ def _apply_cancel(order: Order, request: CancelRequest, at: datetime) -> None:
     for fulfillment_order in order.fulfillment_orders:
         if fulfillment_order.status not in {"CLOSED", "CANCELLED"}:
             fulfillment_order.status = "CANCELLED"
+
+
+def _spread(items: list[LineItem], amount: Decimal) -> None:
+    """Set unit prices so the items (one each) add up to `amount`, the last taking the cents."""
+    share = (amount / len(items)).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
+    for item in items:
+        item.unit_price = share
+    items[-1].unit_price += amount - share * len(items)
 
 
 def confirmation_number(order_id: int) -> str:
