@@ -148,7 +148,8 @@ def variant(product: Product) -> dict[str, Any]:
         "title": "Default Title",
         "displayName": f"{product.title} - Default Title",
         "price": str(product.price),
-        "availableForSale": product.available,
+        "availableForSale": product.available and (product.inventory is None or product.inventory > 0),
+        "inventoryQuantity": product.inventory,
         "product": product,
     }
 
@@ -268,6 +269,7 @@ def order_edit_commit(ctx: AdminContext, args: dict[str, Any]) -> dict[str, Any]
         item.current_quantity = 0
         order.line_items.append(item)
         quantities[item.id] = added.quantity
+    _move_stock(order, session)
     order_actions.commit_order_edit(ctx.world, order, quantities, note or "")
     session.committed = True
     session.staff_note = note
@@ -275,6 +277,23 @@ def order_edit_commit(ctx: AdminContext, args: dict[str, Any]) -> dict[str, Any]
     order.staff_note = note if note is not None else order.staff_note
     order.customer_notified = session.notify_customer or order.customer_notified
     return {"order": order, "successMessages": ["Order updated"], "userErrors": []}
+
+
+def _move_stock(order: Order, session: EditSession) -> None:
+    """Tracked stock follows the commit: added units leave it, removed ones come back when the
+    session asked to restock them."""
+    for item in order.line_items:
+        product = item.product
+        if product is None or product.inventory is None:
+            continue
+        new = session.quantities.get(item.id, item.current_quantity)
+        if new > item.current_quantity:
+            product.inventory -= new - item.current_quantity
+        elif new < item.current_quantity and session.restock.get(item.id, False):
+            product.inventory += item.current_quantity - new
+    for added in session.added:
+        if added.product.inventory is not None:
+            added.product.inventory -= added.quantity
 
 
 def _calculated_order(session: EditSession, ctx: AdminContext) -> Order:

@@ -429,6 +429,12 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "refundable": lambda o, ctx, args: net_payment(o) > 0,
         "refunds": lambda o, ctx, args: _first(o.refunds, args),
         "transactions": lambda o, ctx, args: _first(o.transactions, args),
+        "paymentCollectionDetails": lambda o, ctx, args: {
+            "additionalPaymentCollectionUrl": (
+                f"https://{o.shop}/{ctx.shop.id}/orders/{o.id}/pay" if outstanding(o) > 0 else None
+            ),
+            "vaultedPaymentMethods": [],
+        },
         "suggestedRefund": lambda o, ctx, args: suggested_refund(o, args),
         "currencyCode": lambda o, ctx, args: o.currency_code,
         "presentmentCurrencyCode": lambda o, ctx, args: (

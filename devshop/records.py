@@ -44,6 +44,8 @@ class Product:
     # One variant each (`LineItem.variant_id`): its price, and whether it is still for sale.
     price: Decimal = Decimal("24.95")
     available: bool = True
+    # Units in stock at the shop's locations; None: not tracked (always for sale).
+    inventory: int | None = None
 
 
 @dataclass
