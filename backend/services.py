@@ -19,7 +19,8 @@ from shopify_app import ShopifyApp
 from backend.admin.gateway import MerchantGateway
 from backend.auth.tokens import ShopTokens
 from backend.cancellation import CONFIRM, Cancellations
-from backend.edit.editing import Edits
+from backend.edit.editing import SETTLE, Edits
+from backend.edit.order_editing import OrderEditing
 from backend.events.mirror import PRUNE, REFRESH, OrderMirror
 from backend.holds import HOLD, RELEASE, FulfillmentHolds
 from backend.jobs import Tasks, chores
@@ -95,6 +96,7 @@ class Services:
             RETENTION: retain,
             HOLD: self.holds.hold,
             RELEASE: self.holds.release,
+            SETTLE: self.edits.settle,
         }
 
 
@@ -193,10 +195,12 @@ def _build(
         cancellations=cancellations,
         edits=Edits(
             admin,
+            OrderEditing(client),
             store,
             cancellations,
             clock=clock,
             stale_flight=timedelta(seconds=settings.stale_flight_seconds),
+            wake_jobs=runner.wake,
         ),
         webhooks=Webhooks(shopify, store, mirror, clock=clock, wake_jobs=runner.wake),
         runner=runner,

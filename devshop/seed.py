@@ -65,7 +65,9 @@ def seed(world: World, now: datetime, access_token: str = DEMO_ACCESS_TOKEN) -> 
     world.add_shipping_zone(DEMO_SHOP, "Japan", ["JP"])
     world.add_shipping_zone(OTHER_SHOP, "Domestic", ["US"])
     world.add_shipping_zone(OTHER_SHOP, "Rest of world", [], rest_of_world=True)
-    shirt = world.add_product(Product(DemoProducts.LINEN_SHIRT, "Linen shirt", ["summer"]))
+    shirt = world.add_product(
+        Product(DemoProducts.LINEN_SHIRT, "Linen shirt", ["summer"], inventory=10)
+    )
     print_ = world.add_product(
         Product(DemoProducts.MADE_TO_ORDER_PRINT, "Made to order print", ["non-cancellable"])
     )

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import strawberry
 
-from backend.edit.editing import Edited, EditRequest
+from backend.edit.editing import Edited, EditRequest, QuantityChange
 from backend.edit.rules import EditType as EditTypeEnum
-from backend.edit.types import EditOrderInput, EditOrderRefused
+from backend.edit.types import EditDifference, EditOrderInput, EditOrderRefused
 from backend.graphql.context import Context
 from backend.graphql.errors import shopify_errors
 from backend.graphql.storefront.types import OrderCancellation
@@ -18,6 +18,9 @@ from backend.graphql.storefront.types import OrderCancellation
 class EditOrderSuccess:
     type: EditTypeEnum
     order: OrderCancellation
+    difference: EditDifference | None = strawberry.field(
+        description="The change in the order's total; null when it did not change."
+    )
 
 
 EditOrderResult = Annotated[
@@ -33,9 +36,25 @@ async def resolve_edit_order(
         order_id=str(input.order_id),
         reason=input.reason,
         address=input.address.to_address() if input.address is not None else None,
+        quantity=(
+            QuantityChange(str(input.quantity.line_item_id), input.quantity.quantity)
+            if input.quantity is not None
+            else None
+        ),
     )
     with shopify_errors():
         outcome = await context.edits.edit(context.viewer, request)
     if isinstance(outcome, Edited):
-        return EditOrderSuccess(type=outcome.kind, order=OrderCancellation.from_view(outcome.view))
+        change = outcome.difference
+        return EditOrderSuccess(
+            type=outcome.kind,
+            order=OrderCancellation.from_view(outcome.view),
+            difference=None
+            if change is None
+            else EditDifference(
+                amount=f"{change.amount:f}",
+                currency_code=change.currency,
+                payment_url=change.payment_url,
+            ),
+        )
     return EditOrderRefused.of(outcome)

@@ -12,10 +12,9 @@ class EditType(enum.StrEnum):
     QUANTITY = "QUANTITY"  # fewer or more of a line item, through an order edit
 
 
-# The kinds this release makes. VARIANT and QUANTITY need Shopify's order-editing session
-# (orderEditBegin ... orderEditCommit) and the refund module of issue 11; until they land a
-# merchant may switch them on, but they are not offered.
-MADE_BY_THE_APP: frozenset[EditType] = frozenset({EditType.ADDRESS})
+# The kinds this release makes. VARIANT needs products with several variants (sizes, colours),
+# which devshop does not model yet: a merchant may switch it on, but it is not offered.
+MADE_BY_THE_APP: frozenset[EditType] = frozenset({EditType.ADDRESS, EditType.QUANTITY})
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,6 +67,24 @@ class AddressInput:
         )
 
 
+@strawberry.input(description="A new quantity for one line item of the order.")
+class QuantityChangeInput:
+    line_item_id: strawberry.ID = strawberry.field(description="The LineItem's GID or number.")
+    quantity: int = strawberry.field(description="The new quantity, at least 1.")
+
+
+@strawberry.type(description="What an edit did to the order's total.")
+class EditDifference:
+    amount: str = strawberry.field(
+        description="In the shop's currency: positive, the customer owes it; negative, it is "
+        "refunded to them."
+    )
+    currency_code: str
+    payment_url: str | None = strawberry.field(
+        description="Shopify's link to pay what is owed, when something is."
+    )
+
+
 @strawberry.input(description="One change to one order: give exactly one of the changes.")
 class EditOrderInput:
     order_id: strawberry.ID
@@ -76,6 +94,9 @@ class EditOrderInput:
     )
     address: AddressInput | None = strawberry.field(
         default=None, description="A new shipping address for the order."
+    )
+    quantity: QuantityChangeInput | None = strawberry.field(
+        default=None, description="A new quantity for one of the order's items."
     )
 
 

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, Protocol
 
 from backend.orders import OrderSnapshot
@@ -80,6 +81,7 @@ class Attempt:
 class EditOutcome(enum.StrEnum):
     """How one edit attempt ended (issue 13)."""
 
+    IN_FLIGHT = "IN_FLIGHT"  # Shopify is being asked; a lost answer leaves it here
     EDITED = "EDITED"  # Shopify made the change
     REFUSED = "REFUSED"  # our rules or the input said no
     REJECTED = "REJECTED"  # Shopify said no
@@ -96,6 +98,12 @@ class EditAttempt:
     outcome: EditOutcome
     at: datetime
     block: str | None = None
+    id: int | None = None  # the store's, once recorded
+    detail: str | None = None
+    amount: Decimal | None = None  # left to settle: negative refunded, positive owed
+    currency: str | None = None
+    refund_state: str | None = None
+    refund_plan: dict[str, Any] | None = None
 
 
 class HoldState(enum.StrEnum):
@@ -392,7 +400,19 @@ class Store(Protocol):
     async def shops_with_holds(self) -> list[str]: ...
 
     # Edits (issue 13).
-    async def record_edit(self, attempt: EditAttempt) -> None: ...
+    async def record_edit(self, attempt: EditAttempt) -> int:
+        """Keep the attempt; its id."""
+        ...
+
+    async def update_edit(self, attempt: EditAttempt) -> None:
+        """Overwrite the recorded attempt `attempt.id` (its outcome, amounts, refund)."""
+        ...
+
+    async def get_edit(self, edit_id: int) -> EditAttempt | None: ...
+
+    async def unsettled_edit(self, shop: str, order_id: str, detail: str) -> EditAttempt | None:
+        """The latest IN_FLIGHT or FAILED attempt of this exact change, if any."""
+        ...
 
     async def edits(
         self, shop: str, *, since: datetime, until: datetime | None = None

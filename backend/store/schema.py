@@ -241,6 +241,14 @@ edits = Table(
     Column("outcome", Text, nullable=False),  # EditOutcome
     Column("block", Text),  # why refused
     Column("at", UTCDateTime, nullable=False),
+    # A quantity edit: "LINE_ITEM_NUMBER:FROM->TO", to recognise its retry after a lost answer.
+    Column("detail", Text),
+    # What the edit left to settle, in the shop's currency: negative, refunded to the customer;
+    # positive, the balance they owe (Shopify's payment link collects it).
+    Column("amount", Text),
+    Column("currency", Text),
+    Column("refund_state", Text),  # PENDING | REFUNDED | FAILED; null: nothing to refund
+    Column("refund_plan", Text),  # JSON: where the refund goes and its idempotency key
 )
 Index("edits_by_shop_at", edits.c.shop, edits.c.at, edits.c.id)
 Index("edits_by_customer", edits.c.shop, edits.c.customer_id)

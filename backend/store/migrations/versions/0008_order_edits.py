@@ -30,6 +30,11 @@ def upgrade() -> None:
         sa.Column("outcome", sa.Text, nullable=False),
         sa.Column("block", sa.Text),
         sa.Column("at", UTCDateTime, nullable=False),
+        sa.Column("detail", sa.Text),
+        sa.Column("amount", sa.Text),
+        sa.Column("currency", sa.Text),
+        sa.Column("refund_state", sa.Text),
+        sa.Column("refund_plan", sa.Text),
     )
     op.create_index("edits_by_shop_at", "edits", ["shop", "at", "id"])
     op.create_index("edits_by_customer", "edits", ["shop", "customer_id"])
