@@ -31,7 +31,7 @@ from typing import Any
 from backend.auth.viewer import Viewer
 from backend.cancellation import STALE_FLIGHT, Cancellations, OrderView
 from backend.edit.address import Address, FieldError, FieldProblem, check_address
-from backend.edit.order_editing import EditRejected, ItemRead, OrderEditing
+from backend.edit.order_editing import EditableItem, EditRejected, ItemRead, OrderEditing
 from backend.edit.policy import decide_edit
 from backend.edit.rules import MADE_BY_THE_APP, EditType
 from backend.edit.zones import destinations
@@ -162,6 +162,15 @@ class EditRefused:
     field_errors: tuple[FieldError, ...] = ()
 
 
+def most_of(item: EditableItem) -> int:
+    """The largest quantity a customer may ask for: what stock allows, at most MAX_QUANTITY."""
+    if not item.for_sale:
+        return min(item.quantity, MAX_QUANTITY)
+    if item.stock is None:
+        return MAX_QUANTITY
+    return max(min(item.quantity + item.stock, MAX_QUANTITY), 1)
+
+
 def quantity_note(title: str, before: int, after: int) -> str:
     text = f"Changed by the customer instead of cancelling: {title}, quantity {before} → {after}."
     return text if len(text) <= STAFF_NOTE_LIMIT else text[: STAFF_NOTE_LIMIT - 1] + "…"
@@ -252,6 +261,18 @@ class Edits:
             return await self._change_address(attempt, gid, request.address, policy)
         assert request.quantity is not None
         return await self._change_quantity(attempt, gid, request.quantity, policy)
+
+    async def items(self, viewer: Viewer, gid: str) -> tuple[list[EditableItem], str]:
+        """The order's line items as a quantity edit offers them (price, how many may be had),
+        in one Admin read; none unless the viewer owns the order and may change quantities."""
+        read = await self._editing.read(viewer.shop, gid)
+        if read is None or not self._cancellations.owns(viewer, read.order):
+            return [], ""
+        policy = await self._cancellations.policy(viewer.shop)
+        decision = decide_edit(read.order, policy, EditType.QUANTITY, self._clock(), read.tz)
+        if decision.blocked_by is not None:
+            return [], read.currency
+        return [item for item in read.items if item.quantity > 0], read.currency
 
     # Steps shared by every kind -------------------------------------------------------------
 

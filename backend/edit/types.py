@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
 from backend.edit.address import Address
 from backend.edit.address import FieldProblem as FieldProblemEnum
 from backend.edit.editing import EditBlock as EditBlockEnum
-from backend.edit.editing import EditRefused
+from backend.edit.editing import EditRefused, most_of
+from backend.graphql.errors import shopify_errors
 from backend.edit.rules import EditType as EditTypeEnum
 
 EditType = strawberry.enum(
@@ -21,6 +23,37 @@ EditBlock = strawberry.enum(
 FieldProblem = strawberry.enum(
     FieldProblemEnum, name="FieldProblem", description="What is wrong with one address field."
 )
+
+
+@strawberry.type(description="A line item as a quantity change offers it.")
+class EditableItem:
+    id: strawberry.ID = strawberry.field(description="The LineItem GID.")
+    title: str
+    quantity: int
+    unit_price: str = strawberry.field(description="In the shop's currency.")
+    currency_code: str
+    max_quantity: int = strawberry.field(description="The most that may be asked for.")
+
+
+async def editable_items(
+    root: EditOptions, info: strawberry.Info[Any, None]
+) -> list[EditableItem]:
+    if EditTypeEnum.QUANTITY not in root.types:
+        return []
+    context = info.context
+    with shopify_errors():
+        items, currency = await context.edits.items(context.viewer, root.order_id)
+    return [
+        EditableItem(
+            id=strawberry.ID(item.id),
+            title=item.title,
+            quantity=item.quantity,
+            unit_price=f"{item.unit_price:f}",
+            currency_code=currency,
+            max_quantity=most_of(item),
+        )
+        for item in items
+    ]
 
 
 @strawberry.type(description="The changes the customer may make instead of cancelling.")
@@ -36,6 +69,12 @@ class EditOptions:
     )
     country_change: bool = strawberry.field(
         description="Whether a new address may be in another country the order's zone covers."
+    )
+    order_id: strawberry.Private[str]
+    items: list[EditableItem] = strawberry.field(
+        resolver=editable_items,
+        description="The items whose quantity may change, with their prices (one Shopify read: "
+        "ask for it when the customer opens the quantity form).",
     )
 
 

@@ -288,3 +288,42 @@ async def test_a_second_settle_of_a_refunded_edit_moves_nothing(stack: Stack) ->
     await stack.backend.state.services.edits.settle({"edit": attempt.id})
 
     assert refunds(stack) == [Decimal("49.90")]
+
+
+# The preview -------------------------------------------------------------------------------
+
+PREVIEW = """
+query($id: ID!) { order(id: $id) { editOptions { types
+  items { id title quantity unitPrice currencyCode maxQuantity } } } }
+"""
+
+
+async def test_the_items_come_with_their_price_and_what_stock_allows(stack: Stack) -> None:
+    order = three_shirts(stack)
+    stack.world.products[DemoProducts.LINEN_SHIRT].inventory = 4
+    async with stack.shopper() as ada:
+        response = await graphql(ada, PREVIEW, {"id": str(order.id)})
+
+    options = response.json()["data"]["order"]["editOptions"]
+    assert options["types"] == ["QUANTITY"]
+    assert options["items"] == [
+        {
+            "id": f"gid://shopify/LineItem/{order.line_items[0].id}",
+            "title": "Linen shirt",
+            "quantity": 3,
+            "unitPrice": "24.95",
+            "currencyCode": "EUR",
+            "maxQuantity": 7,
+        }
+    ]
+    assert [c.operation_name for c in stack.world.calls].count("OrderForItemEdit") == 1
+
+
+async def test_no_items_are_read_where_quantities_may_not_change(stack: Stack) -> None:
+    await stack.store.save_policy(SHOP, ShopPolicy(edits=EditRules(address=True)))
+    order = three_shirts(stack)
+    async with stack.shopper() as ada:
+        response = await graphql(ada, PREVIEW, {"id": str(order.id)})
+
+    assert response.json()["data"]["order"]["editOptions"]["items"] == []
+    assert [c for c in stack.world.calls if c.operation_name == "OrderForItemEdit"] == []

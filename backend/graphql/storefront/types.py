@@ -79,6 +79,7 @@ class OrderCancellation:
                 ),
                 deadline=None if edit is None else edit.deadline,
                 country_change=view.country_change,
+                order_id=view.order.id,
             ),
         )
 
