@@ -19,7 +19,10 @@ import hashlib
 # extensions/cancel-button/assets/order-cancel.js, in the order the script sends them.
 THEME_BLOCK_DOCUMENTS: tuple[str, ...] = (
     "query($ids:[ID!]!,$locale:String){orders(ids:$ids)"
-    "{id cancellable blockedBy deadline status reasons(locale:$locale){code label}}}",
+    "{id cancellable blockedBy deadline status reasons(locale:$locale){code label}"
+    " editOptions{types countryChange}}}",
+    "mutation($input:EditOrderInput!){editOrder(input:$input){__typename "
+    "...on EditOrderRefused{code fieldErrors{field problem}}}}",
     "mutation($input:CancelOrderInput!){cancelOrder(input:$input){"
     "...on CancelOrderSuccess{order{status}}...on CancelOrderRefused{code}}}",
 )
