@@ -148,7 +148,8 @@ def variant(product: Product) -> dict[str, Any]:
         "title": "Default Title",
         "displayName": f"{product.title} - Default Title",
         "price": str(product.price),
-        "availableForSale": product.available and (product.inventory is None or product.inventory > 0),
+        "availableForSale": product.available
+        and (product.inventory is None or product.inventory > 0),
         "inventoryQuantity": product.inventory,
         "product": product,
     }

@@ -38,7 +38,6 @@ from devshop.admin_fulfillment_holds import (
     supported_actions,
 )
 from devshop.admin_order_cancel import order_cancel
-from devshop.admin_order_update import order_update
 from devshop.admin_order_edits import (
     CalculatedLineItem,
     EditSession,
@@ -49,6 +48,7 @@ from devshop.admin_order_edits import (
     order_edit_set_quantity,
 )
 from devshop.admin_order_edits import variant as product_variant
+from devshop.admin_order_update import order_update
 from devshop.admin_refunds import refund_create, refund_fields, suggested_refund
 from devshop.gids import gid, numeric_id
 from devshop.order_money import (
@@ -74,8 +74,8 @@ from devshop.world import (
     Metafield,
     Order,
     Product,
-    ShippingZone,
     Refund,
+    ShippingZone,
     Shop,
     Transaction,
 )

@@ -14,8 +14,8 @@ from datetime import time
 from typing import Any
 
 from backend.admin.i18n import N_, Speaker
-from backend.orders import tag_set
 from backend.edit.rules import EditRules
+from backend.orders import tag_set
 from backend.policy import CancelReason, RefundMethod, ShopPolicy
 
 MAX_WINDOW_MINUTES = 43_200  # 30 days

@@ -166,9 +166,7 @@ KIND_LABELS = {
 }
 
 
-def edits_view(
-    edits: EditInsights, policy: ShopPolicy, speaker: Speaker, period: str
-) -> EditsView:
+def edits_view(edits: EditInsights, policy: ShopPolicy, speaker: Speaker, period: str) -> EditsView:
     _ = speaker.gettext
     number = speaker.number
     reasons = [(reason_label(policy, code), count) for code, count in edits.saved_by_reason]

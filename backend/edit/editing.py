@@ -247,7 +247,9 @@ class Edits:
         kinds = request.kinds()
         kind = kinds[0] if len(kinds) == 1 else None
         reason = request.reason[:100] if request.reason else None
-        attempt = _Try(self._store, self._clock, viewer, gid or request.order_id[:100], kind, reason)
+        attempt = _Try(
+            self._store, self._clock, viewer, gid or request.order_id[:100], kind, reason
+        )
 
         if kind is None or kind not in MADE_BY_THE_APP:
             return await attempt.refuse(EditBlock.INVALID_INPUT)
@@ -442,7 +444,7 @@ class Edits:
             if owed:
                 self._wake_jobs()
             payment_url = None
-            if row.amount > 0:
+            if row.amount is not None and row.amount > 0:
                 try:
                     payment_url = (await self._editing.balance(shop, gid)).payment_url
                 except ShopifyUnavailable:

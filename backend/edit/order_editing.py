@@ -203,4 +203,3 @@ class OrderEditing:
             mutation=True,
         )
         return _errors(response.data.get("refundCreate") or {}, "refund")
-

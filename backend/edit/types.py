@@ -11,15 +11,13 @@ from backend.edit.address import Address
 from backend.edit.address import FieldProblem as FieldProblemEnum
 from backend.edit.editing import EditBlock as EditBlockEnum
 from backend.edit.editing import EditRefused, most_of
-from backend.graphql.errors import shopify_errors
 from backend.edit.rules import EditType as EditTypeEnum
+from backend.graphql.errors import shopify_errors
 
 EditType = strawberry.enum(
     EditTypeEnum, name="EditType", description="A kind of change the customer can make."
 )
-EditBlock = strawberry.enum(
-    EditBlockEnum, name="EditBlock", description="Why an edit was refused."
-)
+EditBlock = strawberry.enum(EditBlockEnum, name="EditBlock", description="Why an edit was refused.")
 FieldProblem = strawberry.enum(
     FieldProblemEnum, name="FieldProblem", description="What is wrong with one address field."
 )
@@ -35,9 +33,7 @@ class EditableItem:
     max_quantity: int = strawberry.field(description="The most that may be asked for.")
 
 
-async def editable_items(
-    root: EditOptions, info: strawberry.Info[Any, None]
-) -> list[EditableItem]:
+async def editable_items(root: EditOptions, info: strawberry.Info[Any, None]) -> list[EditableItem]:
     if EditTypeEnum.QUANTITY not in root.types:
         return []
     context = info.context

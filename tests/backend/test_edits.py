@@ -421,7 +421,11 @@ async def test_an_edit_flight_left_by_a_dead_process_expires(tmp_path: Path) -> 
         await allow(stack)
         now = stack.clock()
         await stack.store.claim_once(
-            SHOP, "edit-flight", GID.format(DemoOrders.CANCELLABLE), ttl=timedelta(seconds=60), at=now
+            SHOP,
+            "edit-flight",
+            GID.format(DemoOrders.CANCELLABLE),
+            ttl=timedelta(seconds=60),
+            at=now,
         )
         async with stack.shopper() as ada:
             blocked = await edit(ada, DemoOrders.CANCELLABLE, AMSTERDAM)

@@ -120,9 +120,7 @@ async def test_more_items_are_owed_through_shopifys_payment_link(stack: Stack) -
 
     difference = result["difference"]
     assert (difference["amount"], difference["currencyCode"]) == ("49.95", "EUR")
-    assert difference["paymentUrl"] == (
-        f"https://{order.shop}/1/orders/{order.id}/pay"
-    )
+    assert difference["paymentUrl"] == (f"https://{order.shop}/1/orders/{order.id}/pay")
     assert quantity_of(order) == 2
     assert stock(stack) == (before or 0) - 1
     assert refunds(stack) == []
@@ -144,7 +142,9 @@ async def test_store_credit_shops_refund_the_difference_as_store_credit(stack: S
 async def test_the_quantity_edit_through_the_extensions_endpoint(stack: Stack) -> None:
     order = three_shirts(stack)
     line = f"gid://shopify/LineItem/{order.line_items[0].id}"
-    variables = {"input": {"orderId": str(order.id), "quantity": {"lineItemId": line, "quantity": 2}}}
+    variables = {
+        "input": {"orderId": str(order.id), "quantity": {"lineItemId": line, "quantity": 2}}
+    }
 
     response = await post(stack, EDIT, variables, session_token())
 

@@ -85,7 +85,10 @@ async def test_order_update_of_another_shops_order_changes_nothing(
         admin_client, f"gid://shopify/Order/{DemoOrders.OTHER_SHOP_ORDER}", NEW_ADDRESS
     )
 
-    assert result == {"order": None, "userErrors": [{"field": ["id"], "message": "Order does not exist"}]}
+    assert result == {
+        "order": None,
+        "userErrors": [{"field": ["id"], "message": "Order does not exist"}],
+    }
     assert devshop_world.orders[DemoOrders.OTHER_SHOP_ORDER].shipping_country_code == "US"
 
 

@@ -7,9 +7,9 @@ import strawberry
 
 from backend.cancellation import CancellationStatus as CancellationStatusEnum
 from backend.cancellation import OrderView
-from backend.policy import CancelBlock as CancelBlockEnum
 from backend.edit.editing import EditBlock
 from backend.edit.types import EditOptions
+from backend.policy import CancelBlock as CancelBlockEnum
 from backend.policy import CancelReason
 
 CancelBlock = strawberry.enum(
