@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
-    edits,
     cost,
+    edits,
     events,
     holds,
     insights,
