@@ -322,6 +322,8 @@ class Edits:
         if country is None:
             return await attempt.refuse(EditBlock.NO_SHIPPING_ADDRESS)
         allowed = destinations(zones, country, country_change=policy.edits.country_change)
+        if given.country_code is None:
+            given = replace(given, country_code=country)  # left out: the order's own country
         address, errors = check_address(given, country, allowed)
         if errors:
             return await attempt.refuse(EditBlock.INVALID_ADDRESS, tuple(errors))

@@ -32,13 +32,16 @@ def document_hash(document: str) -> str:
     return hashlib.sha256(document.encode("utf-8")).hexdigest()
 
 
-# extensions/shared/cancel-core.js: ORDER_QUERY and CANCEL_MUTATION.
+# extensions/shared/cancel-core.js: ORDER_QUERY, CANCEL_MUTATION and EDIT_MUTATION.
 UI_EXTENSION_DOCUMENTS: tuple[str, ...] = (
     "query($id:ID!,$locale:String){order(id:$id)"
-    "{id name cancellable blockedBy deadline status reasons(locale:$locale){code label}}}",
+    "{id name cancellable blockedBy deadline status reasons(locale:$locale){code label}"
+    " editOptions{types countryChange}}}",
     "mutation($input:CancelOrderInput!){cancelOrder(input:$input){__typename"
     " ...on CancelOrderSuccess{order{id name cancellable blockedBy deadline status}}"
     " ...on CancelOrderRefused{code message}}}",
+    "mutation($input:EditOrderInput!){editOrder(input:$input){__typename "
+    "...on EditOrderRefused{code fieldErrors{field problem}}}}",
 )
 
 TRUSTED_HASHES: frozenset[str] = frozenset(
