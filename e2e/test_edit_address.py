@@ -6,11 +6,13 @@ The module runs its own servers: it saves rules, which would change every later 
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Page, Route, expect
 
+from devshop.processes import ROOT
 from e2e.conftest import ADA, Servers, Shop, cancel_button, open_order, results_dir, start_servers
 from e2e.test_accessibility import serious_violations
 from e2e.test_keyboard import tab_to
@@ -153,3 +155,30 @@ def test_axe_finds_nothing_serious_in_the_address_panel(ada: Page, shop: Shop) -
     ada.get_by_role("button", name="Change the address instead").click()
     expect(ada.get_by_role("dialog", name="New delivery address")).to_be_visible()
     assert serious_violations(ada) == []
+
+
+def test_wrong_address_from_the_customer_accounts_order_action(ada: Page, shop: Shop) -> None:
+    subprocess.run(["node", "scripts/build-extensions.mjs"], cwd=ROOT, check=True, timeout=120)
+    ada.goto(shop.url(f"/extensions/order-action?order=5013&customer={ADA}"))
+    ada.frame_locator("iframe.menu").get_by_role("button", name="Cancel order").click()
+    modal = ada.frame_locator("dialog iframe")
+    modal.get_by_role("radio", name="Wrong delivery address").check()
+    modal.get_by_role("button", name="Change the address instead").click()
+
+    expect(modal.get_by_role("heading", name="New delivery address")).to_be_visible()
+    expect(modal.get_by_label("Country code (e.g. NL)")).to_have_count(0)  # it stays NL
+    modal.get_by_label("Last name").fill("Lovelace")
+    modal.get_by_label("Street and house number").fill("Spui 21")
+    modal.get_by_label("Postcode").fill("12")
+    modal.get_by_label("City").fill("Amsterdam")
+    modal.get_by_role("button", name="Save the address").click()
+    expect(modal.get_by_label("Postcode")).to_have_attribute("aria-invalid", "true")
+    expect(modal.get_by_text("Please check this.")).to_be_visible()
+
+    modal.get_by_label("Postcode").fill("1012 WX")
+    modal.get_by_role("button", name="Save the address").click()
+    expect(modal.get_by_role("status")).to_have_text(
+        "The delivery address of order #1013 has been changed."
+    )
+    assert shop.order(5013)["shipping_address"]["address1"] == "Spui 21"
+    assert shop.cancels() == []
