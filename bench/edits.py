@@ -60,7 +60,8 @@ async def measure(count: int) -> dict[str, Any]:
             rules = EditRules(address=True, quantity=True, country_change=True)
             await stack.store.save_policy(SHOP, ShopPolicy(edits=rules))
             shirt = stack.world.products[DemoProducts.LINEN_SHIRT]
-            shirt.inventory = None  # untracked: the up edits never run out
+            for size in shirt.variants:
+                size.inventory = None  # untracked: the up edits never run out
             changes: dict[str, Any] = {
                 "address": lambda line: {"address": BRUSSELS},
                 "quantity_down": lambda line: {"quantity": {"lineItemId": line, "quantity": 1}},

@@ -47,6 +47,7 @@ from devshop.admin_order_edits import (
     order_edit_commit,
     order_edit_set_quantity,
 )
+from devshop.admin_order_edits import find_variant
 from devshop.admin_order_edits import variant as product_variant
 from devshop.admin_order_update import order_update
 from devshop.admin_refunds import refund_create, refund_fields, suggested_refund
@@ -204,11 +205,8 @@ def _status_page_url(order: Order, ctx: AdminContext) -> str:
 
 
 def _variant(ctx: AdminContext, variant_gid: str) -> dict[str, Any] | None:
-    variant_id = numeric_id(variant_gid, "ProductVariant")
-    if variant_id is None or variant_id % 10 != 1:
-        return None
-    product = ctx.product(gid("Product", variant_id // 10))
-    return None if product is None else product_variant(product)
+    found = find_variant(ctx, variant_gid)
+    return None if found is None else product_variant(*found)
 
 
 def _first(items: Sequence[Any], args: dict[str, Any]) -> list[Any]:
@@ -313,7 +311,9 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "legacyResourceId": lambda p, ctx, args: str(p.id),
         "title": lambda p, ctx, args: p.title,
         "tags": lambda p, ctx, args: p.tags,
-        "variants": lambda p, ctx, args: connection([product_variant(p)], args),
+        "variants": lambda p, ctx, args: connection(
+            [product_variant(p, v) for v in p.all_variants()], args
+        ),
     },
     "LineItem": {
         "id": lambda li, ctx, args: gid("LineItem", li.id),
@@ -322,7 +322,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "quantity": lambda li, ctx, args: li.quantity,
         "product": lambda li, ctx, args: li.product,
         "variant": lambda li, ctx, args: (
-            product_variant(li.product) if li.product is not None else None
+            product_variant(li.product, li.variant) if li.product is not None else None
         ),
         "originalUnitPriceSet": lambda li, ctx, args: _line_bag(ctx, li, li.unit_price),
         "discountedUnitPriceSet": lambda li, ctx, args: _line_bag(ctx, li, li.unit_price),

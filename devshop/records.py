@@ -36,6 +36,17 @@ class Customer:
 
 
 @dataclass
+class Variant:
+    """One of a product's variants (a size, a colour), with its own price and stock."""
+
+    id: int
+    title: str  # "M", "Blue / L"
+    price: Decimal
+    inventory: int | None = None  # units in stock; None: not tracked (always for sale)
+    available: bool = True
+
+
+@dataclass
 class Product:
     id: int
     title: str
@@ -46,6 +57,24 @@ class Product:
     available: bool = True
     # Units in stock at the shop's locations; None: not tracked (always for sale).
     inventory: int | None = None
+    # Its variants (sizes, colours); none: the one default variant, numbered after the product,
+    # with the product's price, availability and stock.
+    variants: list[Variant] = field(default_factory=list)
+
+    def all_variants(self) -> list[Variant]:
+        if self.variants:
+            return self.variants
+        default = Variant(self.id * 10 + 1, "Default Title", self.price, None, self.available)
+        default.inventory = self.inventory
+        return [default]
+
+    def take(self, variant_id: int, units: int) -> None:
+        """Units leave (or, negative, come back to) the variant's tracked stock."""
+        for variant in self.variants:
+            if variant.id == variant_id and variant.inventory is not None:
+                variant.inventory -= units
+        if not self.variants and self.inventory is not None:
+            self.inventory -= units
 
 
 @dataclass
@@ -73,6 +102,7 @@ class LineItem:
     unit_price: Decimal = Decimal("0")  # in the shop's currency, after line discounts
     # Taken off the order by a refund (any restock type) rather than by an edit.
     refunded_quantity: int = 0
+    variant: Variant | None = None  # None: the product's default variant
 
     def __post_init__(self) -> None:
         if self.current_quantity < 0:
@@ -80,8 +110,10 @@ class LineItem:
 
     @property
     def variant_id(self) -> int | None:
-        """devshop's products have one variant each, numbered after the product."""
-        return None if self.product is None else self.product.id * 10 + 1
+        """The variant's id; a product without variants has one, numbered after the product."""
+        if self.product is None:
+            return None
+        return self.variant.id if self.variant is not None else self.product.id * 10 + 1
 
 
 @dataclass

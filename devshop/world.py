@@ -43,6 +43,7 @@ from devshop.records import (
     Shop,
     Timer,
     Transaction,
+    Variant,
     WorldEvent,
 )
 
@@ -68,6 +69,7 @@ __all__ = [
     "Shop",
     "Timer",
     "Transaction",
+    "Variant",
     "World",
     "WorldEvent",
     "confirmation_number",
@@ -203,8 +205,16 @@ class World:
         order_id = self.new_id() if id is None else id
         created = created_at if created_at is not None else self.now() - age
         counts = list(quantities) if quantities is not None else [1] * len(products)
+        # A product with variants is ordered in its first one, at that variant's price.
         items = [
-            LineItem(self.new_id(), p.title, n, p, unit_price=p.price)
+            LineItem(
+                self.new_id(),
+                p.title,
+                n,
+                p,
+                unit_price=p.variants[0].price if p.variants else p.price,
+                variant=p.variants[0] if p.variants else None,
+            )
             for p, n in zip(products, counts, strict=True)
         ] or [LineItem(self.new_id(), "Custom item", 1, None, unit_price=Decimal("49.95"))]
         shipping = Decimal(shipping_price)

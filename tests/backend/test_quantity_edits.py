@@ -70,7 +70,8 @@ def refunds(stack: Stack) -> list[Decimal]:
 
 
 def stock(stack: Stack) -> int | None:
-    return stack.world.products[DemoProducts.LINEN_SHIRT].inventory
+    """Size S's, the size every seeded shirt order holds."""
+    return stack.world.products[DemoProducts.LINEN_SHIRT].variants[0].inventory
 
 
 async def edits(stack: Stack) -> list[Any]:
@@ -156,7 +157,7 @@ async def test_the_quantity_edit_through_the_extensions_endpoint(stack: Stack) -
 
 
 async def test_more_than_is_in_stock_is_refused(stack: Stack) -> None:
-    stack.world.products[DemoProducts.LINEN_SHIRT].inventory = 1
+    stack.world.products[DemoProducts.LINEN_SHIRT].variants[0].inventory = 1
     order = stack.world.orders[DemoOrders.CANCELLABLE]
 
     result = await edit(stack, order, 3)
@@ -300,7 +301,7 @@ query($id: ID!) { order(id: $id) { editOptions { types
 
 async def test_the_items_come_with_their_price_and_what_stock_allows(stack: Stack) -> None:
     order = three_shirts(stack)
-    stack.world.products[DemoProducts.LINEN_SHIRT].inventory = 4
+    stack.world.products[DemoProducts.LINEN_SHIRT].variants[0].inventory = 4
     async with stack.shopper() as ada:
         response = await graphql(ada, PREVIEW, {"id": str(order.id)})
 
