@@ -87,6 +87,7 @@ def create_app(
                     "webhooks": services.webhooks,
                     "cancellations": services.cancellations,
                     "partial": services.partial,
+                    "edits": services.edits,
                     "limiter": rate_limiter,
                     "door": door,
                     "merchant_gateway": services.merchant_gateway,

@@ -18,6 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from backend.auth.viewer import Viewer
+from backend.edit.policy import editable_kinds
+from backend.edit.rules import MADE_BY_THE_APP, EditType
 from backend.events.mirror import OrderMirror
 from backend.fees import FeeQuote, quote, rule_of
 from backend.jobs import Retry
@@ -38,6 +40,7 @@ from backend.store.base import (
     Store,
 )
 from backend.store.codec import decode_attempt_json
+from backend.store.edits import EDIT_FLIGHT
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +75,8 @@ MESSAGES: dict[CancelBlock, str] = {
 }
 
 
+EDIT_UNDER_WAY = "This order is being changed just now. Nothing was cancelled; please try again."
+
 _OUTCOMES = {
     CancelBlock.REJECTED_BY_SHOPIFY: Outcome.REJECTED,
     CancelBlock.TRY_AGAIN: Outcome.FAILED,
@@ -93,6 +98,10 @@ class OrderView:
     status: CancellationStatus
     reasons: tuple[CancelReason, ...]
     partial_cancel: bool = False  # the shop offers cancelling some items (issue 11)
+    # What the customer may change instead (issue 13), and the decision for edits in general.
+    edit_kinds: tuple[EditType, ...] = ()
+    edit_decision: Decision | None = None
+    country_change: bool = False
 
     @property
     def cancellable(self) -> bool:
@@ -164,9 +173,6 @@ class Cancellations:
         return await self._store.get_policy(shop) or ShopPolicy()
 
     def owns(self, viewer: Viewer, order: OrderSnapshot) -> bool:
-        return self._owns(viewer, order)
-
-    def _owns(self, viewer: Viewer, order: OrderSnapshot) -> bool:
         """Whether `viewer` may see and cancel `order`.
 
         A signed-in customer owns their orders. A guest owns only the order whose id and
@@ -191,7 +197,7 @@ class Cancellations:
             return None
         orders, tz = await self._mirror.read(viewer.shop, [gid])
         order = orders.get(gid)
-        if order is None or not self._owns(viewer, order):
+        if order is None or not self.owns(viewer, order):
             return None
         policy = await self.policy(viewer.shop)
         record = await self._store.get_cancellation(viewer.shop, gid)
@@ -204,7 +210,7 @@ class Cancellations:
         if not gids or (viewer.customer_id is None and viewer.guest_order is None):
             return []
         orders, tz = await self._mirror.read(viewer.shop, gids)
-        mine = [orders[gid] for gid in gids if gid in orders and self._owns(viewer, orders[gid])]
+        mine = [orders[gid] for gid in gids if gid in orders and self.owns(viewer, orders[gid])]
         policy = await self.policy(viewer.shop)
         records = await self._store.get_cancellations(viewer.shop, [order.id for order in mine])
         return [
@@ -236,13 +242,27 @@ class Cancellations:
             status = CancellationStatus.CANCELLED
         elif record is not None and record.state in (FlightState.IN_FLIGHT, FlightState.PENDING):
             status = CancellationStatus.PENDING
+        kinds, edit_decision = editable_kinds(order, policy, self._clock(), tz, MADE_BY_THE_APP)
+        if status is not CancellationStatus.NONE:
+            kinds = []
+            edit_decision = Decision(CancelBlock.ALREADY_CANCELLED, edit_decision.deadline)
         return OrderView(
             order=order,
             decision=decide(order, policy, self._clock(), tz),
             status=status,
             reasons=policy.reasons,
             partial_cancel=policy.partial_cancel,
+            edit_kinds=tuple(kinds),
+            edit_decision=edit_decision,
+            country_change=policy.edits.country_change,
         )
+
+    async def view_of(
+        self, shop: str, order: OrderSnapshot, policy: ShopPolicy, tz: ZoneInfo
+    ) -> OrderView:
+        """The view of an order just read fresh (after an edit), with our record of it."""
+        record = await self._store.get_cancellation(shop, order.id)
+        return await self._view(shop, order, policy, tz, record)
 
     async def _claim_if_ours(self, record: CancellationRecord, order: OrderSnapshot) -> bool:
         """Whether the order, cancelled, carries the staff note `record` sent; if so, settle.
@@ -332,7 +352,7 @@ class Cancellations:
             order, tz = await self._gateway.load_order(viewer.shop, gid)
         except ShopifyUnavailable:
             return await refuse(CancelBlock.TRY_AGAIN)
-        if order is None or not self._owns(viewer, order):
+        if order is None or not self.owns(viewer, order):
             return await refuse(CancelBlock.NOT_FOUND)
 
         decision = decide(order, policy, self._clock(), tz)
@@ -382,6 +402,11 @@ class Cancellations:
             await self._store.release(viewer.shop, gid)
             assert decision.blocked_by is not None
             return await refuse(decision.blocked_by)
+        if await self._store.claimed(viewer.shop, EDIT_FLIGHT, gid, at=self._clock()):
+            # The customer is changing the order this very moment (issue 13): the edit checks
+            # for our claim after taking its own, so of the two at least one stops.
+            await self._store.release(viewer.shop, gid)
+            return await refuse(CancelBlock.TRY_AGAIN, EDIT_UNDER_WAY)
         return await self._fly(claim, order, policy, tz, record, refuse)
 
     async def _fly(

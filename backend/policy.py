@@ -13,6 +13,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from backend.edit.rules import EditRules
 from backend.orders import OrderSnapshot, tag_set
 
 
@@ -113,6 +114,8 @@ class ShopPolicy:
     fee_percent: Decimal = Decimal("0")
     fee_fixed: Decimal = Decimal("0")
     fee_cap: Decimal | None = None
+    # Issue 13: which edits the customer may make instead of cancelling.
+    edits: EditRules = field(default_factory=EditRules)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "excluded_product_tags", tag_set(self.excluded_product_tags))

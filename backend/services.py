@@ -19,6 +19,8 @@ from shopify_app import ShopifyApp
 from backend.admin.gateway import MerchantGateway
 from backend.auth.tokens import ShopTokens
 from backend.cancellation import CONFIRM, Cancellations
+from backend.edit.editing import SETTLE, Edits
+from backend.edit.order_editing import OrderEditing
 from backend.events.mirror import PRUNE, REFRESH, OrderMirror
 from backend.holds import HOLD, RELEASE, FulfillmentHolds
 from backend.jobs import Tasks, chores
@@ -79,6 +81,7 @@ class Services:
     cancellations: Cancellations
     refunds: Refunds
     partial: PartialCancellations
+    edits: Edits
     webhooks: Webhooks
     runner: Runner
 
@@ -98,6 +101,7 @@ class Services:
             HOLD: self.holds.hold,
             RELEASE: self.holds.release,
             COMPLETE_REFUND: self.refunds.complete,
+            SETTLE: self.edits.settle,
         }
 
 
@@ -208,6 +212,15 @@ def _build(
         cancellations=cancellations,
         refunds=refunds,
         partial=partial,
+        edits=Edits(
+            admin,
+            OrderEditing(client),
+            store,
+            cancellations,
+            clock=clock,
+            stale_flight=timedelta(seconds=settings.stale_flight_seconds),
+            wake_jobs=runner.wake,
+        ),
         webhooks=Webhooks(shopify, store, mirror, clock=clock, wake_jobs=runner.wake),
         runner=runner,
     )

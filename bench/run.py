@@ -27,6 +27,7 @@ from typing import Any
 
 from bench import (
     cost,
+    edits,
     events,
     holds,
     insights,
@@ -71,6 +72,8 @@ class Plan:
     events: events.EventsPlan = events.FULL
     # Part 9: orders whose windows close together.
     holds_orders: int = holds.QUICK_SIZE
+    # Part 11: edits of each kind.
+    edits_per_kind: int = edits.QUICK_SIZE
 
     @property
     def orders(self) -> int:
@@ -80,7 +83,20 @@ class Plan:
         return cells + 2 * (self.profile_requests + self.profile_warmup) + 100
 
 
-FULL = Plan("full", (1, 10, 50), 500, 50, 5, 12.0, 10_000, 400, 30, 1.5, holds_orders=holds.SIZE)
+FULL = Plan(
+    "full",
+    (1, 10, 50),
+    500,
+    50,
+    5,
+    12.0,
+    10_000,
+    400,
+    30,
+    1.5,
+    holds_orders=holds.SIZE,
+    edits_per_kind=edits.SIZE,
+)
 QUICK = Plan(
     "quick",
     (1, 4),
@@ -255,6 +271,8 @@ def run(plan: Plan, *, app_env: str, client: str, say: Any = print) -> dict[str,
         )
     say(f"9. fulfilment holds: {plan.holds_orders} orders whose windows close together ...")
     results["holds"] = holds.measure_sync(plan.holds_orders)
+    say(f"11. edits instead of cancels: {plan.edits_per_kind} of each kind ...")
+    results["edits"] = edits.measure_sync(plan.edits_per_kind)
     results["targets"] = targets.judge(results)
     results["meta"]["seconds"] = round(time.monotonic() - started, 1)
     return results

@@ -24,7 +24,7 @@ from devshop import order_actions
 from devshop.admin_context import AdminContext
 from devshop.gids import gid, numeric_id
 from devshop.order_money import ZERO, money_bag, net_payment, refunded_shipping
-from devshop.records import LineItem, Order, Product
+from devshop.records import LineItem, Order, Product, Variant
 from devshop.world import World
 
 _SESSIONS = "order_edits"
@@ -35,6 +35,7 @@ class AddedVariant:
     id: int  # the calculated line item's id; the line item keeps it once committed
     product: Product
     quantity: int
+    variant: Variant | None = None  # None: the product's default variant
 
 
 @dataclass
@@ -64,6 +65,7 @@ class CalculatedLineItem:
     restocking: bool
     product: Product | None
     added: bool = False
+    variant: Variant | None = None
 
 
 def sessions(world: World) -> dict[object, object]:
@@ -91,13 +93,14 @@ def calculated_items(ctx: AdminContext, session: EditSession) -> list[Calculated
             item.fulfilled_quantity,
             session.restock.get(item.id, False),
             item.product,
+            variant=item.variant,
         )
         for item in order.line_items
     ]
     items += [
         CalculatedLineItem(
-            session, a.id, a.product.title, a.quantity, 0, a.product.price, 0, False, a.product,
-            added=True,
+            session, a.id, a.product.title, a.quantity, 0, price_of(a.product, a.variant), 0,
+            False, a.product, added=True, variant=a.variant,
         )
         for a in session.added
     ]  # fmt: skip
@@ -133,24 +136,52 @@ def staged_changes(ctx: AdminContext, session: EditSession) -> list[dict[str, An
             {
                 "__typename": "OrderStagedChangeAddVariant",
                 "quantity": added.quantity,
-                "variant": variant(added.product),
+                "variant": variant(added.product, added.variant),
             }
         )
     return changes
 
 
-def variant(product: Product) -> dict[str, Any]:
-    """A product's one variant, as `ProductVariant` fields."""
+def price_of(product: Product, chosen: Variant | None) -> Decimal:
+    return chosen.price if chosen is not None else product.price
+
+
+def for_sale(product: Product, chosen: Variant) -> bool:
+    """Whether the variant may be sold: the product and the variant are, and it is in stock."""
+    stocked = chosen.inventory is None or chosen.inventory > 0
+    return product.available and chosen.available and stocked
+
+
+def variant(product: Product, chosen: Variant | None = None) -> dict[str, Any]:
+    """One of a product's variants (its default one if `chosen` is None), as `ProductVariant`
+    fields."""
+    shown = chosen or product.all_variants()[0]
     return {
         "__typename": "ProductVariant",
-        "id": gid("ProductVariant", product.id * 10 + 1),
-        "legacyResourceId": str(product.id * 10 + 1),
-        "title": "Default Title",
-        "displayName": f"{product.title} - Default Title",
-        "price": str(product.price),
-        "availableForSale": product.available,
+        "id": gid("ProductVariant", shown.id),
+        "legacyResourceId": str(shown.id),
+        "title": shown.title,
+        "displayName": f"{product.title} - {shown.title}",
+        "price": str(shown.price),
+        "availableForSale": for_sale(product, shown),
+        "inventoryQuantity": shown.inventory,
         "product": product,
     }
+
+
+def find_variant(ctx: AdminContext, variant_gid: str) -> tuple[Product, Variant | None] | None:
+    """The shop's product holding the variant, and the variant (None: the default one)."""
+    wanted = numeric_id(variant_gid, "ProductVariant")
+    for product in ctx.world.products.values():
+        if product.shop != ctx.shop.domain:
+            continue
+        if product.variants:
+            for candidate in product.variants:
+                if candidate.id == wanted:
+                    return product, candidate
+        elif wanted == product.id * 10 + 1:
+            return product, None
+    return None
 
 
 def _error(field_path: list[str], message: str) -> dict[str, Any]:
@@ -227,26 +258,27 @@ def order_edit_add_variant(ctx: AdminContext, args: dict[str, Any]) -> dict[str,
     session = _open_session(ctx, args)
     if not isinstance(session, EditSession):
         return _refused(session, calculatedLineItem=None)
-    variant_id = numeric_id(args["variantId"], "ProductVariant")
-    product = None
-    if variant_id is not None and variant_id % 10 == 1:
-        product = ctx.world.products.get(variant_id // 10)
-    if product is None or product.shop != ctx.shop.domain:
+    found = find_variant(ctx, args["variantId"])
+    if found is None:
         error = _error(["variantId"], "The variant does not exist.")
         return _refused(error, calculatedLineItem=None)
-    if not product.available:
+    product, chosen = found
+    shown = chosen or product.all_variants()[0]
+    if not for_sale(product, shown):
         error = _error(["variantId"], "The variant is not available for sale.")
         return _refused(error, calculatedLineItem=None)
     if args["quantity"] < 1:
         error = _error(["quantity"], "The quantity must be greater than 0.")
         return _refused(error, calculatedLineItem=None)
     order = ctx.world.orders[session.order_id]
-    on_order = [i for i in order.line_items if i.product is product and i.current_quantity > 0]
-    duplicate = bool(on_order) or any(a.product is product for a in session.added)
+    on_order = [i for i in order.line_items if i.variant_id == shown.id and i.current_quantity > 0]
+    duplicate = bool(on_order) or any(
+        (a.variant or a.product.all_variants()[0]).id == shown.id for a in session.added
+    )
     if duplicate and not args.get("allowDuplicates"):
         error = _error(["variantId"], "The variant is already on the order.")
         return _refused(error, calculatedLineItem=None)
-    added = AddedVariant(ctx.world.new_id(), product, args["quantity"])
+    added = AddedVariant(ctx.world.new_id(), product, args["quantity"], chosen)
     session.added.append(added)
     item = next(i for i in calculated_items(ctx, session) if i.id == added.id)
     return _payload(ctx, session, calculatedLineItem=item)
@@ -263,11 +295,14 @@ def order_edit_commit(ctx: AdminContext, args: dict[str, Any]) -> dict[str, Any]
     order = ctx.world.orders[session.order_id]
     quantities = dict(session.quantities)
     for added in session.added:
-        item = LineItem(added.id, added.product.title, added.quantity, added.product)
-        item.unit_price = added.product.price
+        item = LineItem(
+            added.id, added.product.title, added.quantity, added.product, variant=added.variant
+        )
+        item.unit_price = price_of(added.product, added.variant)
         item.current_quantity = 0
         order.line_items.append(item)
         quantities[item.id] = added.quantity
+    _move_stock(order, session)
     order_actions.commit_order_edit(ctx.world, order, quantities, note or "")
     session.committed = True
     session.staff_note = note
@@ -275,6 +310,23 @@ def order_edit_commit(ctx: AdminContext, args: dict[str, Any]) -> dict[str, Any]
     order.staff_note = note if note is not None else order.staff_note
     order.customer_notified = session.notify_customer or order.customer_notified
     return {"order": order, "successMessages": ["Order updated"], "userErrors": []}
+
+
+def _move_stock(order: Order, session: EditSession) -> None:
+    """Tracked stock follows the commit: added units leave it, removed ones come back when the
+    session asked to restock them."""
+    for item in order.line_items:
+        product = item.product
+        if product is None or item.variant_id is None:
+            continue
+        new = session.quantities.get(item.id, item.current_quantity)
+        if new > item.current_quantity:
+            product.take(item.variant_id, new - item.current_quantity)
+        elif new < item.current_quantity and session.restock.get(item.id, False):
+            product.take(item.variant_id, new - item.current_quantity)
+    for added in session.added:
+        shown = added.variant or added.product.all_variants()[0]
+        added.product.take(shown.id, added.quantity)
 
 
 def _calculated_order(session: EditSession, ctx: AdminContext) -> Order:
@@ -299,7 +351,9 @@ def _line_item_fields() -> dict[str, Any]:
         "restocking": lambda i, ctx, args: i.restocking,
         "restockable": lambda i, ctx, args: i.product is not None,
         "hasStagedLineItemDiscount": lambda i, ctx, args: False,
-        "variant": lambda i, ctx, args: None if i.product is None else variant(i.product),
+        "variant": lambda i, ctx, args: (
+            None if i.product is None else variant(i.product, i.variant)
+        ),
         "variantTitle": lambda i, ctx, args: None,
         "sku": lambda i, ctx, args: None,
         "customAttributes": lambda i, ctx, args: [],

@@ -26,6 +26,12 @@ from devshop.admin_app_installation import (
     orders_count,
 )
 from devshop.admin_context import AdminContext
+from devshop.admin_delivery_profiles import (
+    DeliveryProfile,
+    LocationGroup,
+    countries,
+    delivery_profiles,
+)
 from devshop.admin_fulfillment_holds import (
     fulfillment_order_hold,
     fulfillment_order_release_hold,
@@ -36,12 +42,14 @@ from devshop.admin_order_edits import (
     CalculatedLineItem,
     EditSession,
     edit_fields,
+    find_variant,
     order_edit_add_variant,
     order_edit_begin,
     order_edit_commit,
     order_edit_set_quantity,
 )
 from devshop.admin_order_edits import variant as product_variant
+from devshop.admin_order_update import order_update
 from devshop.admin_refunds import refund_create, refund_fields, suggested_refund
 from devshop.gids import gid, numeric_id
 from devshop.order_money import (
@@ -68,6 +76,7 @@ from devshop.world import (
     Order,
     Product,
     Refund,
+    ShippingZone,
     Shop,
     Transaction,
 )
@@ -123,6 +132,8 @@ _TYPE_NAMES: dict[type, str] = {
     Job: "Job",
     AppInstallation: "AppInstallation",
     Metafield: "Metafield",
+    DeliveryProfile: "DeliveryProfile",
+    ShippingZone: "DeliveryZone",
     EditSession: "CalculatedOrder",
     CalculatedLineItem: "CalculatedLineItem",
     Refund: "Refund",
@@ -194,11 +205,8 @@ def _status_page_url(order: Order, ctx: AdminContext) -> str:
 
 
 def _variant(ctx: AdminContext, variant_gid: str) -> dict[str, Any] | None:
-    variant_id = numeric_id(variant_gid, "ProductVariant")
-    if variant_id is None or variant_id % 10 != 1:
-        return None
-    product = ctx.product(gid("Product", variant_id // 10))
-    return None if product is None else product_variant(product)
+    found = find_variant(ctx, variant_gid)
+    return None if found is None else product_variant(*found)
 
 
 def _first(items: Sequence[Any], args: dict[str, Any]) -> list[Any]:
@@ -224,9 +232,14 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "customer": lambda _, ctx, args: ctx.customer(numeric_id(args["id"], "Customer")),
         "currentAppInstallation": lambda _, ctx, args: AppInstallation(ctx.shop),
         "ordersCount": lambda _, ctx, args: orders_count(ctx, args),
+        # devshop's one profile is the merchant's own: `merchantOwnedOnly` keeps it either way.
+        "deliveryProfiles": lambda _, ctx, args: connection(
+            delivery_profiles(ctx), {k: v for k, v in args.items() if k != "merchantOwnedOnly"}
+        ),
     },
     "Mutation": {
         "orderCancel": lambda _, ctx, args: order_cancel(ctx, args),
+        "orderUpdate": lambda _, ctx, args: order_update(ctx, args),
         "metafieldsSet": lambda _, ctx, args: metafields_set(ctx, args),
         "fulfillmentOrderHold": lambda _, ctx, args: fulfillment_order_hold(ctx, args),
         "fulfillmentOrderReleaseHold": lambda _, ctx, args: fulfillment_order_release_hold(
@@ -237,6 +250,22 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "orderEditAddVariant": lambda _, ctx, args: order_edit_add_variant(ctx, args),
         "orderEditCommit": lambda _, ctx, args: order_edit_commit(ctx, args),
         "refundCreate": lambda _, ctx, args: refund_create(ctx, args),
+    },
+    "DeliveryProfile": {
+        "id": lambda p, ctx, args: gid("DeliveryProfile", p.shop_id),
+        "name": lambda p, ctx, args: "General profile",
+        "default": lambda p, ctx, args: True,
+        "profileLocationGroups": lambda p, ctx, args: [LocationGroup(p)],
+    },
+    "DeliveryProfileLocationGroup": {
+        "locationGroupZones": lambda g, ctx, args: connection(
+            [{"zone": zone} for zone in g.profile.zones], args
+        ),
+    },
+    "DeliveryZone": {
+        "id": lambda z, ctx, args: gid("DeliveryZone", z.id),
+        "name": lambda z, ctx, args: z.name,
+        "countries": lambda z, ctx, args: countries(z),
     },
     "AppInstallation": {
         "id": lambda installation, ctx, args: installation.gid,
@@ -282,7 +311,9 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "legacyResourceId": lambda p, ctx, args: str(p.id),
         "title": lambda p, ctx, args: p.title,
         "tags": lambda p, ctx, args: p.tags,
-        "variants": lambda p, ctx, args: connection([product_variant(p)], args),
+        "variants": lambda p, ctx, args: connection(
+            [product_variant(p, v) for v in p.all_variants()], args
+        ),
     },
     "LineItem": {
         "id": lambda li, ctx, args: gid("LineItem", li.id),
@@ -291,7 +322,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "quantity": lambda li, ctx, args: li.quantity,
         "product": lambda li, ctx, args: li.product,
         "variant": lambda li, ctx, args: (
-            product_variant(li.product) if li.product is not None else None
+            product_variant(li.product, li.variant) if li.product is not None else None
         ),
         "originalUnitPriceSet": lambda li, ctx, args: _line_bag(ctx, li, li.unit_price),
         "discountedUnitPriceSet": lambda li, ctx, args: _line_bag(ctx, li, li.unit_price),
@@ -370,7 +401,9 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "fulfillmentOrders": lambda o, ctx, args: connection(o.fulfillment_orders, args),
         "fulfillments": lambda o, ctx, args: _first(o.fulfillments, args),
         "shippingAddress": lambda o, ctx, args: (
-            {"countryCodeV2": o.shipping_country_code} if o.shipping_country_code else None
+            {**o.shipping_address, "countryCodeV2": o.shipping_country_code}
+            if o.shipping_country_code
+            else None
         ),
         "risk": lambda o, ctx, args: {"recommendation": o.risk_recommendation},
         "totalPriceSet": lambda o, ctx, args: money_bag(o, o.total_price),
@@ -396,6 +429,12 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "refundable": lambda o, ctx, args: net_payment(o) > 0,
         "refunds": lambda o, ctx, args: _first(o.refunds, args),
         "transactions": lambda o, ctx, args: _first(o.transactions, args),
+        "paymentCollectionDetails": lambda o, ctx, args: {
+            "additionalPaymentCollectionUrl": (
+                f"https://{o.shop}/{ctx.shop.id}/orders/{o.id}/pay" if outstanding(o) > 0 else None
+            ),
+            "vaultedPaymentMethods": [],
+        },
         "suggestedRefund": lambda o, ctx, args: suggested_refund(o, args),
         "customAttributes": lambda o, ctx, args: [
             {"key": k, "value": v} for k, v in o.note_attributes.items()

@@ -9,8 +9,8 @@ webhooks for, so a listener always sees the state after the change:
   are created only once routing has picked a location.
 - `set_tags`, `start_fulfillment`, `fulfill`, `place_hold`, `release_hold`,
   `submit_fulfillment_request`, `accept_fulfillment_request`, `add_fulfillment_event`,
-  `commit_order_edit`: each moves the order's `updated_at` on and sends `orders/updated`
-  besides its own topic (`orders/fulfilled` or `orders/partially_fulfilled`,
+  `commit_order_edit`, `update_shipping_address`: each moves the order's `updated_at` on and
+  sends `orders/updated` besides its own topic (`orders/fulfilled` or `orders/partially_fulfilled`,
   `fulfillment_orders/placed_on_hold`, `.../hold_released`, `.../fulfillment_request_submitted`,
   `.../fulfillment_request_accepted`, `fulfillment_events/create`, `orders/edited`).
   Cancelling stays `orderCancel`'s (`World.start_cancel`); its job sends `orders/cancelled`,
@@ -242,6 +242,15 @@ def commit_order_edit(
         items[item_id].current_quantity = quantity
     _changed(world, order, [("orders/edited", edit)])
     return edit
+
+
+def update_shipping_address(
+    world: World, order: Order, country_code: str | None, address: Mapping[str, str]
+) -> None:
+    """Overwrite the order's shipping address, as `orderUpdate(input: {shippingAddress})` does."""
+    order.shipping_country_code = country_code
+    order.shipping_address = dict(address)
+    _changed(world, order, [])
 
 
 def _open_fulfillment_order(order: Order, statuses: set[str]) -> FulfillmentOrder:

@@ -36,6 +36,17 @@ class Customer:
 
 
 @dataclass
+class Variant:
+    """One of a product's variants (a size, a colour), with its own price and stock."""
+
+    id: int
+    title: str  # "M", "Blue / L"
+    price: Decimal
+    inventory: int | None = None  # units in stock; None: not tracked (always for sale)
+    available: bool = True
+
+
+@dataclass
 class Product:
     id: int
     title: str
@@ -44,6 +55,40 @@ class Product:
     # One variant each (`LineItem.variant_id`): its price, and whether it is still for sale.
     price: Decimal = Decimal("24.95")
     available: bool = True
+    # Units in stock at the shop's locations; None: not tracked (always for sale).
+    inventory: int | None = None
+    # Its variants (sizes, colours); none: the one default variant, numbered after the product,
+    # with the product's price, availability and stock.
+    variants: list[Variant] = field(default_factory=list)
+
+    def all_variants(self) -> list[Variant]:
+        if self.variants:
+            return self.variants
+        default = Variant(self.id * 10 + 1, "Default Title", self.price, None, self.available)
+        default.inventory = self.inventory
+        return [default]
+
+    def take(self, variant_id: int, units: int) -> None:
+        """Units leave (or, negative, come back to) the variant's tracked stock."""
+        for variant in self.variants:
+            if variant.id == variant_id and variant.inventory is not None:
+                variant.inventory -= units
+        if not self.variants and self.inventory is not None:
+            self.inventory -= units
+
+
+@dataclass
+class ShippingZone:
+    """A zone of the shop's default delivery profile: the countries one set of rates covers.
+
+    `rest_of_world`: Shopify's "Rest of world" zone, covering every country no other zone names.
+    """
+
+    id: int
+    shop: str
+    name: str
+    countries: list[str]
+    rest_of_world: bool = False
 
 
 @dataclass
@@ -57,6 +102,7 @@ class LineItem:
     unit_price: Decimal = Decimal("0")  # in the shop's currency, after line discounts
     # Taken off the order by a refund (any restock type) rather than by an edit.
     refunded_quantity: int = 0
+    variant: Variant | None = None  # None: the product's default variant
 
     def __post_init__(self) -> None:
         if self.current_quantity < 0:
@@ -64,8 +110,10 @@ class LineItem:
 
     @property
     def variant_id(self) -> int | None:
-        """devshop's products have one variant each, numbered after the product."""
-        return None if self.product is None else self.product.id * 10 + 1
+        """The variant's id; a product without variants has one, numbered after the product."""
+        if self.product is None:
+            return None
+        return self.variant.id if self.variant is not None else self.product.id * 10 + 1
 
 
 @dataclass
@@ -128,6 +176,8 @@ class Order:
     updated_at: datetime | None = None  # set by add_order; moved on by every change
     fulfillments: list[Fulfillment] = field(default_factory=list)
     shipping_country_code: str | None = "NL"
+    # The rest of the shipping address, as MailingAddress names its fields ("address1", "zip").
+    shipping_address: dict[str, str] = field(default_factory=dict)
     routed: bool = True  # False between orders/create and order routing
     risk_recommendation: str = "ACCEPT"  # OrderRiskRecommendationResult
     confirmation_number: str | None = None

@@ -7,10 +7,19 @@ hour, so each one is blocked (or not) for exactly one reason under a 60-minute w
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import partial
 from typing import Final
 
-from devshop.world import DEFAULT_SHOP, Customer, FulfillmentOrder, Product, Shop, World
+from devshop.world import (
+    DEFAULT_SHOP,
+    Customer,
+    FulfillmentOrder,
+    Product,
+    Shop,
+    Variant,
+    World,
+)
 
 DEMO_SHOP: Final = DEFAULT_SHOP
 OTHER_SHOP: Final = "other-shop.myshopify.com"
@@ -28,6 +37,13 @@ class DemoProducts:
     LINEN_SHIRT: Final = 7001
     MADE_TO_ORDER_PRINT: Final = 7002  # tagged "non-cancellable"
     WOOL_SOCKS: Final = 7101  # other-shop
+
+
+class DemoVariants:
+    SHIRT_S: Final = 70011  # the number a one-variant product's variant would have
+    SHIRT_M: Final = 70012
+    SHIRT_L: Final = 70013
+    SHIRT_XL: Final = 70014  # sold out
 
 
 class DemoOrders:
@@ -58,7 +74,28 @@ def seed(world: World, now: datetime, access_token: str = DEMO_ACCESS_TOKEN) -> 
     world.add_customer(
         Customer(DemoCustomers.GRACE, "Grace", "Hopper", "grace@example.com", OTHER_SHOP)
     )
-    shirt = world.add_product(Product(DemoProducts.LINEN_SHIRT, "Linen shirt", ["summer"]))
+    # Shipping zones of each shop's default delivery profile: an address edit stays inside the
+    # zone the order ships to (Benelux orders within Benelux, and so on).
+    world.add_shipping_zone(DEMO_SHOP, "Benelux", ["NL", "BE", "LU"])
+    world.add_shipping_zone(DEMO_SHOP, "Europe", ["DE", "FR", "ES", "AT", "IT"])
+    world.add_shipping_zone(DEMO_SHOP, "Japan", ["JP"])
+    world.add_shipping_zone(OTHER_SHOP, "Domestic", ["US"])
+    world.add_shipping_zone(OTHER_SHOP, "Rest of world", [], rest_of_world=True)
+    # The shirt comes in sizes, each with its price and stock (issue 13's size change): S is
+    # what the seeded orders hold; XL is sold out.
+    shirt = world.add_product(
+        Product(
+            DemoProducts.LINEN_SHIRT,
+            "Linen shirt",
+            ["summer"],
+            variants=[
+                Variant(DemoVariants.SHIRT_S, "S", Decimal("24.95"), inventory=10),
+                Variant(DemoVariants.SHIRT_M, "M", Decimal("24.95"), inventory=10),
+                Variant(DemoVariants.SHIRT_L, "L", Decimal("29.95"), inventory=10),
+                Variant(DemoVariants.SHIRT_XL, "XL", Decimal("29.95"), inventory=0),
+            ],
+        )
+    )
     print_ = world.add_product(
         Product(DemoProducts.MADE_TO_ORDER_PRINT, "Made to order print", ["non-cancellable"])
     )

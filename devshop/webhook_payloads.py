@@ -140,10 +140,18 @@ def order_payload(world: World, order: Order) -> Payload:
         },
         "shipping_address": None
         if order.shipping_country_code is None
-        else {"country_code": order.shipping_country_code},
+        else {
+            **{_snake(name): value for name, value in order.shipping_address.items()},
+            "country_code": order.shipping_country_code,
+        },
         "line_items": [_line_item(item, cancelled=cancelled) for item in order.line_items],
         "fulfillments": [_fulfillment(world, order, f) for f in order.fulfillments],
     }
+
+
+def _snake(name: str) -> str:
+    """MailingAddress's `firstName` as the REST payload's `first_name`."""
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
 def _line_item(item: LineItem, *, cancelled: bool) -> Payload:

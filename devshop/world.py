@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -39,9 +39,11 @@ from devshop.records import (
     Refund,
     RefundedLineItem,
     RefundMethod,
+    ShippingZone,
     Shop,
     Timer,
     Transaction,
+    Variant,
     WorldEvent,
 )
 
@@ -63,9 +65,11 @@ __all__ = [
     "Refund",
     "RefundedLineItem",
     "RefundMethod",
+    "ShippingZone",
     "Shop",
     "Timer",
     "Transaction",
+    "Variant",
     "World",
     "WorldEvent",
     "confirmation_number",
@@ -106,6 +110,7 @@ class World:
         self._running: list[Job] = []  # the jobs not done yet: what every tick looks at
         self.calls: list[AdminCall] = []
         self.metafields: dict[tuple[str, str, str], Metafield] = {}  # (shop, namespace, key)
+        self.shipping_zones: list[ShippingZone] = []
         # Store credit balances by customer id, in the shop's currency (refunds as store credit).
         self.store_credit: dict[int, Decimal] = {}
         # Parts owned by their Admin modules (order edit sessions, idempotency keys), keyed by
@@ -133,6 +138,7 @@ class World:
         self.timers.clear()
         self.calls.clear()
         self.metafields.clear()
+        self.shipping_zones.clear()
         self.store_credit.clear()
         self.extras.clear()
         self._next_id = _FIRST_ID
@@ -150,6 +156,16 @@ class World:
     def add_customer(self, customer: Customer) -> Customer:
         self.customers[customer.id] = customer
         return customer
+
+    def add_shipping_zone(
+        self, shop: str, name: str, countries: Sequence[str], *, rest_of_world: bool = False
+    ) -> ShippingZone:
+        zone = ShippingZone(self.new_id(), shop, name, list(countries), rest_of_world)
+        self.shipping_zones.append(zone)
+        return zone
+
+    def zones_of(self, shop: str) -> list[ShippingZone]:
+        return [zone for zone in self.shipping_zones if zone.shop == shop]
 
     def add_product(self, product: Product) -> Product:
         self.products[product.id] = product
@@ -174,6 +190,7 @@ class World:
         cancel_reason: str | None = None,
         total_price: str | None = None,
         shipping_country_code: str | None = "NL",
+        shipping_address: Mapping[str, str] | None = None,
         quantities: Sequence[int] | None = None,
         shipping_price: str = "0",
         presentment_currency: str | None = None,
@@ -189,8 +206,16 @@ class World:
         order_id = self.new_id() if id is None else id
         created = created_at if created_at is not None else self.now() - age
         counts = list(quantities) if quantities is not None else [1] * len(products)
+        # A product with variants is ordered in its first one, at that variant's price.
         items = [
-            LineItem(self.new_id(), p.title, n, p, unit_price=p.price)
+            LineItem(
+                self.new_id(),
+                p.title,
+                n,
+                p,
+                unit_price=p.variants[0].price if p.variants else p.price,
+                variant=p.variants[0] if p.variants else None,
+            )
             for p, n in zip(products, counts, strict=True)
         ] or [LineItem(self.new_id(), "Custom item", 1, None, unit_price=Decimal("49.95"))]
         shipping = Decimal(shipping_price)
@@ -239,6 +264,11 @@ class World:
             updated_at=max(created, cancelled_at or created).replace(microsecond=0),
             fulfillments=fulfillments,
             shipping_country_code=shipping_country_code,
+            shipping_address=dict(
+                shipping_address
+                if shipping_address is not None
+                else _SAMPLE_ADDRESSES.get(shipping_country_code or "", {})
+            ),
         )
         kind = {"AUTHORIZED": "AUTHORIZATION", "PENDING": None}.get(financial_status, "SALE")
         if kind is not None:
@@ -331,6 +361,25 @@ class World:
         """Admin API calls that selected `root_field`; filter on `.executed` for those that ran."""
         return [c for c in self.calls if root_field in c.root_fields]
 
+
+# Where a seeded order ships when the test or demo names only a country.
+_SAMPLE_ADDRESSES: dict[str, dict[str, str]] = {
+    "NL": {
+        "firstName": "Ada",
+        "lastName": "Lovelace",
+        "address1": "Keizersgracht 123",
+        "city": "Amsterdam",
+        "zip": "1015 CJ",
+    },
+    "US": {
+        "firstName": "Grace",
+        "lastName": "Hopper",
+        "address1": "1 Main Street",
+        "city": "Arlington",
+        "provinceCode": "VA",
+        "zip": "22201",
+    },
+}
 
 _FULFILLMENT_ORDER_STATUS = {
     "UNFULFILLED": "OPEN",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from backend.edit.insights import EditInsights, edit_insights
 from backend.policy import CancelBlock, ShopPolicy
 from backend.store.base import Outcome, Store
 
@@ -42,6 +43,7 @@ class Insights:
     notes: list[Note]  # latest first
     orders: int | None  # orders in the period, from Shopify; None when unknown
     orders_exact: bool = True
+    edits: EditInsights | None = None  # issue 13: changes instead of cancelling
 
     @property
     def cancellations(self) -> int:
@@ -123,4 +125,5 @@ async def summarize(
         notes=notes,
         orders=orders,
         orders_exact=orders_exact,
+        edits=await edit_insights(store, shop, since=since, until=now),
     )

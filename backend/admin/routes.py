@@ -151,7 +151,7 @@ class AppHome:
             csv_href = "/admin/insights.csv?" + urlencode(
                 {"shop": f"{merchant.shop}.myshopify.com", "id_token": merchant.id_token}
             )
-            insights = insights_view(summary, speaker, csv_href)
+            insights = insights_view(summary, speaker, csv_href, policy)
         events = None
         if "events" in screen.needs:
             now = self.clock()

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from backend.admin.i18n import N_, Speaker
+from backend.edit.rules import EditRules
 from backend.orders import tag_set
 from backend.policy import CancelReason, RefundMethod, ShopPolicy
 
@@ -89,6 +90,14 @@ class RulesDraft:
     fee_percent: str = ""
     fee_fixed: str = ""
     fee_cap: str = ""
+
+    # Issue 13: edits instead of cancelling.
+    edit_address: bool = False
+    edit_variant: bool = False
+    edit_quantity: bool = False
+    edit_own_window: bool = False
+    edit_window_minutes: int | None = None
+    edit_country_change: bool = False
 
 
 def _amount(
@@ -270,6 +279,18 @@ def parse_rules(draft: RulesDraft) -> ShopPolicy | list[FieldProblem]:
         problems.append(
             FieldProblem("allowedFinancialStatuses", N_("Choose at least one payment status."))
         )
+    edit_window = draft.edit_window_minutes if draft.edit_own_window else None
+    if edit_window is not None and not 1 <= edit_window <= MAX_WINDOW_MINUTES:
+        problems.append(
+            FieldProblem(
+                "editWindowMinutes",
+                N_(
+                    "Enter a window of 1 to %(limit)s minutes (30 days), "
+                    "or leave it empty for no window."
+                ),
+                {"limit": MAX_WINDOW_MINUTES},
+            )
+        )
     reasons = _reasons(draft.reasons, problems)
     staff_note_format = _staff_note_format(draft.staff_note_format, problems)
     fee_percent = _amount("feePercent", draft.fee_percent, problems, most=MAX_FEE_PERCENT)
@@ -296,6 +317,14 @@ def parse_rules(draft: RulesDraft) -> ShopPolicy | list[FieldProblem]:
         fee_percent=fee_percent or Decimal("0"),
         fee_fixed=fee_fixed or Decimal("0"),
         fee_cap=fee_cap,
+        edits=EditRules(
+            address=draft.edit_address,
+            variant=draft.edit_variant,
+            quantity=draft.edit_quantity,
+            own_window=draft.edit_own_window,
+            window_minutes=edit_window,
+            country_change=draft.edit_country_change,
+        ),
     )
 
 

@@ -12,9 +12,11 @@ from urllib.parse import parse_qsl, urlencode
 from backend.admin.charts import Chart, bar_chart, column_chart, in_words
 from backend.admin.csp import APP_BRIDGE, POLARIS
 from backend.admin.i18n import N_, Speaker
-from backend.admin.insights import Insights, Note
+from backend.admin.insights import Insights, Note, reason_label
 from backend.admin.rules import FINANCIAL_STATUSES
 from backend.admin.screens import HOME, SCREENS, Screen
+from backend.edit.insights import EditInsights
+from backend.edit.rules import EditRules
 from backend.orders import legacy_id
 from backend.policy import CancelBlock, RefundMethod, ShopPolicy
 from backend.store.base import DeliveryHealth, HoldRecord, HoldState, JobStats
@@ -85,6 +87,7 @@ class RulesForm:
     fee_percent: str = ""
     fee_fixed: str = ""
     fee_cap: str = ""
+    edits: EditRules = EditRules()
 
 
 def rules_form(policy: ShopPolicy) -> RulesForm:
@@ -101,6 +104,7 @@ def rules_form(policy: ShopPolicy) -> RulesForm:
         hold_risky_orders=policy.hold_risky_orders,
         hold_fulfillment=policy.hold_fulfillment,
         hold_own_locations_only=policy.hold_own_locations_only,
+        edits=policy.edits,
         refunds=[
             Choice(method.value, label, policy.refund_method is method)
             for method, label in REFUND_LABELS.items()
@@ -143,6 +147,72 @@ class InsightsView:
     refused_by_cause: Chart
     notes: Sequence[NoteView]
     csv_href: str
+    edits: EditsView | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OwedRow:
+    order: str
+    amount: str  # in the merchant's currency format
+    when: str
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
+class EditsView:
+    saved: str
+    by_reason: Chart
+    by_kind: Chart
+    owed: Sequence[OwedRow]
+    refunds_failed: int
+
+
+KIND_LABELS = {
+    "ADDRESS": N_("Shipping address"),
+    "VARIANT": N_("Size or colour"),
+    "QUANTITY": N_("Quantity"),
+}
+
+
+def edits_view(edits: EditInsights, policy: ShopPolicy, speaker: Speaker, period: str) -> EditsView:
+    _ = speaker.gettext
+    number = speaker.number
+    reasons = [(reason_label(policy, code), count) for code, count in edits.saved_by_reason]
+    kinds = [(_(KIND_LABELS.get(kind, kind)), count) for kind, count in edits.by_kind]
+    return EditsView(
+        saved=number(edits.saved),
+        by_reason=bar_chart(
+            "chart-saved-by-reason",
+            _("Orders saved by a change, by reason"),
+            _("Orders changed instead of cancelled, by the reason chosen, %(period)s.")
+            % {"period": period}
+            + " "
+            + in_words(reasons, _("None yet."), number),
+            reasons,
+            headers=(_("Reason"), _("Orders")),
+            number=number,
+        ),
+        by_kind=bar_chart(
+            "chart-edits-by-kind",
+            _("Changes by kind"),
+            _("Changes customers made, by kind, %(period)s.") % {"period": period}
+            + " "
+            + in_words(kinds, _("None yet."), number),
+            kinds,
+            headers=(_("Change"), _("Changes")),
+            number=number,
+        ),
+        owed=[
+            OwedRow(
+                order=legacy_id(o.order_id),
+                amount=speaker.money(o.amount, o.currency),
+                when=speaker.moment(o.at),
+                at=o.at.isoformat(),
+            )
+            for o in edits.owed
+        ],
+        refunds_failed=edits.refunds_failed,
+    )
 
 
 def _note(note: Note, speaker: Speaker) -> NoteView:
@@ -156,7 +226,9 @@ def _note(note: Note, speaker: Speaker) -> NoteView:
     )
 
 
-def insights_view(insights: Insights, speaker: Speaker, csv_href: str) -> InsightsView:
+def insights_view(
+    insights: Insights, speaker: Speaker, csv_href: str, policy: ShopPolicy | None = None
+) -> InsightsView:
     _ = speaker.gettext
     number = speaker.number
     days = [(speaker.day(day), count) for day, count in insights.days]
@@ -207,6 +279,9 @@ def insights_view(insights: Insights, speaker: Speaker, csv_href: str) -> Insigh
         refused_by_cause=refused,
         notes=[_note(note, speaker) for note in insights.notes],
         csv_href=csv_href,
+        edits=None
+        if insights.edits is None
+        else edits_view(insights.edits, policy or ShopPolicy(), speaker, period),
     )
 
 

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from backend.auth.viewer import Viewer
 from backend.cancellation import Cancellations
+from backend.edit.editing import Edits
 from backend.partial import PartialCancellations
 
 
@@ -19,3 +20,4 @@ class Context:
     viewer: Viewer
     cancellations: Cancellations
     partial: PartialCancellations
+    edits: Edits

@@ -72,6 +72,7 @@ class StorefrontGraphQL(GraphQL[Context, None]):
             viewer=state.viewer,
             cancellations=state.cancellations,
             partial=state.partial,
+            edits=state.edits,
         )
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:

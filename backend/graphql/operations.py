@@ -37,6 +37,8 @@ from backend.orders import order_gid
 from backend.ratelimit import Kind
 
 CANCEL_FIELD = "cancelOrder"
+EDIT_FIELD = "editOrder"  # changes an order too: counted, and limited, as an action on it
+ACTION_FIELDS = frozenset({CANCEL_FIELD, EDIT_FIELD})
 
 
 class Rejected(Exception):
@@ -115,7 +117,7 @@ def operation_of(request: GraphQLRequest, max_tokens: int) -> Operation:
     if operation.operation is OperationType.SUBSCRIPTION:
         raise bad_request("Subscriptions are not supported.")
     cancels = list(_root_fields(document, operation.selection_set, set()))
-    cancels = [field for field in cancels if field.name.value == CANCEL_FIELD]
+    cancels = [field for field in cancels if field.name.value in ACTION_FIELDS]
     if not cancels:
         return Operation(Kind.READ)
     if len(cancels) > 1:

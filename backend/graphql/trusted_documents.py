@@ -19,12 +19,16 @@ import hashlib
 # extensions/cancel-button/assets/order-cancel.js, in the order the script sends them.
 THEME_BLOCK_DOCUMENTS: tuple[str, ...] = (
     "query($ids:[ID!]!,$locale:String){orders(ids:$ids)"
-    "{id cancellable blockedBy deadline status reasons(locale:$locale){code label}}}",
+    "{id cancellable blockedBy deadline status reasons(locale:$locale){code label}"
+    " editOptions{types countryChange}}}",
     # The dialog's items and refund preview (issue 11).
     "query($id:ID!,$lines:[LineItemQuantityInput!]!){order(id:$id){partialCancel "
     "lineItems{id title quantity cancellableQuantity}"
     "refund{refund{amount currencyCode}total{amount}fee{amount}}"
     "preview(lineItems:$lines){refund{amount currencyCode}total{amount}fee{amount}}}}",
+    # Edits (issue 13).
+    "mutation($input:EditOrderInput!){editOrder(input:$input){__typename "
+    "...on EditOrderRefused{code fieldErrors{field problem}}}}",
     "mutation($input:CancelOrderInput!){cancelOrder(input:$input){"
     "...on CancelOrderSuccess{order{status}refunded{amount currencyCode}}"
     "...on CancelOrderRefused{code}}}",
@@ -37,17 +41,19 @@ def document_hash(document: str) -> str:
     return hashlib.sha256(document.encode("utf-8")).hexdigest()
 
 
-# extensions/shared/cancel-core.js: ORDER_QUERY, CANCEL_MUTATION, ITEMS_QUERY, BUY_AGAIN_QUERY
-# (the last two the same texts as the theme block's).
+# extensions/shared/cancel-core.js: ORDER_QUERY, CANCEL_MUTATION, ITEMS_QUERY, BUY_AGAIN_QUERY and
+# EDIT_MUTATION (the last three the same texts as the theme block's).
 UI_EXTENSION_DOCUMENTS: tuple[str, ...] = (
     "query($id:ID!,$locale:String){order(id:$id)"
-    "{id name cancellable blockedBy deadline status reasons(locale:$locale){code label}}}",
+    "{id name cancellable blockedBy deadline status reasons(locale:$locale){code label}"
+    " editOptions{types countryChange}}}",
     "mutation($input:CancelOrderInput!){cancelOrder(input:$input){__typename"
     " ...on CancelOrderSuccess{order{id name cancellable blockedBy deadline status}"
     "refunded{amount currencyCode}}"
     " ...on CancelOrderRefused{code message}}}",
     THEME_BLOCK_DOCUMENTS[1],
-    THEME_BLOCK_DOCUMENTS[3],
+    THEME_BLOCK_DOCUMENTS[4],
+    THEME_BLOCK_DOCUMENTS[2],
 )
 
 TRUSTED_HASHES: frozenset[str] = frozenset(

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from backend.edit.zones import ShippingZone
 from backend.orders import HOLD_HANDLE, FulfillmentOrderState, OrderSnapshot, tag_set
 from backend.policy import DEFAULT_STAFF_NOTE_FORMAT, RefundMethod, ShopPolicy
 from backend.shopify import documents
@@ -37,6 +38,32 @@ class HoldPlaced:
 class HoldRefused:
     code: str | None
     message: str
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateRejected:
+    field: str | None
+    message: str
+
+
+def shipping_zones(data: dict[str, Any]) -> list[ShippingZone]:
+    """The zones of the shop's default delivery profile (of the first read, if none is marked
+    default), from an OrderForAddressEdit answer."""
+    profiles = (data.get("deliveryProfiles") or {}).get("nodes") or []
+    chosen = next((p for p in profiles if p.get("default")), profiles[0] if profiles else None)
+    zones: list[ShippingZone] = []
+    for group in (chosen or {}).get("profileLocationGroups") or []:
+        for link in group["locationGroupZones"]["nodes"]:
+            zone = link["zone"]
+            codes = [country["code"] for country in zone["countries"]]
+            zones.append(
+                ShippingZone(
+                    name=zone["name"],
+                    countries=frozenset(c["countryCode"] for c in codes if c.get("countryCode")),
+                    rest_of_world=any(c.get("restOfWorld") for c in codes),
+                )
+            )
+    return zones
 
 
 def _timestamp(value: str | None) -> datetime | None:
@@ -206,6 +233,42 @@ class AdminGateway:
             return CancelRejected(code=first.get("code"), message=str(first.get("message")))
         job = payload.get("job") or {}
         return CancelAccepted(job_id=job.get("id"), done=bool(job.get("done")))
+
+    # Edits (issue 13) ---------------------------------------------------------------------
+
+    async def load_order_for_address_edit(
+        self, shop: str, gid: str
+    ) -> tuple[OrderSnapshot | None, ZoneInfo, str | None, list[ShippingZone]]:
+        """The order, the shop's zone, the order's shipping country and the shop's shipping
+        zones, in one request."""
+        response = await self._client.request(
+            shop, documents.load(documents.ORDER_FOR_ADDRESS_EDIT), {"id": gid}
+        )
+        node = response.data.get("order")
+        tz = _zone((response.data.get("shop") or {}).get("ianaTimezone"))
+        country = ((node or {}).get("shippingAddress") or {}).get("countryCodeV2")
+        return (snapshot(node) if node else None), tz, country, shipping_zones(response.data)
+
+    async def update_shipping_address(
+        self, shop: str, gid: str, address: dict[str, str]
+    ) -> UpdateRejected | None:
+        """Overwrite the order's shipping address; None when Shopify did."""
+        response = await self._client.request(
+            shop,
+            documents.load(documents.ORDER_UPDATE_SHIPPING_ADDRESS),
+            {"input": {"id": gid, "shippingAddress": address}},
+            mutation=True,
+        )
+        payload = response.data.get("orderUpdate") or {}
+        errors = payload.get("userErrors") or []
+        if errors or not payload.get("order"):
+            first = errors[0] if errors else {}
+            field = first.get("field") or []
+            return UpdateRejected(
+                field=str(field[-1]) if field else None,
+                message=str(first.get("message") or "Shopify did not update the order."),
+            )
+        return None
 
     async def job_done(self, shop: str, job_id: str) -> bool:
         response = await self._client.request(

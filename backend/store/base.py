@@ -78,6 +78,34 @@ class Attempt:
     block: CancelBlock | None = None
 
 
+class EditOutcome(enum.StrEnum):
+    """How one edit attempt ended (issue 13)."""
+
+    IN_FLIGHT = "IN_FLIGHT"  # Shopify is being asked; a lost answer leaves it here
+    EDITED = "EDITED"  # Shopify made the change
+    REFUSED = "REFUSED"  # our rules or the input said no
+    REJECTED = "REJECTED"  # Shopify said no
+    FAILED = "FAILED"  # Shopify unreachable; nothing happened, retry allowed
+
+
+@dataclass(frozen=True, slots=True)
+class EditAttempt:
+    shop: str
+    order_id: str
+    customer_id: str | None
+    kind: str  # EditType
+    reason_code: str | None  # the cancel reason that led to the edit, if the customer gave one
+    outcome: EditOutcome
+    at: datetime
+    block: str | None = None
+    id: int | None = None  # the store's, once recorded
+    detail: str | None = None
+    amount: Decimal | None = None  # left to settle: negative refunded, positive owed
+    currency: str | None = None
+    refund_state: str | None = None
+    refund_plan: dict[str, Any] | None = None
+
+
 class HoldState(enum.StrEnum):
     """Where our hold on one fulfilment order stands (issue 12)."""
 
@@ -437,6 +465,34 @@ class Store(Protocol):
         self, shop: str, *, since: datetime | None = None, limit: int = 1000
     ) -> list[RefundRecord]:
         """The shop's refunds, newest first (insights)."""
+
+    # Edits (issue 13).
+    async def record_edit(self, attempt: EditAttempt) -> int:
+        """Keep the attempt; its id."""
+        ...
+
+    async def update_edit(self, attempt: EditAttempt) -> None:
+        """Overwrite the recorded attempt `attempt.id` (its outcome, amounts, refund)."""
+        ...
+
+    async def get_edit(self, edit_id: int) -> EditAttempt | None: ...
+
+    async def unsettled_edit(self, shop: str, order_id: str, detail: str) -> EditAttempt | None:
+        """The latest IN_FLIGHT or FAILED attempt of this exact change, if any."""
+        ...
+
+    async def edits(
+        self, shop: str, *, since: datetime, until: datetime | None = None
+    ) -> list[EditAttempt]:
+        """The shop's edit attempts with `since <= at <= until`, oldest first."""
+        ...
+
+    async def drop_claim(self, shop: str, kind: str, key: str) -> None:
+        """Forget a `claim_once` mark before it expires (a flight that has ended)."""
+        ...
+
+    async def claimed(self, shop: str, kind: str, key: str, *, at: datetime) -> bool:
+        """Whether (shop, kind, key) holds a mark that has not expired by `at`."""
         ...
 
     # Webhook deliveries.

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from backend.edit.rules import EditRules
 from backend.orders import FulfillmentOrderState, OrderSnapshot
 from backend.policy import CancelBlock, CancelReason, RefundMethod, ShopPolicy
 from backend.store.base import Attempt, Outcome, ShopToken
@@ -98,7 +99,31 @@ def encode_policy(policy: ShopPolicy) -> dict[str, Any]:
         "fee_percent": str(policy.fee_percent),
         "fee_fixed": str(policy.fee_fixed),
         "fee_cap": None if policy.fee_cap is None else str(policy.fee_cap),
+        "edits": _encode_edit_rules(policy.edits),
     }
+
+
+def _encode_edit_rules(rules: EditRules) -> dict[str, Any]:
+    return {
+        "address": rules.address,
+        "variant": rules.variant,
+        "quantity": rules.quantity,
+        "own_window": rules.own_window,
+        "window_minutes": rules.window_minutes,
+        "country_change": rules.country_change,
+    }
+
+
+def _decode_edit_rules(data: Mapping[str, Any]) -> EditRules:
+    window = data.get("window_minutes")
+    return EditRules(
+        address=bool(data.get("address", False)),
+        variant=bool(data.get("variant", False)),
+        quantity=bool(data.get("quantity", False)),
+        own_window=bool(data.get("own_window", False)),
+        window_minutes=None if window is None else int(window),
+        country_change=bool(data.get("country_change", False)),
+    )
 
 
 def _encode_reason(reason: CancelReason) -> dict[str, Any]:
@@ -151,6 +176,8 @@ def decode_policy(data: Mapping[str, Any]) -> ShopPolicy:
         )
     if "staff_note_format" in data:
         fields["staff_note_format"] = str(data["staff_note_format"])
+    if "edits" in data:
+        fields["edits"] = _decode_edit_rules(data["edits"])
     return ShopPolicy(**fields)
 
 

@@ -254,6 +254,32 @@ order_refunds = Table(
     PrimaryKeyConstraint("shop", "order_id", "seq", name="order_refunds_pkey"),
 )
 Index("order_refunds_by_state", order_refunds.c.shop, order_refunds.c.state)
+# Edits customers made instead of cancelling (issue 13), one row per attempt: what kind, the
+# cancel reason that led there (if any), how it ended. No address or item is kept, only counts.
+edits = Table(
+    "edits",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("shop", Text, nullable=False),
+    Column("order_id", Text, nullable=False),
+    Column("customer_id", Text),
+    Column("kind", Text, nullable=False),  # EditType
+    Column("reason_code", Text),  # the cancel reason the customer chose first, if any
+    Column("outcome", Text, nullable=False),  # EditOutcome
+    Column("block", Text),  # why refused
+    Column("at", UTCDateTime, nullable=False),
+    # A quantity edit: "LINE_ITEM_NUMBER:FROM->TO", to recognise its retry after a lost answer.
+    Column("detail", Text),
+    # What the edit left to settle, in the shop's currency: negative, refunded to the customer;
+    # positive, the balance they owe (Shopify's payment link collects it).
+    Column("amount", Text),
+    Column("currency", Text),
+    Column("refund_state", Text),  # PENDING | REFUNDED | FAILED; null: nothing to refund
+    Column("refund_plan", Text),  # JSON: where the refund goes and its idempotency key
+)
+Index("edits_by_shop_at", edits.c.shop, edits.c.at, edits.c.id)
+Index("edits_by_customer", edits.c.shop, edits.c.customer_id)
+Index("edits_by_at", edits.c.at)
 
 # Every table that holds a shop's data; erase_shop empties each of them for the shop.
 SHOP_TABLES = (
@@ -267,4 +293,5 @@ SHOP_TABLES = (
     webhook_deliveries,
     fulfillment_holds,
     order_refunds,
+    edits,
 )

@@ -54,6 +54,7 @@ from backend.store.codec import (
 from backend.store.crypto import InvalidToken
 from backend.store.database import unavailable
 from backend.store.deliveries import DeliveryRows
+from backend.store.edits import EditRows
 from backend.store.holds import HoldRows
 from backend.store.jobs import JobRows
 from backend.store.mirror import MirrorRows
@@ -100,7 +101,7 @@ def _record(row: RowMapping) -> CancellationRecord:
     )
 
 
-class SQLStore(AttemptRows, MirrorRows, DeliveryRows, JobRows, HoldRows, RefundRows):
+class SQLStore(AttemptRows, MirrorRows, DeliveryRows, JobRows, HoldRows, RefundRows, EditRows):
     """The `Store` on an async engine. `transaction()` yields one bound to a connection."""
 
     async def get_policy(self, shop: str) -> ShopPolicy | None:
@@ -274,7 +275,7 @@ class SQLStore(AttemptRows, MirrorRows, DeliveryRows, JobRows, HoldRows, RefundR
         self, shop: str, customer_id: str | None, order_ids: Sequence[str] = ()
     ) -> None:
         statements = []
-        for table in (_RECORD, _ATTEMPT, schema.order_snapshots):
+        for table in (_RECORD, _ATTEMPT, schema.order_snapshots, schema.edits):
             mine: list[ColumnElement[bool]] = []
             if customer_id is not None:
                 mine.append(table.c.customer_id == customer_id)
@@ -308,6 +309,7 @@ class SQLStore(AttemptRows, MirrorRows, DeliveryRows, JobRows, HoldRows, RefundR
         return await self._delete_all(
             [
                 delete(_ATTEMPT).where(_ATTEMPT.c.at < before),
+                delete(schema.edits).where(schema.edits.c.at < before),
                 # A flight still IN_FLIGHT is someone's live lock, however old: never touch it.
                 delete(_RECORD).where(
                     _RECORD.c.updated_at < before,

@@ -108,6 +108,34 @@
     }
   });
 
+  define('s-heading', class extends HTMLElement {
+    connectedCallback() {
+      this.setAttribute('role', 'heading');
+      this.setAttribute('aria-level', '2');
+    }
+  });
+
+  // A labelled one-line field; `error` is said next to it and marks it invalid.
+  let fields = 0;
+  define('s-text-field', class extends HTMLElement {
+    connectedCallback() {
+      if (this.field) return;
+      const id = `s-text-field-${++fields}`;
+      this.field = h('input', { type: 'text', id, name: this.getAttribute('name') || '', disabled: this.hasAttribute('disabled') });
+      this.field.value = this.getAttribute('value') || '';
+      this.append(h('label', { htmlFor: id, textContent: this.getAttribute('label') || '' }), this.field);
+      const error = this.getAttribute('error');
+      if (error) {
+        this.field.setAttribute('aria-invalid', 'true');
+        this.field.setAttribute('aria-describedby', `${id}-error`);
+        this.append(h('p', { className: 's-error', id: `${id}-error`, textContent: error }));
+      }
+    }
+    get value() {
+      return this.field ? this.field.value : this.getAttribute('value') || '';
+    }
+  });
+
   // The order action modal: a heading, the body, and the slotted buttons in a footer.
   define('s-customer-account-action', class extends Headed {
     connectedCallback() {

@@ -87,9 +87,19 @@ def order_drop(order: Order, tz: ZoneInfo) -> dict[str, Any]:
         "tags": sorted(order.tags),
         "line_items": [{"title": i.title, "quantity": i.quantity} for i in order.line_items],
         "customer_url": order_url(order),
+        "shipping_address": None
+        if order.shipping_country_code is None
+        else {
+            **{_snake(k): v for k, v in order.shipping_address.items()},
+            "country_code": order.shipping_country_code,
+        },
         "total_price": int(order.total_price * 100),
         "total_price_formatted": _money(order.total_price, order.currency_code),
     }
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> datetime | None:

@@ -4,7 +4,8 @@
 import { APP_URL } from './config.js';
 
 export const ORDER_QUERY =
-  'query($id:ID!,$locale:String){order(id:$id){id name cancellable blockedBy deadline status reasons(locale:$locale){code label}}}';
+  'query($id:ID!,$locale:String){order(id:$id){id name cancellable blockedBy deadline status reasons(locale:$locale){code label}' +
+  ' editOptions{types countryChange}}}';
 export const CANCEL_MUTATION =
   'mutation($input:CancelOrderInput!){cancelOrder(input:$input){__typename' +
   ' ...on CancelOrderSuccess{order{id name cancellable blockedBy deadline status}refunded{amount currencyCode}}' +
@@ -14,6 +15,12 @@ export const ITEMS_QUERY =
   'query($id:ID!,$lines:[LineItemQuantityInput!]!){order(id:$id){partialCancel lineItems{id title quantity cancellableQuantity}' +
   'refund{refund{amount currencyCode}total{amount}fee{amount}}preview(lineItems:$lines){refund{amount currencyCode}total{amount}fee{amount}}}}';
 export const BUY_AGAIN_QUERY = 'query($id:ID!){order(id:$id){buyAgainUrl buyAgainUnavailable}}';
+export const EDIT_MUTATION =
+  'mutation($input:EditOrderInput!){editOrder(input:$input){__typename ' +
+  '...on EditOrderRefused{code fieldErrors{field problem}}}}';
+
+// The address form's fields, as the backend's AddressInput names them (issue 13).
+export const ADDRESS_FIELDS = ['firstName', 'lastName', 'address1', 'address2', 'zip', 'city', 'countryCode'];
 
 // The refusals the theme block explains in words; anything else gets the general sentence.
 const EXPLAINED = new Set([
@@ -78,6 +85,12 @@ export function createClient({ shopify, surface = 'checkout', guest = null, fetc
     async buyAgain(id) {
       return (await post(BUY_AGAIN_QUERY, { id })).order;
     },
+    async edit(orderId, address, reason) {
+      const given = Object.fromEntries(
+        Object.entries(address).map(([k, v]) => [k, v.trim()]).filter(([, v]) => v),
+      );
+      return (await post(EDIT_MUTATION, { input: { orderId, reason, address: given } })).editOrder;
+    },
   };
 }
 
@@ -91,7 +104,9 @@ function fromOrder(order) {
 
 // States: checking -> absent | cancellable | blocked | cancelled | error;
 // cancellable -> confirming -> cancelling -> cancelled | itemsCancelled | refused | error
-// (retry goes back; after itemsCancelled the rest of the order may be cancelled: check again).
+// (retry goes back; after itemsCancelled the rest of the order may be cancelled: check again);
+// confirming, "wrong address" picked where the shop allows it -> editing -> saving -> edited |
+// editing (field errors) | refused | error (issue 13: change the address instead).
 export function createFlow({ client, orderId, onChange = () => {} }) {
   let state = { name: 'checking' };
   const set = (next) => {
@@ -146,10 +161,12 @@ export function createFlow({ client, orderId, onChange = () => {} }) {
     },
     choose(reason) {
       if (state.name !== 'confirming') return state;
-      // Re-render only to clear the "choose a reason" error; otherwise the list shows the pick.
-      const next = { ...state, reason, missingReason: false };
-      if (state.missingReason) set(next);
-      else state = next;
+      // Re-render only to clear the "choose a reason" error or to offer (or withdraw) the
+      // address change; otherwise the list shows the pick.
+      const offered = flow.offersAddress;
+      const wasMissing = state.missingReason;
+      state = { ...state, reason, missingReason: false };
+      if (wasMissing || flow.offersAddress !== offered) set(state);
       return state;
     },
     write(note) {
@@ -176,8 +193,50 @@ export function createFlow({ client, orderId, onChange = () => {} }) {
         return set({ name: 'error', retry: 'cancel', asked, rateLimited: !!error.rateLimited });
       }
     },
+    // Whether the picked reason is "wrong address" and the shop lets the customer fix it.
+    get offersAddress() {
+      return (
+        state.name === 'confirming' &&
+        state.reason === 'WRONG_ADDRESS' &&
+        !!state.order.editOptions?.types.includes('ADDRESS')
+      );
+    },
+    editAddress() {
+      if (!flow.offersAddress) return state;
+      const address = Object.fromEntries(ADDRESS_FIELDS.map((f) => [f, '']));
+      return set({ name: 'editing', order: state.order, back: state, address, errors: {}, fix: false });
+    },
+    type(field, value) {
+      // No re-render for every keystroke: the field keeps its own text.
+      if (state.name === 'editing') state = { ...state, address: { ...state.address, [field]: value } };
+      return state;
+    },
+    back() {
+      if (state.name === 'editing') set(state.back);
+      return state;
+    },
+    async saveAddress() {
+      if (state.name !== 'editing') return state;
+      const asked = state;
+      set({ ...asked, name: 'saving' });
+      try {
+        const result = await client.edit(asked.order.id, asked.address, 'WRONG_ADDRESS');
+        if (result.__typename === 'EditOrderSuccess') return set({ name: 'edited', order: asked.order });
+        if (result.code === 'INVALID_ADDRESS') {
+          const errors = Object.fromEntries(result.fieldErrors.map((e) => [e.field, e.problem]));
+          return set({ ...asked, errors, fix: true });
+        }
+        return set({ name: 'refused', order: asked.order, code: result.code });
+      } catch (error) {
+        return set({ name: 'error', retry: 'edit', asked, rateLimited: !!error.rateLimited });
+      }
+    },
     async retry() {
       if (state.name !== 'error') return state;
+      if (state.retry === 'edit') {
+        set(state.asked);
+        return flow.saveAddress();
+      }
       if (state.retry === 'cancel') {
         set(state.asked);
         return flow.submit();

@@ -2,7 +2,7 @@
 // `view` returns the body and the buttons separately: the thank-you block shows them inline,
 // the customer account modal puts them in its primary/secondary action slots.
 
-import { messageKey } from './cancel-core.js';
+import { ADDRESS_FIELDS, messageKey } from './cancel-core.js';
 
 const kebab = (name) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -93,11 +93,42 @@ export function view(shopify, flow, { done } = {}) {
         disabled: busy,
         onInput: (event) => flow.write(event.currentTarget.value),
       }));
+      if (flow.offersAddress) {
+        // Issue 13: "wrong address" can be fixed instead of cancelling.
+        body.push(el('s-banner', { tone: 'info' }, text(t('edit.offer')),
+          el('s-button', { disabled: busy, onClick: () => flow.editAddress() }, t('edit.open'))));
+      }
       if (busy) body.push(text(t('dialog.cancelling')));
       actions.primary = el('s-button', { variant: 'primary', tone: 'critical', loading: busy, disabled: busy, onClick: () => flow.submit() }, t('dialog.confirm'));
       actions.secondary.push(el('s-button', { disabled: busy, onClick: () => (done ? done() : flow.close()) }, t('dialog.keep')));
       break;
     }
+    case 'editing':
+    case 'saving': {
+      const busy = state.name === 'saving';
+      body.push(el('s-heading', {}, t('edit.title')));
+      if (state.fix) body.push(el('s-banner', { tone: 'critical' }, text(t('edit.fix'))));
+      for (const field of ADDRESS_FIELDS) {
+        if (field === 'countryCode' && !order.editOptions?.countryChange) continue;
+        const problem = state.errors[field];
+        body.push(el('s-text-field', {
+          label: t(`edit.fields.${field}`),
+          name: field,
+          value: state.address[field],
+          disabled: busy,
+          error: problem ? t(`edit.problems.${problem.toLowerCase()}`) : null,
+          onInput: (event) => flow.type(field, event.currentTarget.value),
+        }));
+      }
+      if (busy) body.push(text(t('edit.saving')));
+      actions.primary = el('s-button', { variant: 'primary', loading: busy, disabled: busy, onClick: () => flow.saveAddress() }, t('edit.save'));
+      actions.secondary.push(el('s-button', { disabled: busy, onClick: () => flow.back() }, t('edit.back')));
+      break;
+    }
+    case 'edited':
+      body.push(el('s-banner', { tone: 'success', heading: t('edit.done', { name }) }));
+      if (done) actions.primary = el('s-button', { onClick: () => done() }, t('close'));
+      break;
     case 'cancelled':
       body.push(el('s-banner', { tone: 'success', heading: state.justNow ? t(state.pending ? 'done.pending' : 'done.cancelled', { name }) : t(state.pending ? 'status.pending' : 'status.cancelled') }, text(t('payment.general'))));
       if (done) actions.primary = el('s-button', { onClick: () => done() }, t('close'));

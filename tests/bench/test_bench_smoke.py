@@ -33,6 +33,7 @@ SMOKE = run.Plan(
         intake_time_cap=5.0,
     ),
     holds_orders=5,
+    edits_per_kind=2,
 )
 
 
@@ -118,6 +119,10 @@ def test_bench_measures_every_part_and_writes_results(tmp_path: Path) -> None:
     assert (holds["orders"], holds["held"], holds["released"]) == (5, 5, 5)
     assert holds["release_delay_s"]["p50"] is not None and holds["hold"]["points_per_order"] > 0
     assert "9. Fulfilment holds" in report.render(written)
+    kinds = written["edits"]["kinds"]
+    assert set(kinds) == {"address", "quantity_down", "quantity_up"}
+    assert all(k["succeeded"] == 2 and k["points_per_edit"] > 0 for k in kinds.values())
+    assert "11. Edits instead of cancels" in report.render(written)
     assert {t["verdict"] for t in written["targets"]} <= {"met", "missed", "not measured"}
     assert any(t["target"].startswith("store time per request") for t in written["targets"])
     assert "Targets" in report.render(written)

@@ -104,7 +104,14 @@ async def test_the_rest_order_carries_what_the_app_reads(shopify: Shopify) -> No
     assert (
         payload["customer"]["admin_graphql_api_id"] == f"gid://shopify/Customer/{DemoCustomers.ADA}"
     )
-    assert payload["shipping_address"] == {"country_code": "NL"}
+    assert payload["shipping_address"] == {
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "address1": "Keizersgracht 123",
+        "city": "Amsterdam",
+        "zip": "1015 CJ",
+        "country_code": "NL",
+    }
     assert payload["confirmation_number"] == order.confirmation_number
     (item,) = payload["line_items"]
     assert item["product_id"] == DemoProducts.LINEN_SHIRT

@@ -198,7 +198,12 @@ async def test_order_page_renders_the_block_for_that_order(ada: httpx.AsyncClien
     # Rendered before the script runs: the checking text and a button kept hidden until asked.
     assert row.one(has("data-info")).words == "Checking whether this order can be cancelled…"
     assert "hidden" in row.one(has("data-open")).attrs
-    assert document.one(tag("dialog")).one(tag("h2")).words == "Cancel order #1001?"
+    cancel_heading, edit_heading = document.one(tag("dialog")).find_all(tag("h2"))
+    assert cancel_heading.words == "Cancel order #1001?"
+    # Issue 13: the address panel waits, hidden, with the order's country known.
+    assert edit_heading.words == "New delivery address"
+    assert "hidden" in document.one(has("data-edit")).attrs
+    assert row.attrs["data-country"] == "NL"
 
 
 async def test_order_page_is_reached_by_token_as_well_as_by_id(

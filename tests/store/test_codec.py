@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from backend.edit.rules import EditRules
 from backend.policy import CancelReason, RefundMethod, ShopPolicy
 from backend.store.base import ShopToken
 from backend.store.codec import (
@@ -61,12 +62,29 @@ def test_policy_is_plain_json_with_sorted_sets_and_a_wall_clock_cutoff() -> None
         "fee_percent": "0",
         "fee_fixed": "0",
         "fee_cap": None,
+        "edits": {
+            "address": False,
+            "variant": False,
+            "quantity": False,
+            "own_window": False,
+            "window_minutes": None,
+            "country_change": False,
+        },
     }
 
 
 FEE_POLICY = ShopPolicy(
     partial_cancel=True, fee_percent=Decimal("2.5"), fee_fixed=Decimal("0.30"), fee_cap=Decimal("5")
 )
+
+
+def test_edit_rules_round_trip_and_a_policy_saved_before_edits_has_them_off() -> None:
+    rules = EditRules(address=True, quantity=True, own_window=True, window_minutes=240)
+    policy = ShopPolicy(edits=rules)
+
+    assert decode_policy(loads(dumps(encode_policy(policy)))).edits == rules
+    before = {k: v for k, v in encode_policy(policy).items() if k != "edits"}
+    assert decode_policy(before).edits == EditRules()
 
 
 @pytest.mark.parametrize(

@@ -133,6 +133,7 @@
   function collect() {
     const minutes = form.elements.windowMinutes.value.trim();
     const cutoff = form.elements.cutoff.value.trim();
+    const editMinutes = form.elements.editWindowMinutes.value.trim();
     return {
       enabled: form.elements.enabled.checked,
       windowMinutes: minutes === "" ? null : Number(minutes),
@@ -154,6 +155,12 @@
       feePercent: form.elements.feePercent.value.trim(),
       feeFixed: form.elements.feeFixed.value.trim(),
       feeCap: form.elements.feeCap.value.trim(),
+      editAddress: form.elements.editAddress.checked,
+      editCountryChange: form.elements.editCountryChange.checked,
+      editVariant: form.elements.editVariant.checked,
+      editQuantity: form.elements.editQuantity.checked,
+      editOwnWindow: form.elements.editOwnWindow.checked,
+      editWindowMinutes: editMinutes === '' ? null : Number(editMinutes),
       staffNoteFormat: form.elements.staffNoteFormat.value,
       reasons: rows().map((row) => ({
         code: row.querySelector('[name="code"]').value.trim(),

@@ -69,6 +69,25 @@ class Rules:
     fee_cap: str | None = strawberry.field(
         default=None, description="The fee's cap in the shop currency; null: none."
     )
+    edit_address: bool = strawberry.field(
+        default=False, description="Customers may change the shipping address themselves."
+    )
+    edit_variant: bool = strawberry.field(
+        default=False, description="Customers may swap an item for another size or colour."
+    )
+    edit_quantity: bool = strawberry.field(
+        default=False, description="Customers may change how many of an item they ordered."
+    )
+    edit_own_window: bool = strawberry.field(
+        default=False, description="Edits have a window of their own instead of the cancel's."
+    )
+    edit_window_minutes: int | None = strawberry.field(
+        default=None, description="The edits' own window in minutes; null: no window."
+    )
+    edit_country_change: bool = strawberry.field(
+        default=False,
+        description="A new address may be in another country of the order's shipping zone.",
+    )
 
     @classmethod
     def from_policy(cls, policy: ShopPolicy) -> Rules:
@@ -98,6 +117,12 @@ class Rules:
             fee_percent=str(policy.fee_percent),
             fee_fixed=str(policy.fee_fixed),
             fee_cap=None if policy.fee_cap is None else str(policy.fee_cap),
+            edit_address=policy.edits.address,
+            edit_variant=policy.edits.variant,
+            edit_quantity=policy.edits.quantity,
+            edit_own_window=policy.edits.own_window,
+            edit_window_minutes=policy.edits.window_minutes,
+            edit_country_change=policy.edits.country_change,
         )
 
 
@@ -134,6 +159,12 @@ class RulesInput:
     fee_percent: str = ""
     fee_fixed: str = ""
     fee_cap: str = ""
+    edit_address: bool = False
+    edit_variant: bool = False
+    edit_quantity: bool = False
+    edit_own_window: bool = False
+    edit_window_minutes: int | None = None
+    edit_country_change: bool = False
 
     def draft(self) -> RulesDraft:
         return RulesDraft(
@@ -158,6 +189,12 @@ class RulesInput:
             fee_percent=self.fee_percent,
             fee_fixed=self.fee_fixed,
             fee_cap=self.fee_cap,
+            edit_address=self.edit_address,
+            edit_variant=self.edit_variant,
+            edit_quantity=self.edit_quantity,
+            edit_own_window=self.edit_own_window,
+            edit_window_minutes=self.edit_window_minutes,
+            edit_country_change=self.edit_country_change,
         )
 
 

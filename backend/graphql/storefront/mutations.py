@@ -3,6 +3,7 @@ from __future__ import annotations
 import strawberry
 
 from backend.cancellation import Cancelled
+from backend.edit.mutations import EditOrderResult, resolve_edit_order
 from backend.graphql.context import Context
 from backend.graphql.errors import shopify_errors
 from backend.graphql.storefront.types import (
@@ -54,4 +55,8 @@ class Mutation:
     cancel_order: CancelOrderResult = strawberry.mutation(
         resolver=resolve_cancel_order,
         description="Cancel one of the viewer's orders, if the rules allow.",
+    )
+    edit_order: EditOrderResult = strawberry.mutation(
+        resolver=resolve_edit_order,
+        description="Change one of the viewer's orders instead of cancelling it.",
     )

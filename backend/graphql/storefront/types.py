@@ -10,6 +10,8 @@ import strawberry
 
 from backend.cancellation import CancellationStatus as CancellationStatusEnum
 from backend.cancellation import OrderView
+from backend.edit.editing import EditBlock
+from backend.edit.types import EditOptions
 from backend.fees import FeeQuote
 from backend.fees import FeeWaiver as FeeWaiverEnum
 from backend.money import as_text
@@ -240,8 +242,13 @@ class OrderCancellation:
         description="The items of the order no longer for sale, by name.",
     )
 
+    edit_options: EditOptions = strawberry.field(
+        description="What the customer may change instead of cancelling."
+    )
+
     @classmethod
     def from_view(cls, view: OrderView) -> OrderCancellation:
+        edit = view.edit_decision
         return cls(
             id=strawberry.ID(view.order.id),
             name=view.order.name,
@@ -252,6 +259,17 @@ class OrderCancellation:
             offered=view.reasons,
             partial_cancel=view.partial_cancel,
             cache={},
+            edit_options=EditOptions(
+                types=list(view.edit_kinds),
+                blocked_by=(
+                    EditBlock(edit.blocked_by.value)
+                    if edit is not None and edit.blocked_by and not view.edit_kinds
+                    else None
+                ),
+                deadline=None if edit is None else edit.deadline,
+                country_change=view.country_change,
+                order_id=view.order.id,
+            ),
         )
 
 

@@ -15,6 +15,15 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
     // The form fills the dialog: a click on the dialog itself is on its backdrop.
     on(dialog, 'click', (e) => e.target == dialog && dialog.close());
     on(dialog, 'close', () => this.row && this.refocus(this.row));
+    // "Wrong delivery address" offers to change it instead, where the shop allows that.
+    on(dialog, 'change', () => {
+      const o = this.row?.order?.editOptions;
+      this.q('[data-instead]').hidden = !(this.q('[name=reason]:checked', dialog)?.value == 'WRONG_ADDRESS' && o?.types.includes('ADDRESS'));
+    });
+    const edit = (this.edit = this.q('[data-edit]'));
+    on(this.q('[data-instead-open]'), 'click', () => this.panel(true));
+    on(this.q('[data-edit-back]'), 'click', () => this.panel(false));
+    on(edit, 'submit', (e) => this.change(e));
     this.check();
   }
 
@@ -58,7 +67,7 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
     info(this.m.checking);
     try {
       const { orders } = await this.post(
-        'query($ids:[ID!]!,$locale:String){orders(ids:$ids){id cancellable blockedBy deadline status reasons(locale:$locale){code label}}}',
+        'query($ids:[ID!]!,$locale:String){orders(ids:$ids){id cancellable blockedBy deadline status reasons(locale:$locale){code label} editOptions{types countryChange}}}',
         { ids: rows.map((row) => row.dataset.order), locale: this.dataset.locale },
       );
       rows.forEach((row) => this.show(row, orders.find((o) => o.id == row.dataset.order)));
@@ -117,6 +126,7 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
     this.q('[data-items]').hidden = true;
     this.q('[data-lines]').replaceChildren();
     this.set('refund', '');
+    this.panel(false);
     dialog.showModal();
     this.load(1);
   }
@@ -157,6 +167,64 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
         (+p.fee.amount ? ' ' + m.fee.replace('%f', f(p.fee)) : ''));
     } catch {
       this.set('refund', '');
+    }
+  }
+
+  // The address panel instead of the cancel form (or back).
+  panel(editing) {
+    const { dialog, edit, row } = this;
+    const form = this.q('form');
+    form.hidden = editing;
+    edit.hidden = !editing;
+    this.q('[data-instead]').hidden = true;
+    dialog.setAttribute('aria-labelledby', this.q('h2', editing ? edit : form).id);
+    if (!editing) return;
+    edit.reset();
+    this.fields({});
+    const country = edit.elements.countryCode;
+    country.value = row.dataset.country || '';
+    this.q('[data-field=countryCode]', edit).hidden = !row.order.editOptions.countryChange && !!country.value;
+    this.q('h2', edit).focus();
+  }
+
+  // Each field's problem next to it; the first one gets the focus.
+  fields(errors) {
+    for (const box of this.edit.querySelectorAll('[data-field]')) {
+      const problem = errors[box.dataset.field];
+      const input = this.q('input', box);
+      input.ariaInvalid = problem ? 'true' : null;
+      this.set('error', problem ? this.m[problem] || this.m.INVALID : '', box);
+    }
+    this.q('[aria-invalid=true]', this.edit)?.focus();
+  }
+
+  async change(event) {
+    const { row, m, edit } = this;
+    event.preventDefault();
+    if (edit.ariaBusy) return;
+    const set = (p, t = '') => { this.set('edit-progress', p); this.set('edit-problem', t); };
+    const address = Object.fromEntries([...new FormData(edit)].filter(([, v]) => v.trim()));
+    const reason = 'WRONG_ADDRESS';
+    edit.ariaBusy = true;
+    set(m.saving);
+    try {
+      const { editOrder: r } = await this.post(
+        'mutation($input:EditOrderInput!){editOrder(input:$input){__typename ' +
+          '...on EditOrderRefused{code fieldErrors{field problem}}}}',
+        { input: { orderId: row.dataset.order, reason, address } },
+      );
+      if (r.code) {
+        this.fields(Object.fromEntries(r.fieldErrors.map((e) => [e.field, e.problem])));
+        return set('', r.code == 'INVALID_ADDRESS' ? m.fix : m[r.code] || m.no);
+      }
+      const text = m.edited.replace('%s', row.dataset.name);
+      this.set('info', text, row);
+      this.dialog.close();
+      this.set('status', text);
+    } catch (e) {
+      set('', m[e] || m.network);
+    } finally {
+      edit.ariaBusy = null;
     }
   }
 

@@ -31,7 +31,10 @@ from backend.shopify.gateway import refund_method, staff_note
 
 ROOT = Path(__file__).parents[3]
 # Scopes no document needs but the app does: the app proxy's own.
-NOT_FROM_DOCUMENTS = {"write_app_proxy"}
+# read_shipping: the address edit reads `deliveryProfiles`; Shopify's docs say DeliveryProfile
+# "Requires Any of assigned_shipping or shipping access scopes", which the schema's scope list
+# does not carry (test_address_edit_has_the_shipping_scope checks it instead).
+NOT_FROM_DOCUMENTS = {"write_app_proxy", "read_shipping"}
 
 
 @cache
@@ -192,3 +195,8 @@ def test_order_cancel_variables_coerce_against_the_schema(refund: RefundMethod) 
     coerced = get_variable_values(schema(), operation.variable_definitions or [], variables)
     assert not isinstance(coerced, list), coerced  # a list holds the coercion errors
     assert len(variables["staffNote"]) <= 255
+
+
+def test_address_edit_has_the_shipping_scope() -> None:
+    assert "deliveryProfiles" in documents.load("OrderForAddressEdit")
+    assert "read_shipping" in configured_scopes()

@@ -196,3 +196,72 @@ test('a partial cancel ends with what went back, not a cancelled order', async (
   assert.equal(state.refunded.amount, '23.70');
   assert.deepEqual(backend.requests[2].body.variables.input.lineItems, [{ lineItemId: 'gid://shopify/LineItem/1', quantity: 1 }]);
 });
+
+// Issue 13: "wrong address" offers to change it instead, where the shop allows it.
+
+const EDITABLE = { ...ORDER, editOptions: { types: ['ADDRESS'], countryChange: false } };
+
+async function confirming(...answers) {
+  const backend = fakeBackend({ body: { data: { order: EDITABLE } } }, ...answers);
+  const { flow, seen } = flowWith(backend);
+  await flow.check();
+  flow.open();
+  return { flow, seen, backend };
+}
+
+test('wrong address offers the address form, and only where the shop allows it', async () => {
+  const { flow, seen } = await confirming();
+  flow.choose('OTHER');
+  assert.equal(flow.offersAddress, false);
+  flow.choose('WRONG_ADDRESS');
+  assert.equal(flow.offersAddress, true);
+  assert.equal(seen.at(-1), 'confirming'); // re-rendered to show the offer
+  assert.equal(flow.editAddress().name, 'editing');
+  assert.equal(flow.back().name, 'confirming');
+
+  const plain = flowWith(fakeBackend({ body: { data: { order: ORDER } } })).flow;
+  await plain.check();
+  plain.open();
+  plain.choose('WRONG_ADDRESS');
+  assert.equal(plain.offersAddress, false);
+  assert.equal(plain.editAddress().name, 'confirming');
+});
+
+test('the new address is sent trimmed, with the reason, and the order is changed', async () => {
+  const { flow, backend } = await confirming({
+    body: { data: { editOrder: { __typename: 'EditOrderSuccess' } } },
+  });
+  flow.choose('WRONG_ADDRESS');
+  flow.editAddress();
+  flow.type('lastName', ' Lovelace ');
+  flow.type('address1', 'Dam 1');
+  const state = await flow.saveAddress();
+  assert.equal(state.name, 'edited');
+  assert.deepEqual(backend.requests[1].body.variables.input, {
+    orderId: ORDER.id,
+    reason: 'WRONG_ADDRESS',
+    address: { lastName: 'Lovelace', address1: 'Dam 1' },
+  });
+});
+
+test('field problems come back next to their fields; a network failure can be retried', async () => {
+  const refused = {
+    __typename: 'EditOrderRefused',
+    code: 'INVALID_ADDRESS',
+    fieldErrors: [{ field: 'zip', problem: 'INVALID' }],
+  };
+  const { flow } = await confirming(
+    { body: { data: { editOrder: refused } } },
+    new TypeError('offline'),
+    { body: { data: { editOrder: { __typename: 'EditOrderSuccess' } } } },
+  );
+  flow.choose('WRONG_ADDRESS');
+  flow.editAddress();
+  const fixing = await flow.saveAddress();
+  assert.equal(fixing.name, 'editing');
+  assert.deepEqual(fixing.errors, { zip: 'INVALID' });
+  assert.equal(fixing.fix, true);
+  const failed = await flow.saveAddress();
+  assert.equal(failed.name, 'error');
+  assert.equal((await flow.retry()).name, 'edited');
+});

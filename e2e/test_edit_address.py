@@ -1,0 +1,184 @@
+"""Edit instead of cancel (issue 13): the merchant lets customers fix the address; a customer who
+picks "Wrong delivery address" changes it instead, and devshop's order page shows the new one.
+In English and Dutch, with the keyboard alone, with field messages, and axe finds nothing serious.
+
+The module runs its own servers: it saves rules, which would change every later storefront."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Page, Route, expect
+
+from devshop.processes import ROOT
+from e2e.conftest import ADA, Servers, Shop, cancel_button, open_order, results_dir, start_servers
+from e2e.test_accessibility import serious_violations
+from e2e.test_keyboard import tab_to
+
+
+@pytest.fixture(scope="module")
+def servers(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[Servers]:
+    tmp = tmp_path_factory.mktemp("edit-servers")
+    yield from start_servers("edit", tmp, results_dir(pytestconfig) / "logs")
+
+
+@pytest.fixture
+def ada(page: Page, shop: Shop) -> Page:
+    """Ada, on a shop whose merchant turned on address changes in App Home."""
+
+    def offline(route: Route) -> None:
+        route.abort()
+
+    page.route("https://cdn.shopify.com/**", offline)
+    page.goto(shop.url("/admin"))
+    admin = page.frame_locator('iframe[title="Cancel button"]')
+    admin.get_by_label("Let customers change the shipping address").check()
+    admin.get_by_role("button", name="Save rules").click()
+    expect(admin.get_by_role("status").filter(has_text="Rules saved")).to_be_visible()
+    page.goto(shop.url(f"/account/login?customer={ADA}&return_url=/account"))
+    return page
+
+
+def test_wrong_address_leads_to_an_address_change(
+    ada: Page, shop: Shop, snap: Callable[[str], None]
+) -> None:
+    open_order(ada, shop, 5001)
+    cancel_button(ada).click()
+    dialog = ada.get_by_role("dialog", name="Cancel order #1001?")
+    offer = dialog.get_by_role("button", name="Change the address instead")
+    expect(offer).to_be_hidden()
+    dialog.get_by_role("radio", name="Wrong delivery address").check()
+    expect(dialog).to_contain_text("You can change it instead of cancelling.")
+    snap("offered")
+    offer.click()
+
+    panel = ada.get_by_role("dialog", name="New delivery address")
+    expect(panel).to_be_visible()
+    expect(panel.get_by_label("Country code (e.g. NL)")).to_be_hidden()  # it stays NL
+    panel.get_by_label("Last name").fill("Lovelace")
+    panel.get_by_label("Street and house number").fill("Prinsengracht 263")
+    panel.get_by_label("Postcode").fill("1016 GV")
+    panel.get_by_label("City").fill("Amsterdam")
+    snap("address")
+    panel.get_by_role("button", name="Save the address").click()
+
+    expect(panel).to_be_hidden()
+    expect(ada.get_by_role("status").filter(has_text="#1001")).to_have_text(
+        "The delivery address of order #1001 has been changed."
+    )
+    ada.reload()
+    expect(ada.locator(".order__address")).to_contain_text("Prinsengracht 263")
+    snap("order-page")
+    order = shop.order(5001)
+    assert order["shipping_address"]["address1"] == "Prinsengracht 263"
+    assert order["cancelled_at"] is None and shop.cancels() == []
+
+
+def test_a_wrong_field_is_named_next_to_it(ada: Page, shop: Shop) -> None:
+    open_order(ada, shop, 5011)
+    cancel_button(ada).click()
+    ada.get_by_role("radio", name="Wrong delivery address").check()
+    ada.get_by_role("button", name="Change the address instead").click()
+    panel = ada.get_by_role("dialog", name="New delivery address")
+    panel.get_by_label("Last name").fill("Lovelace")
+    panel.get_by_label("Street and house number").fill("Prinsengracht 263")
+    panel.get_by_label("Postcode").fill("ABCDE")
+    panel.get_by_label("City").fill("Amsterdam")
+    panel.get_by_role("button", name="Save the address").click()
+
+    postcode = panel.get_by_label("Postcode")
+    expect(postcode).to_have_attribute("aria-invalid", "true")
+    expect(postcode).to_be_focused()
+    expect(panel.get_by_role("alert")).to_have_text("Please check the fields marked below.")
+    expect(panel).to_contain_text("Please check this.")
+    assert shop.order(5011)["shipping_address"]["address1"] == "Keizersgracht 123"
+
+
+def test_in_dutch(ada: Page, shop: Shop, snap: Callable[[str], None]) -> None:
+    open_order(ada, shop, 5014, "?locale=nl")
+    cancel_button(ada).click()
+    ada.get_by_role("radio", name="Verkeerd bezorgadres").check()
+    ada.get_by_role("button", name="Adres wijzigen").click()
+    panel = ada.get_by_role("dialog", name="Nieuw bezorgadres")
+    panel.get_by_label("Achternaam").fill("Lovelace")
+    panel.get_by_label("Straat en huisnummer").fill("Herengracht 1")
+    panel.get_by_label("Postcode").fill("1015 BA")
+    panel.get_by_label("Plaats").fill("Amsterdam")
+    panel.get_by_role("button", name="Adres opslaan").click()
+
+    expect(ada.get_by_role("status").filter(has_text="#1014")).to_have_text(
+        "Het bezorgadres van bestelling #1014 is gewijzigd."
+    )
+    snap("dutch-done")
+    assert shop.order(5014)["shipping_address"]["address1"] == "Herengracht 1"
+
+
+def test_with_the_keyboard_alone(ada: Page, shop: Shop) -> None:
+    open_order(ada, shop, 5015)
+    tab_to(ada, "order-cancel [data-open]")
+    ada.keyboard.press("Enter")
+    dialog = ada.get_by_role("dialog", name="Cancel order #1015?")
+    address = dialog.get_by_role("radio", name="Wrong delivery address")
+    for _ in range(6):
+        if address.is_checked():
+            break
+        ada.keyboard.press("ArrowDown")
+    expect(address).to_be_checked()
+    ada.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="Change the address instead")).to_be_focused()
+    ada.keyboard.press("Enter")
+
+    panel = ada.get_by_role("dialog", name="New delivery address")
+    expect(panel.get_by_role("heading", name="New delivery address")).to_be_focused()
+    for text in ["", "Lovelace", "Dam 1", "", "1012 JS", "Amsterdam"]:
+        ada.keyboard.press("Tab")
+        if text:
+            ada.keyboard.type(text)
+    ada.keyboard.press("Tab")
+    expect(panel.get_by_role("button", name="Save the address")).to_be_focused()
+    ada.keyboard.press("Enter")
+
+    expect(panel).to_be_hidden()
+    expect(cancel_button(ada)).to_be_focused()  # the order may still be cancelled
+    assert shop.order(5015)["shipping_address"]["address1"] == "Dam 1"
+
+
+def test_axe_finds_nothing_serious_in_the_address_panel(ada: Page, shop: Shop) -> None:
+    open_order(ada, shop, 5013)
+    cancel_button(ada).click()
+    ada.get_by_role("radio", name="Wrong delivery address").check()
+    assert serious_violations(ada) == []
+    ada.get_by_role("button", name="Change the address instead").click()
+    expect(ada.get_by_role("dialog", name="New delivery address")).to_be_visible()
+    assert serious_violations(ada) == []
+
+
+def test_wrong_address_from_the_customer_accounts_order_action(ada: Page, shop: Shop) -> None:
+    subprocess.run(["node", "scripts/build-extensions.mjs"], cwd=ROOT, check=True, timeout=120)
+    ada.goto(shop.url(f"/extensions/order-action?order=5013&customer={ADA}"))
+    ada.frame_locator("iframe.menu").get_by_role("button", name="Cancel order").click()
+    modal = ada.frame_locator("dialog iframe")
+    modal.get_by_role("radio", name="Wrong delivery address").check()
+    modal.get_by_role("button", name="Change the address instead").click()
+
+    expect(modal.get_by_role("heading", name="New delivery address")).to_be_visible()
+    expect(modal.get_by_label("Country code (e.g. NL)")).to_have_count(0)  # it stays NL
+    modal.get_by_label("Last name").fill("Lovelace")
+    modal.get_by_label("Street and house number").fill("Spui 21")
+    modal.get_by_label("Postcode").fill("12")
+    modal.get_by_label("City").fill("Amsterdam")
+    modal.get_by_role("button", name="Save the address").click()
+    expect(modal.get_by_label("Postcode")).to_have_attribute("aria-invalid", "true")
+    expect(modal.get_by_text("Please check this.")).to_be_visible()
+
+    modal.get_by_label("Postcode").fill("1012 WX")
+    modal.get_by_role("button", name="Save the address").click()
+    expect(modal.get_by_role("status")).to_have_text(
+        "The delivery address of order #1013 has been changed."
+    )
+    assert shop.order(5013)["shipping_address"]["address1"] == "Spui 21"
+    assert shop.cancels() == []
