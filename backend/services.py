@@ -12,11 +12,15 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from shopify_app import ShopifyApp
 
 from backend.admin.gateway import MerchantGateway
+from backend.approvals.approving import AUTO_APPROVE, Approvals
+from backend.approvals.flow import SEND as SEND_FLOW_TRIGGER
+from backend.approvals.flow import FlowTriggers
 from backend.auth.tokens import ShopTokens
 from backend.cancellation import CONFIRM, Cancellations
 from backend.events.mirror import PRUNE, REFRESH, OrderMirror
@@ -24,6 +28,7 @@ from backend.holds import HOLD, RELEASE, FulfillmentHolds
 from backend.jobs import Tasks, chores
 from backend.jobs.local import LocalRunner
 from backend.jobs.postgres import ProcrastinateRunner
+from backend.orders import OrderSnapshot
 from backend.policy import ShopPolicy
 from backend.retention import EVERY as RETENTION_EVERY
 from backend.retention import TASK as RETENTION
@@ -75,6 +80,8 @@ class Services:
     mirror: OrderMirror
     holds: FulfillmentHolds
     cancellations: Cancellations
+    approvals: Approvals
+    flow: FlowTriggers
     webhooks: Webhooks
     runner: Runner
 
@@ -93,6 +100,8 @@ class Services:
             RETENTION: retain,
             HOLD: self.holds.hold,
             RELEASE: self.holds.release,
+            AUTO_APPROVE: self.approvals.auto_approve,
+            SEND_FLOW_TRIGGER: self.flow.send,
         }
 
 
@@ -168,7 +177,6 @@ def _build(
         policy_of=policy_of,
     )
     holds = FulfillmentHolds(admin, store, clock=clock, policy_of=policy_of, wake_jobs=runner.wake)
-    mirror.on_read = holds.after_read
     cancellations = Cancellations(
         admin,
         store,
@@ -179,6 +187,14 @@ def _build(
         stale_flight=timedelta(seconds=settings.stale_flight_seconds),
         guest_window=timedelta(minutes=settings.guest_cancel_minutes),
     )
+    approvals = Approvals(cancellations, store, clock=clock, wake_jobs=runner.wake)
+    cancellations.approvals = approvals
+
+    async def after_read(shop: str, order: OrderSnapshot, tz: ZoneInfo) -> None:
+        await holds.after_read(shop, order, tz)
+        await approvals.after_read(shop, order, tz)
+
+    mirror.on_read = after_read
     return Services(
         settings=settings,
         store=store,
@@ -189,6 +205,8 @@ def _build(
         mirror=mirror,
         holds=holds,
         cancellations=cancellations,
+        approvals=approvals,
+        flow=FlowTriggers(admin),
         webhooks=Webhooks(shopify, store, mirror, clock=clock, wake_jobs=runner.wake),
         runner=runner,
     )

@@ -25,6 +25,7 @@ from devshop.admin_app_installation import (
     orders_count,
 )
 from devshop.admin_context import AdminContext
+from devshop.admin_flow_triggers import flow_trigger_receive
 from devshop.admin_fulfillment_holds import (
     fulfillment_order_hold,
     fulfillment_order_release_hold,
@@ -187,6 +188,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "orderCancel": lambda _, ctx, args: order_cancel(ctx, args),
         "metafieldsSet": lambda _, ctx, args: metafields_set(ctx, args),
         "fulfillmentOrderHold": lambda _, ctx, args: fulfillment_order_hold(ctx, args),
+        "flowTriggerReceive": lambda _, ctx, args: flow_trigger_receive(ctx, args),
         "fulfillmentOrderReleaseHold": lambda _, ctx, args: fulfillment_order_release_hold(
             ctx, args
         ),

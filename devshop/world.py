@@ -20,7 +20,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from devshop.records import (
     DEFAULT_SHOP,
@@ -73,6 +75,14 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass
+class FlowTrigger:
+    shop: str
+    handle: str
+    payload: dict[str, Any]
+    at: datetime
+
+
 class World:
     def __init__(
         self,
@@ -100,6 +110,7 @@ class World:
         self._running: list[Job] = []  # the jobs not done yet: what every tick looks at
         self.calls: list[AdminCall] = []
         self.metafields: dict[tuple[str, str, str], Metafield] = {}  # (shop, namespace, key)
+        self.flow_triggers: list[FlowTrigger] = []  # what flowTriggerReceive accepted
         self._next_id = _FIRST_ID
 
     def now(self) -> datetime:
@@ -122,6 +133,7 @@ class World:
         self.timers.clear()
         self.calls.clear()
         self.metafields.clear()
+        self.flow_triggers.clear()
         self._next_id = _FIRST_ID
         for hook in self.on_reset:
             hook()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
+from backend.approvals.approving import Approvals
 from backend.auth.viewer import Viewer
 from backend.cancellation import Cancellations
 
@@ -17,3 +18,4 @@ class Context:
     response: Response
     viewer: Viewer
     cancellations: Cancellations
+    approvals: Approvals

@@ -71,6 +71,7 @@ class StorefrontGraphQL(GraphQL[Context, None]):
             response=response,
             viewer=state.viewer,
             cancellations=state.cancellations,
+            approvals=state.approvals,
         )
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:

@@ -47,6 +47,7 @@ class Outcome(enum.StrEnum):
     # Cancelled without our button (the merchant in the admin, another app, Shopify), as the
     # orders/cancelled webhook told us: counts toward the cancellation rate, not the button's.
     CANCELLED_ELSEWHERE = "CANCELLED_ELSEWHERE"
+    REQUESTED = "REQUESTED"  # the shop approves first: a request was filed (issue 14)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,46 @@ class HoldRecord:
     hold_id: str | None = None
     release_at: datetime | None = None
     reason: str | None = None
+
+
+class RequestState(enum.StrEnum):
+    """Where a customer's request to cancel stands (issue 14: the shop approves first)."""
+
+    REQUESTED = "REQUESTED"  # waiting for the shop
+    APPROVING = "APPROVING"  # approved; the cancel is under way (the customer can't withdraw)
+    APPROVED = "APPROVED"  # the cancel went to Shopify
+    DECLINED = "DECLINED"  # the shop (or a rule: fulfilment started) said no; final
+    WITHDRAWN = "WITHDRAWN"  # the customer took it back; they may ask again
+
+
+OPEN_REQUEST_STATES = frozenset({RequestState.REQUESTED, RequestState.APPROVING})
+
+
+class RequestKind(enum.StrEnum):
+    """What the customer asks for. Partial cancels and edits will ask the same way."""
+
+    CANCEL = "CANCEL"
+
+
+@dataclass(frozen=True, slots=True)
+class CancelRequest:
+    shop: str
+    order_id: str
+    order_name: str
+    customer_id: str | None
+    kind: RequestKind
+    state: RequestState
+    reason_code: str
+    note: str | None
+    requested_at: datetime
+    updated_at: datetime
+    total: str | None = None  # a decimal string, in `currency`
+    currency: str | None = None
+    # [{"line_item_id": …, "quantity": …}] for a partial cancel; None: the whole order.
+    line_items: list[dict[str, Any]] | None = None
+    decided_by: str | None = None  # MERCHANT, AUTO (a rule or the timer), CUSTOMER (withdrew)
+    message: str | None = None  # the decline's words for the customer
+    block: str | None = None  # the CancelBlock an approval ran into, when it declined
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,6 +410,43 @@ class Store(Protocol):
         ...
 
     async def shops_with_holds(self) -> list[str]: ...
+
+    # Requests to cancel (issue 14).
+    async def open_request(self, request: CancelRequest) -> CancelRequest | None:
+        """Store `request` (REQUESTED) unless the order has a request that is not WITHDRAWN.
+
+        None when stored; else the request that is there. One row per order and kind.
+        """
+        ...
+
+    async def move_request(
+        self,
+        shop: str,
+        order_id: str,
+        to: RequestState,
+        *,
+        only_from: RequestState,
+        at: datetime,
+        decided_by: str | None = None,
+        message: str | None = None,
+        block: str | None = None,
+        requested_at: datetime | None = None,
+    ) -> bool:
+        """Move the order's request from `only_from` to `to` (a conditional UPDATE): of two
+        racing moves from one state, exactly one wins. With `requested_at`, only that request
+        (not a later one of the same order). True when it moved."""
+        ...
+
+    async def get_request(self, shop: str, order_id: str) -> CancelRequest | None: ...
+
+    async def get_requests(self, shop: str, order_ids: Sequence[str]) -> dict[str, CancelRequest]:
+        ...
+
+    async def requests(
+        self, shop: str, states: Sequence[RequestState], *, limit: int = 200
+    ) -> list[CancelRequest]:
+        """The shop's requests in `states`, oldest request first."""
+        ...
 
     # Webhook deliveries.
     async def record_delivery(

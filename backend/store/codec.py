@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time
+from decimal import Decimal
 from typing import Any
 
 from backend.orders import FulfillmentOrderState, OrderSnapshot
-from backend.policy import CancelBlock, CancelReason, RefundMethod, ShopPolicy
+from backend.policy import ApprovalMode, CancelBlock, CancelReason, RefundMethod, ShopPolicy
 from backend.store.base import Attempt, Outcome, ShopToken
 
 __all__ = [
@@ -93,6 +94,9 @@ def encode_policy(policy: ShopPolicy) -> dict[str, Any]:
         "staff_note_format": policy.staff_note_format,
         "hold_fulfillment": policy.hold_fulfillment,
         "hold_own_locations_only": policy.hold_own_locations_only,
+        "approval": policy.approval.value,
+        "approval_above": None if policy.approval_above is None else str(policy.approval_above),
+        "auto_approve_minutes": policy.auto_approve_minutes,
     }
 
 
@@ -140,6 +144,12 @@ def decode_policy(data: Mapping[str, Any]) -> ShopPolicy:
         )
     if "staff_note_format" in data:
         fields["staff_note_format"] = str(data["staff_note_format"])
+    if "approval" in data:
+        fields["approval"] = ApprovalMode(data["approval"])
+    if data.get("approval_above") is not None:
+        fields["approval_above"] = Decimal(str(data["approval_above"]))
+    if data.get("auto_approve_minutes") is not None:
+        fields["auto_approve_minutes"] = int(data["auto_approve_minutes"])
     return ShopPolicy(**fields)
 
 

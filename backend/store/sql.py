@@ -57,6 +57,7 @@ from backend.store.deliveries import DeliveryRows
 from backend.store.holds import HoldRows
 from backend.store.jobs import JobRows
 from backend.store.mirror import MirrorRows
+from backend.store.requests import RequestRows
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ def _record(row: RowMapping) -> CancellationRecord:
     )
 
 
-class SQLStore(AttemptRows, MirrorRows, DeliveryRows, JobRows, HoldRows):
+class SQLStore(AttemptRows, MirrorRows, DeliveryRows, JobRows, HoldRows, RequestRows):
     """The `Store` on an async engine. `transaction()` yields one bound to a connection."""
 
     async def get_policy(self, shop: str) -> ShopPolicy | None:
@@ -273,7 +274,7 @@ class SQLStore(AttemptRows, MirrorRows, DeliveryRows, JobRows, HoldRows):
         self, shop: str, customer_id: str | None, order_ids: Sequence[str] = ()
     ) -> None:
         statements = []
-        for table in (_RECORD, _ATTEMPT, schema.order_snapshots):
+        for table in (_RECORD, _ATTEMPT, schema.order_snapshots, schema.cancel_requests):
             mine: list[ColumnElement[bool]] = []
             if customer_id is not None:
                 mine.append(table.c.customer_id == customer_id)
