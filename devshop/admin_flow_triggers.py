@@ -74,9 +74,7 @@ def payload_errors(handle: str, payload: Any) -> list[str]:
             ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
         else:
             expected = _TYPES.get(kind, str)
-            ok = isinstance(value, expected) and not (
-                isinstance(value, bool) and kind != "boolean"
-            )
+            ok = isinstance(value, expected) and not (isinstance(value, bool) and kind != "boolean")
             if ok and kind == "single_line_text_field":
                 ok = "\n" not in value
         if not ok:

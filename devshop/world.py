@@ -18,9 +18,9 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 

@@ -309,7 +309,13 @@ class Approvals:
         return refused(CancelBlock.ALREADY_CANCELLED)
 
     async def _trigger(
-        self, tx: Store, event: FlowEvent, request: CancelRequest, policy: ShopPolicy, *, at: datetime
+        self,
+        tx: Store,
+        event: FlowEvent,
+        request: CancelRequest,
+        policy: ShopPolicy,
+        *,
+        at: datetime,
     ) -> None:
         reason = policy.reason(request.reason_code)
         facts = FlowFacts(

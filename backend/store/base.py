@@ -439,8 +439,9 @@ class Store(Protocol):
 
     async def get_request(self, shop: str, order_id: str) -> CancelRequest | None: ...
 
-    async def get_requests(self, shop: str, order_ids: Sequence[str]) -> dict[str, CancelRequest]:
-        ...
+    async def get_requests(
+        self, shop: str, order_ids: Sequence[str]
+    ) -> dict[str, CancelRequest]: ...
 
     async def requests(
         self, shop: str, states: Sequence[RequestState], *, limit: int = 200

@@ -7,9 +7,9 @@ import strawberry
 
 from backend.cancellation import CancellationStatus as CancellationStatusEnum
 from backend.cancellation import OrderView
-from backend.store.base import RequestState as RequestStateEnum
 from backend.policy import CancelBlock as CancelBlockEnum
 from backend.policy import CancelReason
+from backend.store.base import RequestState as RequestStateEnum
 
 CancelBlock = strawberry.enum(
     CancelBlockEnum,
