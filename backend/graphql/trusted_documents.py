@@ -18,10 +18,13 @@ import hashlib
 
 # extensions/cancel-button/assets/order-cancel.js, in the order the script sends them.
 THEME_BLOCK_DOCUMENTS: tuple[str, ...] = (
-    "query($ids:[ID!]!,$locale:String){orders(ids:$ids)"
-    "{id cancellable blockedBy deadline status reasons(locale:$locale){code label}}}",
+    "query($ids:[ID!]!,$locale:String){orders(ids:$ids){id cancellable blockedBy deadline status"
+    " request{state requestedAt message} reasons(locale:$locale){code label}}}",
     "mutation($input:CancelOrderInput!){cancelOrder(input:$input){"
-    "...on CancelOrderSuccess{order{status}}...on CancelOrderRefused{code}}}",
+    "...on CancelOrderSuccess{order{status}}...on CancelOrderRequested{requestedAt}"
+    "...on CancelOrderRefused{code}}}",
+    "mutation($input:WithdrawCancelRequestInput!){withdrawCancelRequest(input:$input){"
+    "...on CancelOrderRefused{code}}}",
 )
 
 
@@ -31,10 +34,11 @@ def document_hash(document: str) -> str:
 
 # extensions/shared/cancel-core.js: ORDER_QUERY and CANCEL_MUTATION.
 UI_EXTENSION_DOCUMENTS: tuple[str, ...] = (
-    "query($id:ID!,$locale:String){order(id:$id)"
-    "{id name cancellable blockedBy deadline status reasons(locale:$locale){code label}}}",
+    "query($id:ID!,$locale:String){order(id:$id){id name cancellable blockedBy deadline status"
+    " request{state requestedAt message} reasons(locale:$locale){code label}}}",
     "mutation($input:CancelOrderInput!){cancelOrder(input:$input){__typename"
     " ...on CancelOrderSuccess{order{id name cancellable blockedBy deadline status}}"
+    " ...on CancelOrderRequested{requestedAt}"
     " ...on CancelOrderRefused{code message}}}",
 )
 

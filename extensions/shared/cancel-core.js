@@ -4,17 +4,20 @@
 import { APP_URL } from './config.js';
 
 export const ORDER_QUERY =
-  'query($id:ID!,$locale:String){order(id:$id){id name cancellable blockedBy deadline status reasons(locale:$locale){code label}}}';
+  'query($id:ID!,$locale:String){order(id:$id){id name cancellable blockedBy deadline status' +
+  ' request{state requestedAt message} reasons(locale:$locale){code label}}}';
 export const CANCEL_MUTATION =
   'mutation($input:CancelOrderInput!){cancelOrder(input:$input){__typename' +
   ' ...on CancelOrderSuccess{order{id name cancellable blockedBy deadline status}}' +
+  ' ...on CancelOrderRequested{requestedAt}' +
   ' ...on CancelOrderRefused{code message}}}';
 
 // The refusals the theme block explains in words; anything else gets the general sentence.
 const EXPLAINED = new Set([
   'NOT_FOUND', 'ALREADY_CANCELLED', 'WINDOW_CLOSED', 'CUTOFF_PASSED', 'FULFILLMENT_STARTED',
   'EXCLUDED_PRODUCT', 'EXCLUDED_ORDER', 'PAYMENT_STATE', 'RISK_REVIEW', 'INVALID_REASON',
-  'INVALID_NOTE', 'DISABLED', 'REJECTED_BY_SHOPIFY', 'TRY_AGAIN',
+  'INVALID_NOTE', 'DISABLED', 'REJECTED_BY_SHOPIFY', 'TRY_AGAIN', 'AWAITING_APPROVAL',
+  'DECLINED_BY_SHOP',
 ]);
 
 export function messageKey(code) {
@@ -67,6 +70,11 @@ function fromOrder(order) {
   if (!order) return { name: 'absent' };
   if (order.status === 'CANCELLED') return { name: 'cancelled', order, pending: false };
   if (order.status === 'PENDING') return { name: 'cancelled', order, pending: true };
+  // The shop approves first: the request waits (or was declined, in the shop's words).
+  if (order.status === 'REQUESTED') return { name: 'requested', order, at: order.request.requestedAt };
+  if (order.request?.state === 'DECLINED') {
+    return { name: 'blocked', order, code: 'DECLINED_BY_SHOP', message: order.request.message };
+  }
   if (order.cancellable) return { name: 'cancellable', order };
   return { name: 'blocked', order, code: order.blockedBy || 'NOT_FOUND' };
 }
@@ -122,6 +130,9 @@ export function createFlow({ client, orderId, onChange = () => {} }) {
       set({ ...asked, name: 'cancelling' });
       try {
         const result = await client.cancel(asked.order.id, asked.reason, asked.note);
+        if (result.__typename === 'CancelOrderRequested') {
+          return set({ name: 'requested', order: asked.order, at: result.requestedAt, justNow: true });
+        }
         if (result.__typename === 'CancelOrderSuccess') {
           const order = { ...asked.order, ...result.order };
           return set({ name: 'cancelled', order, pending: order.status === 'PENDING', justNow: true });

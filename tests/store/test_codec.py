@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta, timezone
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backend.policy import CancelReason, RefundMethod, ShopPolicy
+from backend.policy import ApprovalMode, CancelReason, RefundMethod, ShopPolicy
 from backend.store.base import ShopToken
 from backend.store.codec import (
     decode_datetime,
@@ -56,7 +57,18 @@ def test_policy_is_plain_json_with_sorted_sets_and_a_wall_clock_cutoff() -> None
         "staff_note_format": "Cancelled by the customer: {reason}. {note}",
         "hold_fulfillment": False,
         "hold_own_locations_only": False,
+        "approval": "OFF",
+        "approval_above": None,
+        "auto_approve_minutes": None,
     }
+
+
+def test_approval_rules_round_trip() -> None:
+    policy = ShopPolicy(
+        approval=ApprovalMode.ABOVE_TOTAL, approval_above=Decimal("99.50"), auto_approve_minutes=45
+    )
+
+    assert decode_policy(loads(dumps(encode_policy(policy)))) == policy
 
 
 @pytest.mark.parametrize("policy", [POLICY, ShopPolicy()], ids=["custom", "default"])

@@ -9,6 +9,7 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
     for (const p of this.q('[data-messages]').content.children) this.m[p.dataset.m] = p.textContent;
     on(this.q('[data-retry]'), 'click', () => this.check());
     for (const b of this.querySelectorAll('[data-open]')) on(b, 'click', () => this.open(b));
+    for (const b of this.querySelectorAll('[data-withdraw]')) on(b, 'click', () => this.withdraw(b));
     on(dialog, 'submit', (e) => this.submit(e));
     // The form fills the dialog: a click on the dialog itself is on its backdrop.
     on(dialog, 'click', (e) => e.target == dialog && dialog.close());
@@ -56,7 +57,8 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
     info(this.m.checking);
     try {
       const { orders } = await this.post(
-        'query($ids:[ID!]!,$locale:String){orders(ids:$ids){id cancellable blockedBy deadline status reasons(locale:$locale){code label}}}',
+        'query($ids:[ID!]!,$locale:String){orders(ids:$ids){id cancellable blockedBy deadline status' +
+          ' request{state requestedAt message} reasons(locale:$locale){code label}}}',
         { ids: rows.map((row) => row.dataset.order), locale: this.dataset.locale },
       );
       rows.forEach((row) => this.show(row, orders.find((o) => o.id == row.dataset.order)));
@@ -77,12 +79,16 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
   show(row, order) {
     const { m } = this;
     const can = order?.cancellable && order.status == 'NONE';
+    const req = order?.request;
     row.order = order;
     this.q('[data-open]', row).hidden = !can;
+    this.q('[data-withdraw]', row).hidden = order?.status != 'REQUESTED';
     this.set('info',
       !order ? this.why('NOT_FOUND')
       : order.status == 'CANCELLED' ? m.cancelled
       : order.status == 'PENDING' ? m.pending
+      : order.status == 'REQUESTED' ? m.requested.replace('%s', this.time(req.requestedAt))
+      : req?.state == 'DECLINED' ? req.message || m.DECLINED_BY_SHOP
       : !can ? this.why(order.blockedBy)
       : order.deadline ? m.deadline.replace('%s', this.time(order.deadline))
       : m.cancellable, row);
@@ -129,24 +135,46 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
     form.ariaBusy = button.ariaDisabled = true;
     this.say(m.cancelling);
     try {
-      const { cancelOrder: { code, order } } = await this.post(
+      const { cancelOrder: { code, order, requestedAt } } = await this.post(
         'mutation($input:CancelOrderInput!){cancelOrder(input:$input){' +
-          '...on CancelOrderSuccess{order{status}}...on CancelOrderRefused{code}}}',
+          '...on CancelOrderSuccess{order{status}}...on CancelOrderRequested{requestedAt}' +
+          '...on CancelOrderRefused{code}}}',
         { input: { orderId: row.dataset.order, ...Object.fromEntries(new FormData(form)) } },
       );
       // These the customer can fix or retry; any other answer is final.
       if (/^(TRY_AGAIN|INVALID_)/.test(code)) return this.say('', m[code]);
       const done = order && m[order.status == 'CANCELLED' ? 'done' : 'donePending'];
       const payment = this.q('[data-payment]', row)?.textContent ?? '';
-      const text = done ? `${done.replace('%s', row.dataset.name)} ${payment}` : this.why(code);
+      const text = requestedAt ? m.requested.replace('%s', this.time(requestedAt))
+        : done ? `${done.replace('%s', row.dataset.name)} ${payment}` : this.why(code);
       this.q('[data-open]', row).hidden = true;
+      this.q('[data-withdraw]', row).hidden = !requestedAt;
       this.set('info', text, row);
       this.dialog.close();
-      this.set(done ? 'status' : 'alert', text);
+      this.set(done || requestedAt ? 'status' : 'alert', text);
     } catch (e) {
       this.say('', m[e] || m.network);
     } finally {
       form.ariaBusy = button.ariaDisabled = null;
     }
+  }
+
+  // The customer takes their request back; the row then shows what the app says now.
+  async withdraw(button) {
+    const row = button.closest('[data-order]');
+    button.ariaDisabled = true;
+    try {
+      const { withdrawCancelRequest: { code } } = await this.post(
+        'mutation($input:WithdrawCancelRequestInput!){withdrawCancelRequest(input:$input){' +
+          '...on CancelOrderRefused{code}}}',
+        { input: { orderId: row.dataset.order } },
+      );
+      this.set('status', code ? this.why(code) : this.m.withdrawn);
+    } catch (e) {
+      this.set('alert', this.m[e] || this.m.network);
+    }
+    button.ariaDisabled = null;
+    await this.check();
+    this.refocus(row);
   }
 });
