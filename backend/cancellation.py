@@ -388,7 +388,7 @@ class Cancellations:
         if decision.cancellable and self.approvals is not None and needs_approval(order, policy):
             if await self._store.get_cancellation(viewer.shop, gid) is None:
                 opened = await self.approvals.open(
-                    viewer.shop, order, viewer.customer_id, reason, note, policy
+                    viewer.shop, order, viewer.customer_id, reason, note, policy, decision.deadline
                 )
                 await record(Outcome.REQUESTED)
                 return await self._requested(order, policy, tz, opened)

@@ -88,9 +88,11 @@ def flow_trigger_receive(ctx: AdminContext, args: dict[str, Any]) -> dict[str, A
     if isinstance(payload, str):  # JSON travels as a string when sent inline
         payload = json.loads(payload)
     errors = payload_errors(str(handle), payload)
-    if errors:
+    if errors or not isinstance(payload, dict):
         return {"userErrors": [{"field": ["payload"], "message": e} for e in errors]}
     ctx.world.flow_triggers.append(
-        FlowTrigger(shop=ctx.shop.domain, handle=str(handle), payload=payload, at=ctx.world.now())
+        FlowTrigger(
+            shop=ctx.shop.domain, handle=str(handle), payload=dict(payload), at=ctx.world.now()
+        )
     )
     return {"userErrors": []}

@@ -95,6 +95,7 @@ class Approvals:
         reason: CancelReason,
         note: str | None,
         policy: ShopPolicy,
+        deadline: datetime | None = None,
     ) -> CancelRequest:
         """File the customer's request (or find the one there): its timer and its Flow trigger
         go with it, in one transaction."""
@@ -112,6 +113,7 @@ class Approvals:
             updated_at=now,
             total=None if order.total is None else str(order.total),
             currency=order.currency,
+            deadline=deadline,
         )
         async with self._store.transaction() as tx:
             there = await tx.open_request(request)

@@ -142,6 +142,8 @@ class CancelRequest:
     decided_by: str | None = None  # MERCHANT, AUTO (a rule or the timer), CUSTOMER (withdrew)
     message: str | None = None  # the decline's words for the customer
     block: str | None = None  # the CancelBlock an approval ran into, when it declined
+    # When self-cancel would have closed for the order, as of the request (window or cutoff).
+    deadline: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

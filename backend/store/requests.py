@@ -41,6 +41,7 @@ def _row(request: CancelRequest) -> dict[str, Any]:
         "decided_by": request.decided_by,
         "message": request.message,
         "block": request.block,
+        "deadline": request.deadline,
     }
 
 
@@ -62,6 +63,7 @@ def _request(row: RowMapping) -> CancelRequest:
         decided_by=row["decided_by"],
         message=row["message"],
         block=row["block"],
+        deadline=row["deadline"],
     )
 
 

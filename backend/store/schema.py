@@ -246,6 +246,7 @@ cancel_requests = Table(
     Column("decided_by", Text),
     Column("message", Text),  # the decline's words for the customer
     Column("block", Text),  # the CancelBlock an approval ran into
+    Column("deadline", UTCDateTime),  # when self-cancel closed for the order
     PrimaryKeyConstraint("shop", "order_id", "kind", name="cancel_requests_pkey"),
 )
 Index("cancel_requests_by_state", cancel_requests.c.shop, cancel_requests.c.state)

@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("decided_by", sa.Text),
         sa.Column("message", sa.Text),
         sa.Column("block", sa.Text),
+        sa.Column("deadline", UTCDateTime),
         sa.PrimaryKeyConstraint("shop", "order_id", "kind", name="cancel_requests_pkey"),
     )
     op.create_index("cancel_requests_by_state", "cancel_requests", ["shop", "state"])
