@@ -22,6 +22,9 @@ from devshop.world import FlowTrigger
 EXTENSIONS_DIR = Path(__file__).resolve().parents[1] / "extensions"
 PAYLOAD_LIMIT = 50_000  # bytes of JSON
 
+# The custom field types Shopify's CLI (3.94) lists for a flow_trigger; a reference field is
+# one of REFERENCES.
+REFERENCES = frozenset({"customer_reference", "order_reference", "product_reference"})
 _TYPES: dict[str, Any] = {
     "single_line_text_field": str,
     "multi_line_text_field": str,
@@ -72,8 +75,11 @@ def payload_errors(handle: str, payload: Any) -> list[str]:
         value = payload[key]
         if kind.endswith("_reference"):
             ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+        elif kind not in _TYPES:
+            errors.append(f"Field '{key}' has a type Flow triggers do not take: {kind}")
+            continue
         else:
-            expected = _TYPES.get(kind, str)
+            expected = _TYPES[kind]
             ok = isinstance(value, expected) and not (isinstance(value, bool) and kind != "boolean")
             if ok and kind == "single_line_text_field":
                 ok = "\n" not in value

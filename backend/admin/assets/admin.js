@@ -123,9 +123,9 @@
       const answers = (body.data && body.data.answers) || null;
       if (!answers) throw new Error('failed');
       for (const result of answers) {
-        const row = requests.querySelector(`tr[data-request="${CSS.escape(result.orderId)}"]`);
-        if (!row) continue;
-        const input = row.querySelector('input[name="orderId"]');
+        const input = checked.find((box) => box.value === result.orderId);
+        if (!input) continue;
+        const row = input.closest('tr');
         input.checked = false;
         input.disabled = true;
         row.querySelector('[data-request-state]').textContent = result.ok
