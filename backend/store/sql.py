@@ -314,6 +314,12 @@ class SQLStore(AttemptRows, MirrorRows, DeliveryRows, JobRows, HoldRows, Request
                     _RECORD.c.state != FlightState.IN_FLIGHT.value,
                 ),
                 delete(_CLAIM).where(_CLAIM.c.expires_at <= now),  # expired marks count as absent
+                # A request the shop answered (or the customer withdrew) goes like an attempt;
+                # one that waits, or whose approval is under way, stays.
+                delete(schema.cancel_requests).where(
+                    schema.cancel_requests.c.updated_at < before,
+                    schema.cancel_requests.c.state.in_(["APPROVED", "DECLINED", "WITHDRAWN"]),
+                ),
                 # The deliveries' log serves health figures and deduplication (Shopify retries
                 # for 4 hours); a week is ample. A delivery not yet handled stays.
                 delete(schema.webhook_deliveries).where(
