@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from backend.admin.i18n import N_, Speaker
+from backend.approvals.approving import STALE_APPROVAL
 from backend.orders import legacy_id
 from backend.policy import ShopPolicy
 from backend.store.base import CancelRequest, RequestState
@@ -30,7 +31,7 @@ class RequestRow:
     total: str
     window: str  # "42 min left", or that it closed (after the request)
     auto_approve: str | None  # when it approves by itself, if the rule is on
-    approving: bool  # approved, the cancel under way
+    approving: bool  # approved, the cancel under way (not to be answered again)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,9 @@ def _row(request: CancelRequest, policy: ShopPolicy, speaker: Speaker, now: date
         total=total,
         window=window,
         auto_approve=auto,
-        approving=request.state is RequestState.APPROVING,
+        # An approval stuck longer than a cancel takes died with its process: answerable again.
+        approving=request.state is RequestState.APPROVING
+        and request.updated_at >= now - STALE_APPROVAL,
     )
 
 

@@ -52,6 +52,8 @@ from backend.store.codec import decode_datetime, encode_datetime
 logger = logging.getLogger(__name__)
 
 AUTO_APPROVE = "auto_approve_request"
+# An approval still under way after this long belongs to a process that died mid-way.
+STALE_APPROVAL = timedelta(minutes=2)
 MESSAGE_LIMIT = 500
 
 MERCHANT = "MERCHANT"
@@ -182,14 +184,26 @@ class Approvals:
         """Cancel as requested: the request moves to APPROVING (so it can no longer be
         withdrawn), then the cancel runs; its outcome settles the request."""
         now = self._clock()
-        if not await self._store.move_request(
+        moved = await self._store.move_request(
             shop,
             order_id,
             RequestState.APPROVING,
             only_from=RequestState.REQUESTED,
             at=now,
             decided_by=by,
-        ):
+        )
+        # An approval whose process died mid-way: take it over (the cancel's single flight
+        # makes running it again safe: a cancel that went through is found, not repeated).
+        moved = moved or await self._store.move_request(
+            shop,
+            order_id,
+            RequestState.APPROVING,
+            only_from=RequestState.APPROVING,
+            at=now,
+            decided_by=by,
+            stale_before=now - STALE_APPROVAL,
+        )
+        if not moved:
             return await self._not_waiting(shop, order_id)
         request = await self._store.get_request(shop, order_id)
         assert request is not None

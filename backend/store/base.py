@@ -433,10 +433,12 @@ class Store(Protocol):
         message: str | None = None,
         block: str | None = None,
         requested_at: datetime | None = None,
+        stale_before: datetime | None = None,
     ) -> bool:
         """Move the order's request from `only_from` to `to` (a conditional UPDATE): of two
         racing moves from one state, exactly one wins. With `requested_at`, only that request
-        (not a later one of the same order). True when it moved."""
+        (not a later one of the same order); with `stale_before`, only if it last moved before
+        then. True when it moved."""
         ...
 
     async def get_request(self, shop: str, order_id: str) -> CancelRequest | None: ...

@@ -104,6 +104,7 @@ class RequestRows(Database):
         message: str | None = None,
         block: str | None = None,
         requested_at: datetime | None = None,
+        stale_before: datetime | None = None,
     ) -> bool:
         values: dict[str, Any] = {"state": to.value, "updated_at": at}
         for name, value in (("decided_by", decided_by), ("message", message), ("block", block)):
@@ -117,6 +118,8 @@ class RequestRows(Database):
         ]
         if requested_at is not None:
             condition.append(_REQUEST.c.requested_at == requested_at)
+        if stale_before is not None:
+            condition.append(_REQUEST.c.updated_at < stale_before)
         return await self._wrote(update(_REQUEST).where(and_(*condition)).values(**values))
 
     async def get_request(self, shop: str, order_id: str) -> CancelRequest | None:

@@ -337,3 +337,26 @@ async def test_a_trigger_retried_after_a_failure_arrives_once(stack: Stack) -> N
     assert len(triggers(stack, FlowEvent.REQUESTED)) == 1
     calls = stack.world.calls_for("flowTriggerReceive")
     assert len(calls) == 5 and sum(c.executed for c in calls) == 1
+
+
+async def test_an_approval_whose_process_died_is_taken_over(stack: Stack) -> None:
+    order = await place(stack)
+    await ask(stack, order)
+    # A process moved the request to APPROVING and died before the cancel.
+    assert await stack.store.move_request(
+        SHOP,
+        gid(order),
+        RequestState.APPROVING,
+        only_from=RequestState.REQUESTED,
+        at=stack.clock(),
+    )
+    early = await services(stack).approvals.approve(SHOP, gid(order))
+    assert getattr(early, "code", None) is not None  # still someone's live approval
+
+    stack.clock.advance(minutes=3)
+    answer = await services(stack).approvals.approve(SHOP, gid(order))
+    await stack.settle()
+
+    assert type(answer).__name__ == "Answered"
+    assert order.cancelled_at is not None
+    assert stack.admin_calls("orderCancel") == 1
