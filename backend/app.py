@@ -92,6 +92,7 @@ def create_app(
                     "door": door,
                     "merchant_gateway": services.merchant_gateway,
                     "holds": services.holds,
+                    "approvals": services.approvals,
                 }
         finally:
             door.close()

@@ -14,9 +14,10 @@ import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from backend.approvals.flow import FlowEvent, FlowFacts, defer_trigger
 from backend.auth.viewer import Viewer
 from backend.edit.policy import editable_kinds
 from backend.edit.rules import MADE_BY_THE_APP, EditType
@@ -24,23 +25,36 @@ from backend.events.mirror import OrderMirror
 from backend.fees import FeeQuote, quote, rule_of
 from backend.jobs import Retry
 from backend.orders import OrderSnapshot, order_gid
-from backend.policy import CancelBlock, CancelReason, Decision, ShopPolicy, decide
+from backend.policy import (
+    CancelBlock,
+    CancelReason,
+    Decision,
+    ShopPolicy,
+    decide,
+    needs_approval,
+)
 from backend.refunds.gateway import OrderLines, RefundGateway
 from backend.refunds.inputs import refund_input
 from backend.refunds.refunding import Refunds
 from backend.shopify.client import ShopifyUnavailable
 from backend.shopify.gateway import AdminGateway, CancelAccepted, staff_note
 from backend.store.base import (
+    OPEN_REQUEST_STATES,
     Attempt,
     CancellationRecord,
+    CancelRequest,
     FlightState,
     Job,
     Outcome,
     RefundKind,
+    RequestState,
     Store,
 )
 from backend.store.codec import decode_attempt_json
 from backend.store.edits import EDIT_FLIGHT
+
+if TYPE_CHECKING:
+    from backend.approvals.approving import Approvals
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +86,9 @@ MESSAGES: dict[CancelBlock, str] = {
     CancelBlock.TRY_AGAIN: (
         "We couldn't reach the shop just now. Nothing was changed; please try again."
     ),
+    CancelBlock.AWAITING_APPROVAL: "You asked to cancel this order; the shop will confirm.",
+    CancelBlock.DECLINED_BY_SHOP: "The shop declined your request to cancel this order.",
+    CancelBlock.NO_REQUEST: "There is no request to cancel this order waiting for the shop.",
 }
 
 
@@ -87,6 +104,7 @@ class CancellationStatus(enum.StrEnum):
     NONE = "NONE"
     PENDING = "PENDING"
     CANCELLED = "CANCELLED"
+    REQUESTED = "REQUESTED"  # the shop approves cancellations first; a request is waiting
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,21 +120,43 @@ class OrderView:
     edit_kinds: tuple[EditType, ...] = ()
     edit_decision: Decision | None = None
     country_change: bool = False
+    # The customer's request to cancel, where the shop approves first (issue 14).
+    request: CancelRequest | None = None
+
+    @property
+    def declined(self) -> bool:
+        return self.request is not None and self.request.state is RequestState.DECLINED
 
     @property
     def cancellable(self) -> bool:
-        return self.status is CancellationStatus.NONE and self.decision.cancellable
+        return (
+            self.status is CancellationStatus.NONE
+            and not self.declined
+            and self.decision.cancellable
+        )
 
     @property
     def blocked_by(self) -> CancelBlock | None:
+        if self.status is CancellationStatus.REQUESTED:
+            return CancelBlock.AWAITING_APPROVAL
         if self.status is not CancellationStatus.NONE:
             return CancelBlock.ALREADY_CANCELLED
+        if self.declined:
+            return CancelBlock.DECLINED_BY_SHOP
         return self.decision.blocked_by
 
 
 @dataclass(frozen=True, slots=True)
 class Cancelled:
     view: OrderView
+
+
+@dataclass(frozen=True, slots=True)
+class Requested:
+    """The shop approves first: the customer's cancel is now (or already was) a request."""
+
+    view: OrderView
+    request: CancelRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +208,8 @@ class Cancellations:
         self._guest_window = guest_window
         self._poll_interval = poll_interval
         self._sleep = sleep
+        # Set when the services are built: where a cancel becomes a request (issue 14).
+        self.approvals: Approvals | None = None
 
     async def policy(self, shop: str) -> ShopPolicy:
         return await self._store.get_policy(shop) or ShopPolicy()
@@ -201,7 +243,8 @@ class Cancellations:
             return None
         policy = await self.policy(viewer.shop)
         record = await self._store.get_cancellation(viewer.shop, gid)
-        return await self._view(viewer.shop, order, policy, tz, record)
+        request = await self._store.get_request(viewer.shop, gid)
+        return await self._view(viewer.shop, order, policy, tz, record, request)
 
     async def views(self, viewer: Viewer, raw_ids: Sequence[str]) -> list[OrderView]:
         """The viewer's own orders among `raw_ids`, in the order asked: from the mirror, and at
@@ -212,9 +255,13 @@ class Cancellations:
         orders, tz = await self._mirror.read(viewer.shop, gids)
         mine = [orders[gid] for gid in gids if gid in orders and self.owns(viewer, orders[gid])]
         policy = await self.policy(viewer.shop)
-        records = await self._store.get_cancellations(viewer.shop, [order.id for order in mine])
+        ids = [order.id for order in mine]
+        records = await self._store.get_cancellations(viewer.shop, ids)
+        requests = await self._store.get_requests(viewer.shop, ids)
         return [
-            await self._view(viewer.shop, order, policy, tz, records.get(order.id))
+            await self._view(
+                viewer.shop, order, policy, tz, records.get(order.id), requests.get(order.id)
+            )
             for order in mine
         ]
 
@@ -225,6 +272,7 @@ class Cancellations:
         policy: ShopPolicy,
         tz: ZoneInfo,
         record: CancellationRecord | None,
+        request: CancelRequest | None = None,
     ) -> OrderView:
         status = CancellationStatus.NONE
         if order.cancelled_at is not None:
@@ -242,19 +290,30 @@ class Cancellations:
             status = CancellationStatus.CANCELLED
         elif record is not None and record.state in (FlightState.IN_FLIGHT, FlightState.PENDING):
             status = CancellationStatus.PENDING
+        elif request is not None and request.state in OPEN_REQUEST_STATES:
+            status = CancellationStatus.REQUESTED
         kinds, edit_decision = editable_kinds(order, policy, self._clock(), tz, MADE_BY_THE_APP)
         if status is not CancellationStatus.NONE:
+            # Nothing to change on an order that is cancelled, being cancelled, or that the
+            # customer asked the shop to cancel (until the shop answers or they withdraw).
             kinds = []
-            edit_decision = Decision(CancelBlock.ALREADY_CANCELLED, edit_decision.deadline)
+            block = (
+                CancelBlock.AWAITING_APPROVAL
+                if status is CancellationStatus.REQUESTED
+                else CancelBlock.ALREADY_CANCELLED
+            )
+            edit_decision = Decision(block, edit_decision.deadline)
         return OrderView(
             order=order,
             decision=decide(order, policy, self._clock(), tz),
             status=status,
             reasons=policy.reasons,
-            partial_cancel=policy.partial_cancel,
+            # Where the shop approves cancellations first, only the whole order may be asked for.
+            partial_cancel=policy.partial_cancel and not needs_approval(order, policy),
             edit_kinds=tuple(kinds),
             edit_decision=edit_decision,
             country_change=policy.edits.country_change,
+            request=request,
         )
 
     async def view_of(
@@ -315,18 +374,19 @@ class Cancellations:
 
     # The cancel ----------------------------------------------------------------------------
 
-    async def cancel(
-        self, viewer: Viewer, raw_id: str, reason_code: str, note: str | None
-    ) -> Cancelled | Refused:
-        gid = order_gid(raw_id)
-        note = clean_note(note)
+    def _recorder(
+        self, shop: str, order_id: str, customer_id: str | None, reason_code: str, note: str | None
+    ) -> tuple[
+        Callable[..., Coroutine[Any, Any, None]], Callable[..., Coroutine[Any, Any, Refused]]
+    ]:
+        """`record(outcome, block)` keeps an attempt; `refuse(code, message)` keeps and says no."""
 
         async def record(outcome: Outcome, block: CancelBlock | None = None) -> None:
             await self._store.record_attempt(
                 Attempt(
-                    shop=viewer.shop,
-                    order_id=gid or raw_id[:100],
-                    customer_id=viewer.customer_id,
+                    shop=shop,
+                    order_id=order_id,
+                    customer_id=customer_id,
                     reason_code=reason_code[:100],
                     note=note,
                     outcome=outcome,
@@ -338,6 +398,17 @@ class Cancellations:
         async def refuse(code: CancelBlock, message: str | None = None) -> Refused:
             await record(_OUTCOMES.get(code, Outcome.REFUSED), code)
             return refused(code, message)
+
+        return record, refuse
+
+    async def cancel(
+        self, viewer: Viewer, raw_id: str, reason_code: str, note: str | None
+    ) -> Cancelled | Requested | Refused:
+        gid = order_gid(raw_id)
+        note = clean_note(note)
+        record, refuse = self._recorder(
+            viewer.shop, gid or raw_id[:100], viewer.customer_id, reason_code, note
+        )
 
         policy = await self.policy(viewer.shop)
         reason = policy.reason(reason_code)
@@ -355,10 +426,70 @@ class Cancellations:
         if order is None or not self.owns(viewer, order):
             return await refuse(CancelBlock.NOT_FOUND)
 
+        request = await self._store.get_request(viewer.shop, gid)
+        if request is not None and request.state in OPEN_REQUEST_STATES:
+            await record(Outcome.DUPLICATE)  # asked already: the same request stands
+            return await self._requested(order, policy, tz, request)
+        if request is not None and request.state is RequestState.DECLINED:
+            return await refuse(CancelBlock.DECLINED_BY_SHOP, request.message)
         decision = decide(order, policy, self._clock(), tz)
+        if decision.cancellable and self.approvals is not None and needs_approval(order, policy):
+            if await self._store.get_cancellation(viewer.shop, gid) is None:
+                opened = await self.approvals.open(
+                    viewer.shop, order, viewer.customer_id, reason, note, policy, decision.deadline
+                )
+                await record(Outcome.REQUESTED)
+                return await self._requested(order, policy, tz, opened)
+        return await self._decide_and_fly(
+            viewer.shop, viewer.customer_id, order, tz, policy, reason, note, decision
+        )
+
+    async def carry_out(self, request: CancelRequest) -> Cancelled | Refused:
+        """Cancel as the shop approved `request`: the instant cancel's fresh read, policy and
+        single flight, with the window and cutoff judged as of the request's time (the customer
+        asked in time) and everything else (fulfilment above all) as of now."""
+        shop, gid = request.shop, request.order_id
+        record, refuse = self._recorder(
+            shop, gid, request.customer_id, request.reason_code, request.note
+        )
+        policy = await self.policy(shop)
+        reason = policy.reason(request.reason_code) or CancelReason(
+            request.reason_code, request.reason_code
+        )
+        try:
+            order, tz = await self._gateway.load_order(shop, gid)
+        except ShopifyUnavailable:
+            return await refuse(CancelBlock.TRY_AGAIN)
+        if order is None:
+            return await refuse(CancelBlock.NOT_FOUND)
+        decision = decide(order, policy, request.requested_at, tz)
+        return await self._decide_and_fly(
+            shop, request.customer_id, order, tz, policy, reason, request.note, decision
+        )
+
+    async def _requested(
+        self, order: OrderSnapshot, policy: ShopPolicy, tz: ZoneInfo, request: CancelRequest
+    ) -> Requested:
+        view = await self._view(request.shop, order, policy, tz, None, request)
+        return Requested(view=view, request=request)
+
+    async def _decide_and_fly(
+        self,
+        shop: str,
+        customer_id: str | None,
+        order: OrderSnapshot,
+        tz: ZoneInfo,
+        policy: ShopPolicy,
+        reason: CancelReason,
+        note: str | None,
+        decision: Decision,
+    ) -> Cancelled | Refused:
+        """Steps 5 to 7 of the cancel: single flight, orderCancel, record."""
+        gid = order.id
+        record, refuse = self._recorder(shop, gid, customer_id, reason.code, note)
         if not decision.cancellable:
             # Perhaps because we cancelled it: a repeat gets the first outcome.
-            existing = await self._store.get_cancellation(viewer.shop, gid)
+            existing = await self._store.get_cancellation(shop, gid)
             if existing is None:
                 assert decision.blocked_by is not None
                 return await refuse(decision.blocked_by)
@@ -376,9 +507,9 @@ class Cancellations:
 
         now = self._clock()
         claim = CancellationRecord(
-            shop=viewer.shop,
+            shop=shop,
             order_id=gid,
-            customer_id=viewer.customer_id,
+            customer_id=customer_id,
             state=FlightState.IN_FLIGHT,
             reason_code=reason.code,
             note=note,
@@ -392,20 +523,20 @@ class Cancellations:
             settled = (
                 holder
                 if holder.state is not FlightState.IN_FLIGHT
-                else await self._wait_for(viewer.shop, gid)
+                else await self._wait_for(shop, gid)
             )
             if settled is None:
                 return refused(CancelBlock.TRY_AGAIN)
             return await self._outcome(settled, order, policy, tz)
         if not decision.cancellable:
             # We took over a dead flight, and the order can no longer be cancelled.
-            await self._store.release(viewer.shop, gid)
+            await self._store.release(shop, gid)
             assert decision.blocked_by is not None
             return await refuse(decision.blocked_by)
-        if await self._store.claimed(viewer.shop, EDIT_FLIGHT, gid, at=self._clock()):
+        if await self._store.claimed(shop, EDIT_FLIGHT, gid, at=self._clock()):
             # The customer is changing the order this very moment (issue 13): the edit checks
             # for our claim after taking its own, so of the two at least one stops.
-            await self._store.release(viewer.shop, gid)
+            await self._store.release(shop, gid)
             return await refuse(CancelBlock.TRY_AGAIN, EDIT_UNDER_WAY)
         return await self._fly(claim, order, policy, tz, record, refuse)
 
@@ -461,6 +592,15 @@ class Cancellations:
                     confirm = {"shop": shop, "order_id": order.id, "job_id": result.job_id}
                     later = now + timedelta(seconds=CONFIRM_FIRST)
                     await tx.defer_job(Job(CONFIRM, confirm, run_at=later), at=now)
+                reason = policy.reason(claim.reason_code)
+                facts = FlowFacts(
+                    order_id=order.id,
+                    reason_code=claim.reason_code,
+                    reason_label=reason.label if reason else claim.reason_code,
+                    note=claim.note,
+                    refund=order.total,
+                )
+                await defer_trigger(tx, shop, FlowEvent.CANCELLED, order.id, facts, at=now)
             self._wake_jobs()
             await record(Outcome(state.value))
             settled = replace(claim, state=state, job_id=result.job_id, updated_at=now)

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 # The `handle` of our fulfilment hold (issue 12): with `heldByRequestingApp` it tells our hold
 # from the merchant's and other apps'. Shopify allows one hold per handle per app and FO.
@@ -73,6 +74,9 @@ class OrderSnapshot:
     cancellation_note: str | None = None
     # Shopify's last change to the order: the mirror keeps only the newest snapshot.
     updated_at: datetime | None = None
+    # The order's total in the shop's currency (fresh reads for a cancel only): approval mode.
+    total: Decimal | None = None
+    currency: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,8 +36,22 @@ class CancelBlock(enum.StrEnum):
     INVALID_LINE_ITEMS = "INVALID_LINE_ITEMS"
     # Not the merchant's rules but Shopify's answer to the cancel itself.
     REJECTED_BY_SHOPIFY = "REJECTED_BY_SHOPIFY"
+    # Issue 14: the shop approves cancellations first. A request is waiting for the shop...
+    AWAITING_APPROVAL = "AWAITING_APPROVAL"
+    # ...or the shop declined it (its message says why).
+    DECLINED_BY_SHOP = "DECLINED_BY_SHOP"
+    # Withdrawing: there is no request waiting (none, or the shop already answered it).
+    NO_REQUEST = "NO_REQUEST"
     # Shopify could not be reached in time: nothing happened, the customer may try again.
     TRY_AGAIN = "TRY_AGAIN"
+
+
+class ApprovalMode(enum.StrEnum):
+    """Whether a customer's cancel happens at once or becomes a request the shop approves."""
+
+    OFF = "OFF"  # instant, as always
+    ALL = "ALL"  # every cancellation is a request
+    ABOVE_TOTAL = "ABOVE_TOTAL"  # orders whose total is above `approval_above` are requests
 
 
 class RefundMethod(enum.StrEnum):
@@ -116,6 +130,11 @@ class ShopPolicy:
     fee_cap: Decimal | None = None
     # Issue 13: which edits the customer may make instead of cancelling.
     edits: EditRules = field(default_factory=EditRules)
+    # Issue 14: approve cancellations first. `approval_above` is in the shop's currency;
+    # `auto_approve_minutes` approves a request nobody answered (None: never).
+    approval: ApprovalMode = ApprovalMode.OFF
+    approval_above: Decimal | None = None
+    auto_approve_minutes: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "excluded_product_tags", tag_set(self.excluded_product_tags))
@@ -198,6 +217,21 @@ def allowed_financial_statuses(policy: ShopPolicy) -> frozenset[str]:
     if policy.partial_cancel and "PAID" in allowed:
         return allowed | {"PARTIALLY_REFUNDED"}
     return allowed
+
+
+def needs_approval(order: OrderSnapshot, policy: ShopPolicy) -> bool:
+    """Whether a customer's cancel of `order` is a request for the shop to approve.
+
+    Above a total: an order whose total is unknown is treated as above it (the merchant asked
+    to look at large orders first; not knowing is no reason to skip the look).
+    """
+    if policy.approval is ApprovalMode.ALL:
+        return True
+    if policy.approval is ApprovalMode.ABOVE_TOTAL:
+        if policy.approval_above is None or order.total is None:
+            return True
+        return order.total > policy.approval_above
+    return False
 
 
 def decide(order: OrderSnapshot, policy: ShopPolicy, now: datetime, tz: ZoneInfo) -> Decision:

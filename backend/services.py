@@ -12,11 +12,15 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from shopify_app import ShopifyApp
 
 from backend.admin.gateway import MerchantGateway
+from backend.approvals.approving import AUTO_APPROVE, Approvals
+from backend.approvals.flow import SEND as SEND_FLOW_TRIGGER
+from backend.approvals.flow import FlowTriggers
 from backend.auth.tokens import ShopTokens
 from backend.cancellation import CONFIRM, Cancellations
 from backend.edit.editing import SETTLE, Edits
@@ -26,6 +30,7 @@ from backend.holds import HOLD, RELEASE, FulfillmentHolds
 from backend.jobs import Tasks, chores
 from backend.jobs.local import LocalRunner
 from backend.jobs.postgres import ProcrastinateRunner
+from backend.orders import OrderSnapshot
 from backend.partial import PartialCancellations
 from backend.policy import ShopPolicy
 from backend.refunds import COMPLETE_REFUND, RefundGateway, Refunds
@@ -82,6 +87,8 @@ class Services:
     refunds: Refunds
     partial: PartialCancellations
     edits: Edits
+    approvals: Approvals
+    flow: FlowTriggers
     webhooks: Webhooks
     runner: Runner
 
@@ -102,6 +109,8 @@ class Services:
             RELEASE: self.holds.release,
             COMPLETE_REFUND: self.refunds.complete,
             SETTLE: self.edits.settle,
+            AUTO_APPROVE: self.approvals.auto_approve,
+            SEND_FLOW_TRIGGER: self.flow.send,
         }
 
 
@@ -177,7 +186,6 @@ def _build(
         policy_of=policy_of,
     )
     holds = FulfillmentHolds(admin, store, clock=clock, policy_of=policy_of, wake_jobs=runner.wake)
-    mirror.on_read = holds.after_read
     refunds = Refunds(
         RefundGateway(client),
         store,
@@ -200,6 +208,14 @@ def _build(
     partial = PartialCancellations(
         RefundGateway(client), refunds, cancellations, store, clock=clock
     )
+    approvals = Approvals(cancellations, store, clock=clock, wake_jobs=runner.wake)
+    cancellations.approvals = approvals
+
+    async def after_read(shop: str, order: OrderSnapshot, tz: ZoneInfo) -> None:
+        await holds.after_read(shop, order, tz)
+        await approvals.after_read(shop, order, tz)
+
+    mirror.on_read = after_read
     return Services(
         settings=settings,
         store=store,
@@ -221,6 +237,8 @@ def _build(
             stale_flight=timedelta(seconds=settings.stale_flight_seconds),
             wake_jobs=runner.wake,
         ),
+        approvals=approvals,
+        flow=FlowTriggers(admin),
         webhooks=Webhooks(shopify, store, mirror, clock=clock, wake_jobs=runner.wake),
         runner=runner,
     )

@@ -32,6 +32,7 @@ from devshop.admin_delivery_profiles import (
     countries,
     delivery_profiles,
 )
+from devshop.admin_flow_triggers import flow_trigger_receive
 from devshop.admin_fulfillment_holds import (
     fulfillment_order_hold,
     fulfillment_order_release_hold,
@@ -242,6 +243,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "orderUpdate": lambda _, ctx, args: order_update(ctx, args),
         "metafieldsSet": lambda _, ctx, args: metafields_set(ctx, args),
         "fulfillmentOrderHold": lambda _, ctx, args: fulfillment_order_hold(ctx, args),
+        "flowTriggerReceive": lambda _, ctx, args: flow_trigger_receive(ctx, args),
         "fulfillmentOrderReleaseHold": lambda _, ctx, args: fulfillment_order_release_hold(
             ctx, args
         ),

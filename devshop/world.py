@@ -18,9 +18,11 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partial
+from typing import Any
 
 from devshop.records import (
     DEFAULT_SHOP,
@@ -83,6 +85,14 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass
+class FlowTrigger:
+    shop: str
+    handle: str
+    payload: dict[str, Any]
+    at: datetime
+
+
 class World:
     def __init__(
         self,
@@ -116,6 +126,7 @@ class World:
         # Parts owned by their Admin modules (order edit sessions, idempotency keys), keyed by
         # name, so that a reset clears them too.
         self.extras: dict[str, dict[object, object]] = {}
+        self.flow_triggers: list[FlowTrigger] = []  # what flowTriggerReceive accepted
         self._next_id = _FIRST_ID
 
     def now(self) -> datetime:
@@ -141,6 +152,7 @@ class World:
         self.shipping_zones.clear()
         self.store_credit.clear()
         self.extras.clear()
+        self.flow_triggers.clear()
         self._next_id = _FIRST_ID
         for hook in self.on_reset:
             hook()

@@ -39,6 +39,7 @@ from backend.admin.export import stream_attempts_csv
 from backend.admin.gateway import MerchantGateway, OrdersCount
 from backend.admin.i18n import N_, Speaker, load_catalogs
 from backend.admin.insights import Insights, period_start, summarize
+from backend.admin.requests import requests_view
 from backend.admin.screens import Screen, every_screen
 from backend.admin.templating import templates
 from backend.admin.views import (
@@ -56,7 +57,7 @@ from backend.graphql.admin.schema import build_admin_schema
 from backend.policy import ShopPolicy
 from backend.settings import Settings
 from backend.shopify.client import AdminError
-from backend.store.base import HoldState, Store
+from backend.store.base import HoldState, RequestState, Store
 
 logger = logging.getLogger(__name__)
 
@@ -169,6 +170,12 @@ class AppHome:
                 await store.holds(merchant.shop, [HoldState.RELEASE_FAILED]),
                 speaker,
             )
+        requests = None
+        if "requests" in screen.needs:
+            waiting = await store.requests(
+                merchant.shop, [RequestState.REQUESTED, RequestState.APPROVING]
+            )
+            requests = requests_view(waiting, policy, speaker, self.clock())
         # Shopify's headers for the page: frame-ancestors, and preloading its scripts.
         headers = dict(self._respond(result.response).headers)
         headers.pop("content-length", None)
@@ -190,6 +197,7 @@ class AppHome:
                 insights=insights,
                 events=events,
                 holds=holds,
+                requests=requests,
             ),
             headers={
                 **headers,

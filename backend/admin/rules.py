@@ -17,7 +17,7 @@ from typing import Any
 from backend.admin.i18n import N_, Speaker
 from backend.edit.rules import EditRules
 from backend.orders import tag_set
-from backend.policy import CancelReason, RefundMethod, ShopPolicy
+from backend.policy import ApprovalMode, CancelReason, RefundMethod, ShopPolicy
 
 MAX_WINDOW_MINUTES = 43_200  # 30 days
 MAX_TAG_LENGTH = 40
@@ -27,6 +27,8 @@ MAX_LABEL_LENGTH = 80
 MAX_STAFF_NOTE_FORMAT = 255  # Shopify's limit on orderCancel's staffNote
 MAX_FEE_PERCENT = Decimal("100")
 MAX_FEE_AMOUNT = Decimal("100000")
+MAX_AUTO_APPROVE_MINUTES = 43_200  # 30 days
+MAX_APPROVAL_TOTAL = Decimal("1000000000")
 # Shopify's OrderDisplayFinancialStatus, 2026-10.
 FINANCIAL_STATUSES = (
     "AUTHORIZED",
@@ -41,6 +43,12 @@ FINANCIAL_STATUSES = (
 STAFF_NOTE_PLACEHOLDERS = frozenset({"reason", "code", "note"})
 
 _CUTOFF = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+APPROVAL_LABELS = {
+    ApprovalMode.OFF: N_("No: customers cancel at once"),
+    ApprovalMode.ALL: N_("Yes, every cancellation"),
+    ApprovalMode.ABOVE_TOTAL: N_("Only orders above a total"),
+}
+
 _CODE = re.compile(r"[A-Z0-9_]{1,40}")
 _LOCALE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -99,6 +107,11 @@ class RulesDraft:
     edit_window_minutes: int | None = None
     edit_country_change: bool = False
 
+    # Issue 14: approve cancellations first.
+    approval: ApprovalMode = ApprovalMode.OFF
+    approval_above: str | None = None  # a decimal amount in the shop's currency
+    auto_approve_minutes: int | None = None
+
 
 def _amount(
     name: str, raw: str, problems: list[FieldProblem], *, most: Decimal | None = None
@@ -126,6 +139,24 @@ def _amount(
                 {"limit": limit},
             )
         )
+        return None
+    return amount
+
+
+def _approval_above(draft: RulesDraft, problems: list[FieldProblem]) -> Decimal | None:
+    raw = (draft.approval_above or "").strip().replace(",", ".")
+    if not raw:
+        if draft.approval is ApprovalMode.ABOVE_TOTAL:
+            problems.append(
+                FieldProblem("approvalAbove", N_("Enter the order total above which you approve."))
+            )
+        return None
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation:
+        amount = Decimal(-1)
+    if not amount.is_finite() or not 0 <= amount < MAX_APPROVAL_TOTAL or amount != round(amount, 2):
+        problems.append(FieldProblem("approvalAbove", N_("Enter an amount such as 150 or 99.95.")))
         return None
     return amount
 
@@ -296,6 +327,16 @@ def parse_rules(draft: RulesDraft) -> ShopPolicy | list[FieldProblem]:
     fee_percent = _amount("feePercent", draft.fee_percent, problems, most=MAX_FEE_PERCENT)
     fee_fixed = _amount("feeFixed", draft.fee_fixed, problems)
     fee_cap = _amount("feeCap", draft.fee_cap, problems)
+    approval_above = _approval_above(draft, problems)
+    auto = draft.auto_approve_minutes
+    if auto is not None and not 1 <= auto <= MAX_AUTO_APPROVE_MINUTES:
+        problems.append(
+            FieldProblem(
+                "autoApproveMinutes",
+                N_("Enter 1 to %(limit)s minutes, or leave it empty to always answer yourself."),
+                {"limit": MAX_AUTO_APPROVE_MINUTES},
+            )
+        )
     if problems:
         return problems
     return ShopPolicy(
@@ -325,6 +366,9 @@ def parse_rules(draft: RulesDraft) -> ShopPolicy | list[FieldProblem]:
             window_minutes=edit_window,
             country_change=draft.edit_country_change,
         ),
+        approval=draft.approval,
+        approval_above=approval_above,
+        auto_approve_minutes=auto,
     )
 
 

@@ -13,7 +13,8 @@ from backend.admin.charts import Chart, bar_chart, column_chart, in_words
 from backend.admin.csp import APP_BRIDGE, POLARIS
 from backend.admin.i18n import N_, Speaker
 from backend.admin.insights import Insights, Note, reason_label
-from backend.admin.rules import FINANCIAL_STATUSES
+from backend.admin.requests import RequestsView
+from backend.admin.rules import APPROVAL_LABELS, FINANCIAL_STATUSES
 from backend.admin.screens import HOME, SCREENS, Screen
 from backend.edit.insights import EditInsights
 from backend.edit.rules import EditRules
@@ -78,6 +79,9 @@ class RulesForm:
     hold_risky_orders: bool
     hold_fulfillment: bool
     hold_own_locations_only: bool
+    approvals: Sequence[Choice]
+    approval_above: str
+    auto_approve_minutes: str
     refunds: Sequence[Choice]
     restock: bool
     notify_customer: bool
@@ -105,6 +109,14 @@ def rules_form(policy: ShopPolicy) -> RulesForm:
         hold_fulfillment=policy.hold_fulfillment,
         hold_own_locations_only=policy.hold_own_locations_only,
         edits=policy.edits,
+        approvals=[
+            Choice(mode.value, label, policy.approval is mode)
+            for mode, label in APPROVAL_LABELS.items()
+        ],
+        approval_above="" if policy.approval_above is None else str(policy.approval_above),
+        auto_approve_minutes=""
+        if policy.auto_approve_minutes is None
+        else str(policy.auto_approve_minutes),
         refunds=[
             Choice(method.value, label, policy.refund_method is method)
             for method, label in REFUND_LABELS.items()
@@ -312,6 +324,7 @@ def page_context(
     insights: InsightsView | None,
     events: EventsView | None = None,
     holds: HoldsView | None = None,
+    requests: RequestsView | None = None,
 ) -> dict[str, Any]:
     """Everything `layout.html` and a screen's template print."""
     return {
@@ -330,6 +343,7 @@ def page_context(
         "insights": insights,
         "events": events,
         "holds": holds,
+        "requests": requests,
     }
 
 

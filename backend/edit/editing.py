@@ -56,6 +56,7 @@ class EditBlock(enum.StrEnum):
 
     NOT_FOUND = "NOT_FOUND"
     ALREADY_CANCELLED = "ALREADY_CANCELLED"
+    AWAITING_APPROVAL = "AWAITING_APPROVAL"  # the customer asked the shop to cancel it (issue 14)
     WINDOW_CLOSED = "WINDOW_CLOSED"
     CUTOFF_PASSED = "CUTOFF_PASSED"
     FULFILLMENT_STARTED = "FULFILLMENT_STARTED"
@@ -80,6 +81,7 @@ class EditBlock(enum.StrEnum):
 MESSAGES: dict[EditBlock, str] = {
     EditBlock.NOT_FOUND: "We couldn't find that order.",
     EditBlock.ALREADY_CANCELLED: "This order has been cancelled.",
+    EditBlock.AWAITING_APPROVAL: "You asked the shop to cancel this order; they will answer soon.",
     EditBlock.WINDOW_CLOSED: "The time to change this order online has passed.",
     EditBlock.CUTOFF_PASSED: "This order is already being prepared for today's dispatch.",
     EditBlock.FULFILLMENT_STARTED: "Your order is already being packed or has shipped.",

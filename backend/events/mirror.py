@@ -25,7 +25,7 @@ from backend.events.snapshots import merge_rest, rest_instant, rest_order_id
 from backend.orders import OrderSnapshot, order_gid
 from backend.policy import ShopPolicy
 from backend.shopify.gateway import AdminGateway
-from backend.store.base import Job, Store
+from backend.store.base import Job, RequestState, Store
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +150,11 @@ class OrderMirror:
         # An order we hold is read again on every change: a change may close self-cancel, and
         # then our hold must go at once (the read's `on_read` releases it).
         read_after = read_after or any(fo.our_holds for fo in order.fulfillment_orders)
+        if not read_after:
+            # Likewise an order whose customer's request to cancel waits for the shop (issue
+            # 14): once the warehouse starts, the read's `on_read` declines the request.
+            request = await store.get_request(shop, gid)
+            read_after = request is not None and request.state is RequestState.REQUESTED
         kept = await store.mirror_order(shop, order, complete=not read_after, at=now)
         if kept and read_after:
             await _refresh_later(store, shop, {"order_id": gid}, now)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
+from backend.approvals.approving import Approvals
 from backend.auth.viewer import Viewer
 from backend.cancellation import Cancellations
 from backend.edit.editing import Edits
@@ -21,3 +22,4 @@ class Context:
     cancellations: Cancellations
     partial: PartialCancellations
     edits: Edits
+    approvals: Approvals

@@ -73,6 +73,7 @@ class StorefrontGraphQL(GraphQL[Context, None]):
             cancellations=state.cancellations,
             partial=state.partial,
             edits=state.edits,
+            approvals=state.approvals,
         )
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:

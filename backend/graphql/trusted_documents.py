@@ -18,8 +18,8 @@ import hashlib
 
 # extensions/cancel-button/assets/order-cancel.js, in the order the script sends them.
 THEME_BLOCK_DOCUMENTS: tuple[str, ...] = (
-    "query($ids:[ID!]!,$locale:String){orders(ids:$ids)"
-    "{id cancellable blockedBy deadline status reasons(locale:$locale){code label}"
+    "query($ids:[ID!]!,$locale:String){orders(ids:$ids){id cancellable blockedBy deadline status"
+    " request{state requestedAt message} reasons(locale:$locale){code label}"
     " editOptions{types countryChange}}}",
     # The dialog's items and refund preview (issue 11).
     "query($id:ID!,$lines:[LineItemQuantityInput!]!){order(id:$id){partialCancel "
@@ -31,9 +31,13 @@ THEME_BLOCK_DOCUMENTS: tuple[str, ...] = (
     "...on EditOrderRefused{code fieldErrors{field problem}}}}",
     "mutation($input:CancelOrderInput!){cancelOrder(input:$input){"
     "...on CancelOrderSuccess{order{status}refunded{amount currencyCode}}"
+    "...on CancelOrderRequested{requestedAt}"
     "...on CancelOrderRefused{code}}}",
     # "Buy again" (issue 11).
     "query($id:ID!){order(id:$id){buyAgainUrl buyAgainUnavailable}}",
+    # The customer takes back a request to cancel (issue 14).
+    "mutation($input:WithdrawCancelRequestInput!){withdrawCancelRequest(input:$input){"
+    "...on CancelOrderRefused{code}}}",
 )
 
 
@@ -44,12 +48,13 @@ def document_hash(document: str) -> str:
 # extensions/shared/cancel-core.js: ORDER_QUERY, CANCEL_MUTATION, ITEMS_QUERY, BUY_AGAIN_QUERY and
 # EDIT_MUTATION (the last three the same texts as the theme block's).
 UI_EXTENSION_DOCUMENTS: tuple[str, ...] = (
-    "query($id:ID!,$locale:String){order(id:$id)"
-    "{id name cancellable blockedBy deadline status reasons(locale:$locale){code label}"
+    "query($id:ID!,$locale:String){order(id:$id){id name cancellable blockedBy deadline status"
+    " request{state requestedAt message} reasons(locale:$locale){code label}"
     " editOptions{types countryChange}}}",
     "mutation($input:CancelOrderInput!){cancelOrder(input:$input){__typename"
     " ...on CancelOrderSuccess{order{id name cancellable blockedBy deadline status}"
     "refunded{amount currencyCode}}"
+    " ...on CancelOrderRequested{requestedAt}"
     " ...on CancelOrderRefused{code message}}}",
     THEME_BLOCK_DOCUMENTS[1],
     THEME_BLOCK_DOCUMENTS[4],

@@ -34,13 +34,14 @@ from backend.cancellation import (
     Cancelled,
     OrderView,
     Refused,
+    Requested,
     clean_note,
     refused,
 )
 from backend.fees import FeeQuote, Money, quote, rule_of
 from backend.orders import order_gid
 from backend.partial.lines import LineChoice, choices, everything, order_decision, refuse_request
-from backend.policy import CancelBlock, Decision, ShopPolicy
+from backend.policy import CancelBlock, Decision, ShopPolicy, needs_approval
 from backend.refunds.gateway import OrderLines, RefundGateway
 from backend.refunds.inputs import refund_input
 from backend.refunds.refunding import Busy, Refunded, Refunds
@@ -48,6 +49,9 @@ from backend.shopify.client import ShopifyUnavailable
 from backend.shopify.gateway import staff_note
 from backend.store.base import Attempt, Outcome, RefundKind, RefundRecord, Store
 
+APPROVAL_FIRST = (
+    "This shop confirms cancellations first: cancel the whole order to ask, or contact the shop."
+)
 ROUNDS = 3  # claims lost to other refunds of the order before we give up
 PENDING_MESSAGE = (
     "The shop hasn't confirmed the refund yet. It will go through; check again in a minute."
@@ -132,7 +136,7 @@ class PartialCancellations:
         reason_code: str,
         note: str | None,
         requested: Sequence[tuple[str, int]],
-    ) -> Cancelled | ItemsCancelled | Refused:
+    ) -> Cancelled | ItemsCancelled | Requested | Refused:
         gid = order_gid(raw_id)
         note = clean_note(note)
 
@@ -182,6 +186,10 @@ class PartialCancellations:
             decision = order_decision(read.order, policy, self._clock(), read.tz)
             if decision.blocked_by is not None:
                 return await refuse(decision.blocked_by)
+            if needs_approval(read.order, policy):
+                # The shop approves cancellations of this order first (issue 14): a request is
+                # for the whole order, so some items can't be cancelled on the spot.
+                return await refuse(CancelBlock.PARTIAL_NOT_OFFERED, APPROVAL_FIRST)
             lines = choices(read.lines, policy)
             blocked = refuse_request(wanted, lines)
             if blocked is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -126,7 +127,14 @@ def snapshot(node: dict[str, Any]) -> OrderSnapshot:
         confirmation_number=node.get("confirmationNumber"),
         cancellation_note=(node.get("cancellation") or {}).get("staffNote"),
         updated_at=_timestamp(node.get("updatedAt")),
+        total=_amount(node),
+        currency=((node.get("totalPriceSet") or {}).get("shopMoney") or {}).get("currencyCode"),
     )
+
+
+def _amount(node: dict[str, Any]) -> Decimal | None:
+    money = (node.get("totalPriceSet") or {}).get("shopMoney") or {}
+    return Decimal(str(money["amount"])) if money.get("amount") is not None else None
 
 
 # How many fulfilment orders OrdersForListing reads of each order (`fulfillmentOrders(first: 2)`;
@@ -302,6 +310,19 @@ class AdminGateway:
             first = errors[0] if errors else {}
             return HoldRefused(code=first.get("code"), message=str(first.get("message")))
         return HoldPlaced(hold_id=str(hold["id"]))
+
+    async def flow_trigger_receive(
+        self, shop: str, handle: str, payload: dict[str, Any]
+    ) -> str | None:
+        """Start the shop's workflows for trigger `handle`; None when Flow took it, else why not."""
+        response = await self._client.request(
+            shop,
+            documents.load(documents.FLOW_TRIGGER_RECEIVE),
+            {"handle": handle, "payload": payload},
+            mutation=True,
+        )
+        errors = (response.data.get("flowTriggerReceive") or {}).get("userErrors") or []
+        return "; ".join(str(e.get("message")) for e in errors) or None
 
     async def release_holds(
         self, shop: str, fulfillment_order: str, hold_ids: Sequence[str]

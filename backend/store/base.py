@@ -48,6 +48,7 @@ class Outcome(enum.StrEnum):
     # Cancelled without our button (the merchant in the admin, another app, Shopify), as the
     # orders/cancelled webhook told us: counts toward the cancellation rate, not the button's.
     CANCELLED_ELSEWHERE = "CANCELLED_ELSEWHERE"
+    REQUESTED = "REQUESTED"  # the shop approves first: a request was filed (issue 14)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +165,48 @@ class RefundRecord:
     customer_id: str | None = None
     refund_id: str | None = None
     message: str | None = None
+
+
+class RequestState(enum.StrEnum):
+    """Where a customer's request to cancel stands (issue 14: the shop approves first)."""
+
+    REQUESTED = "REQUESTED"  # waiting for the shop
+    APPROVING = "APPROVING"  # approved; the cancel is under way (the customer can't withdraw)
+    APPROVED = "APPROVED"  # the cancel went to Shopify
+    DECLINED = "DECLINED"  # the shop (or a rule: fulfilment started) said no; final
+    WITHDRAWN = "WITHDRAWN"  # the customer took it back; they may ask again
+
+
+OPEN_REQUEST_STATES = frozenset({RequestState.REQUESTED, RequestState.APPROVING})
+
+
+class RequestKind(enum.StrEnum):
+    """What the customer asks for. Partial cancels and edits will ask the same way."""
+
+    CANCEL = "CANCEL"
+
+
+@dataclass(frozen=True, slots=True)
+class CancelRequest:
+    shop: str
+    order_id: str
+    order_name: str
+    customer_id: str | None
+    kind: RequestKind
+    state: RequestState
+    reason_code: str
+    note: str | None
+    requested_at: datetime
+    updated_at: datetime
+    total: str | None = None  # a decimal string, in `currency`
+    currency: str | None = None
+    # [{"line_item_id": …, "quantity": …}] for a partial cancel; None: the whole order.
+    line_items: list[dict[str, Any]] | None = None
+    decided_by: str | None = None  # MERCHANT, AUTO (a rule or the timer), CUSTOMER (withdrew)
+    message: str | None = None  # the decline's words for the customer
+    block: str | None = None  # the CancelBlock an approval ran into, when it declined
+    # When self-cancel would have closed for the order, as of the request (window or cutoff).
+    deadline: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -493,6 +536,45 @@ class Store(Protocol):
 
     async def claimed(self, shop: str, kind: str, key: str, *, at: datetime) -> bool:
         """Whether (shop, kind, key) holds a mark that has not expired by `at`."""
+
+    # Requests to cancel (issue 14).
+    async def open_request(self, request: CancelRequest) -> CancelRequest | None:
+        """Store `request` (REQUESTED) unless the order has a request that is not WITHDRAWN.
+
+        None when stored; else the request that is there. One row per order and kind.
+        """
+        ...
+
+    async def move_request(
+        self,
+        shop: str,
+        order_id: str,
+        to: RequestState,
+        *,
+        only_from: RequestState,
+        at: datetime,
+        decided_by: str | None = None,
+        message: str | None = None,
+        block: str | None = None,
+        requested_at: datetime | None = None,
+        stale_before: datetime | None = None,
+    ) -> bool:
+        """Move the order's request from `only_from` to `to` (a conditional UPDATE): of two
+        racing moves from one state, exactly one wins. With `requested_at`, only that request
+        (not a later one of the same order); with `stale_before`, only if it last moved before
+        then. True when it moved."""
+        ...
+
+    async def get_request(self, shop: str, order_id: str) -> CancelRequest | None: ...
+
+    async def get_requests(
+        self, shop: str, order_ids: Sequence[str]
+    ) -> dict[str, CancelRequest]: ...
+
+    async def requests(
+        self, shop: str, states: Sequence[RequestState], *, limit: int = 200
+    ) -> list[CancelRequest]:
+        """The shop's requests in `states`, oldest request first."""
         ...
 
     # Webhook deliveries.

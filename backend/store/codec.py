@@ -18,7 +18,7 @@ from typing import Any
 
 from backend.edit.rules import EditRules
 from backend.orders import FulfillmentOrderState, OrderSnapshot
-from backend.policy import CancelBlock, CancelReason, RefundMethod, ShopPolicy
+from backend.policy import ApprovalMode, CancelBlock, CancelReason, RefundMethod, ShopPolicy
 from backend.store.base import Attempt, Outcome, ShopToken
 
 __all__ = [
@@ -100,6 +100,9 @@ def encode_policy(policy: ShopPolicy) -> dict[str, Any]:
         "fee_fixed": str(policy.fee_fixed),
         "fee_cap": None if policy.fee_cap is None else str(policy.fee_cap),
         "edits": _encode_edit_rules(policy.edits),
+        "approval": policy.approval.value,
+        "approval_above": None if policy.approval_above is None else str(policy.approval_above),
+        "auto_approve_minutes": policy.auto_approve_minutes,
     }
 
 
@@ -178,6 +181,12 @@ def decode_policy(data: Mapping[str, Any]) -> ShopPolicy:
         fields["staff_note_format"] = str(data["staff_note_format"])
     if "edits" in data:
         fields["edits"] = _decode_edit_rules(data["edits"])
+    if "approval" in data:
+        fields["approval"] = ApprovalMode(data["approval"])
+    if data.get("approval_above") is not None:
+        fields["approval_above"] = Decimal(str(data["approval_above"]))
+    if data.get("auto_approve_minutes") is not None:
+        fields["auto_approve_minutes"] = int(data["auto_approve_minutes"])
     return ShopPolicy(**fields)
 
 

@@ -280,6 +280,30 @@ edits = Table(
 Index("edits_by_shop_at", edits.c.shop, edits.c.at, edits.c.id)
 Index("edits_by_customer", edits.c.shop, edits.c.customer_id)
 Index("edits_by_at", edits.c.at)
+cancel_requests = Table(
+    "cancel_requests",
+    metadata,
+    Column("shop", Text, nullable=False),
+    Column("order_id", Text, nullable=False),
+    Column("kind", Text, nullable=False),  # RequestKind
+    Column("order_name", Text, nullable=False),
+    Column("customer_id", Text),
+    Column("state", Text, nullable=False),  # RequestState
+    Column("reason_code", Text, nullable=False),
+    Column("note", Text),
+    Column("total", Text),  # a decimal string in `currency`
+    Column("currency", Text),
+    Column("line_items", Text),  # JSON, for partial cancels; NULL: the whole order
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("decided_by", Text),
+    Column("message", Text),  # the decline's words for the customer
+    Column("block", Text),  # the CancelBlock an approval ran into
+    Column("deadline", UTCDateTime),  # when self-cancel closed for the order
+    PrimaryKeyConstraint("shop", "order_id", "kind", name="cancel_requests_pkey"),
+)
+Index("cancel_requests_by_state", cancel_requests.c.shop, cancel_requests.c.state)
+Index("cancel_requests_by_customer", cancel_requests.c.shop, cancel_requests.c.customer_id)
 
 # Every table that holds a shop's data; erase_shop empties each of them for the shop.
 SHOP_TABLES = (
@@ -294,4 +318,5 @@ SHOP_TABLES = (
     fulfillment_holds,
     order_refunds,
     edits,
+    cancel_requests,
 )

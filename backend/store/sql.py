@@ -59,6 +59,7 @@ from backend.store.holds import HoldRows
 from backend.store.jobs import JobRows
 from backend.store.mirror import MirrorRows
 from backend.store.refunds import RefundRows
+from backend.store.requests import RequestRows
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,9 @@ def _record(row: RowMapping) -> CancellationRecord:
     )
 
 
-class SQLStore(AttemptRows, MirrorRows, DeliveryRows, JobRows, HoldRows, RefundRows, EditRows):
+class SQLStore(
+    AttemptRows, MirrorRows, DeliveryRows, JobRows, HoldRows, RefundRows, EditRows, RequestRows
+):
     """The `Store` on an async engine. `transaction()` yields one bound to a connection."""
 
     async def get_policy(self, shop: str) -> ShopPolicy | None:
@@ -275,7 +278,13 @@ class SQLStore(AttemptRows, MirrorRows, DeliveryRows, JobRows, HoldRows, RefundR
         self, shop: str, customer_id: str | None, order_ids: Sequence[str] = ()
     ) -> None:
         statements = []
-        for table in (_RECORD, _ATTEMPT, schema.order_snapshots, schema.edits):
+        for table in (
+            _RECORD,
+            _ATTEMPT,
+            schema.order_snapshots,
+            schema.edits,
+            schema.cancel_requests,
+        ):
             mine: list[ColumnElement[bool]] = []
             if customer_id is not None:
                 mine.append(table.c.customer_id == customer_id)
@@ -316,6 +325,12 @@ class SQLStore(AttemptRows, MirrorRows, DeliveryRows, JobRows, HoldRows, RefundR
                     _RECORD.c.state != FlightState.IN_FLIGHT.value,
                 ),
                 delete(_CLAIM).where(_CLAIM.c.expires_at <= now),  # expired marks count as absent
+                # A request the shop answered (or the customer withdrew) goes like an attempt;
+                # one that waits, or whose approval is under way, stays.
+                delete(schema.cancel_requests).where(
+                    schema.cancel_requests.c.updated_at < before,
+                    schema.cancel_requests.c.state.in_(["APPROVED", "DECLINED", "WITHDRAWN"]),
+                ),
                 # The deliveries' log serves health figures and deduplication (Shopify retries
                 # for 4 hours); a week is ample. A delivery not yet handled stays.
                 delete(schema.webhook_deliveries).where(

@@ -4,11 +4,12 @@
 import { APP_URL } from './config.js';
 
 export const ORDER_QUERY =
-  'query($id:ID!,$locale:String){order(id:$id){id name cancellable blockedBy deadline status reasons(locale:$locale){code label}' +
-  ' editOptions{types countryChange}}}';
+  'query($id:ID!,$locale:String){order(id:$id){id name cancellable blockedBy deadline status' +
+  ' request{state requestedAt message} reasons(locale:$locale){code label} editOptions{types countryChange}}}';
 export const CANCEL_MUTATION =
   'mutation($input:CancelOrderInput!){cancelOrder(input:$input){__typename' +
   ' ...on CancelOrderSuccess{order{id name cancellable blockedBy deadline status}refunded{amount currencyCode}}' +
+  ' ...on CancelOrderRequested{requestedAt}' +
   ' ...on CancelOrderRefused{code message}}}';
 // The same texts as the theme block's: the items to choose, the refund to expect, Buy again.
 export const ITEMS_QUERY =
@@ -27,7 +28,7 @@ const EXPLAINED = new Set([
   'NOT_FOUND', 'ALREADY_CANCELLED', 'WINDOW_CLOSED', 'CUTOFF_PASSED', 'FULFILLMENT_STARTED',
   'EXCLUDED_PRODUCT', 'EXCLUDED_ORDER', 'PAYMENT_STATE', 'RISK_REVIEW', 'INVALID_REASON',
   'INVALID_NOTE', 'DISABLED', 'REJECTED_BY_SHOPIFY', 'TRY_AGAIN', 'PARTIAL_NOT_OFFERED',
-  'INVALID_LINE_ITEMS',
+  'INVALID_LINE_ITEMS', 'AWAITING_APPROVAL', 'DECLINED_BY_SHOP',
 ]);
 
 // Chosen quantities; null when every unit left is chosen: that is the whole order.
@@ -98,6 +99,11 @@ function fromOrder(order) {
   if (!order) return { name: 'absent' };
   if (order.status === 'CANCELLED') return { name: 'cancelled', order, pending: false };
   if (order.status === 'PENDING') return { name: 'cancelled', order, pending: true };
+  // The shop approves first: the request waits (or was declined, in the shop's words).
+  if (order.status === 'REQUESTED') return { name: 'requested', order, at: order.request.requestedAt };
+  if (order.request?.state === 'DECLINED') {
+    return { name: 'blocked', order, code: 'DECLINED_BY_SHOP', message: order.request.message };
+  }
   if (order.cancellable) return { name: 'cancellable', order };
   return { name: 'blocked', order, code: order.blockedBy || 'NOT_FOUND' };
 }
@@ -181,6 +187,9 @@ export function createFlow({ client, orderId, onChange = () => {} }) {
       set({ ...asked, name: 'cancelling' });
       try {
         const result = await client.cancel(asked.order.id, asked.reason, asked.note, picks(asked.items));
+        if (result.__typename === 'CancelOrderRequested') {
+          return set({ name: 'requested', order: asked.order, at: result.requestedAt, justNow: true });
+        }
         if (result.__typename === 'CancelOrderSuccess' && result.refunded) {
           return set({ name: 'itemsCancelled', order: { ...asked.order, ...result.order }, refunded: result.refunded });
         }

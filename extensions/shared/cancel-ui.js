@@ -137,9 +137,13 @@ export function view(shopify, flow, { done } = {}) {
       body.push(el('s-banner', { tone: 'success', heading: t('done.items', { refund: money(shopify, state.refunded, state.refunded.currencyCode) }) }));
       actions.primary = el('s-button', { onClick: () => (done ? done() : flow.check()) }, t('close'));
       break;
+    case 'requested':
+      body.push(el('s-banner', { tone: 'info', heading: t('status.requested', { time: deadline(shopify, state.at) }) }, text(t('blocked.awaiting_approval'))));
+      if (done) actions.primary = el('s-button', { onClick: () => done() }, t('close'));
+      break;
     case 'blocked':
     case 'refused':
-      body.push(el('s-banner', { tone: state.name === 'refused' ? 'critical' : 'info' }, text(t(messageKey(state.code)))));
+      body.push(el('s-banner', { tone: state.name === 'refused' ? 'critical' : 'info' }, text(state.message || t(messageKey(state.code)))));
       if (done) actions.primary = el('s-button', { onClick: () => done() }, t('close'));
       break;
     case 'error':

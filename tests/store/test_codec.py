@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from backend.edit.rules import EditRules
-from backend.policy import CancelReason, RefundMethod, ShopPolicy
+from backend.policy import ApprovalMode, CancelReason, RefundMethod, ShopPolicy
 from backend.store.base import ShopToken
 from backend.store.codec import (
     decode_datetime,
@@ -70,6 +70,9 @@ def test_policy_is_plain_json_with_sorted_sets_and_a_wall_clock_cutoff() -> None
             "window_minutes": None,
             "country_change": False,
         },
+        "approval": "OFF",
+        "approval_above": None,
+        "auto_approve_minutes": None,
     }
 
 
@@ -85,6 +88,14 @@ def test_edit_rules_round_trip_and_a_policy_saved_before_edits_has_them_off() ->
     assert decode_policy(loads(dumps(encode_policy(policy)))).edits == rules
     before = {k: v for k, v in encode_policy(policy).items() if k != "edits"}
     assert decode_policy(before).edits == EditRules()
+
+
+def test_approval_rules_round_trip() -> None:
+    policy = ShopPolicy(
+        approval=ApprovalMode.ABOVE_TOTAL, approval_above=Decimal("99.50"), auto_approve_minutes=45
+    )
+
+    assert decode_policy(loads(dumps(encode_policy(policy)))) == policy
 
 
 @pytest.mark.parametrize(

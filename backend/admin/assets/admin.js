@@ -85,6 +85,65 @@
 
   if (releaseStatus) document.addEventListener('submit', releaseNow);
 
+  // Requests: approve or decline the selected requests; each row then says what happened.
+  const requests = document.querySelector('form[data-requests]');
+  const requestsStatus = document.querySelector('[data-requests-status]');
+  const requestsWords = (document.querySelector('[data-requests-words]') || {}).dataset;
+  const ANSWER = {
+    approve: `mutation Approve($ids: [ID!]!) {
+      answers: approveRequests(orderIds: $ids) { orderId ok state code message } }`,
+    decline: `mutation Decline($ids: [ID!]!, $message: String) {
+      answers: declineRequests(orderIds: $ids, message: $message) { orderId ok state code message } }`,
+  };
+
+  async function answerRequests(event) {
+    event.preventDefault();
+    const answer = event.submitter && event.submitter.value;
+    const checked = Array.from(requests.querySelectorAll('input[name="orderId"]:checked'));
+    if (!checked.length) {
+      requestsStatus.textContent = requestsWords.msgNone;
+      return;
+    }
+    const buttons = requests.querySelectorAll('button');
+    buttons.forEach((button) => { button.disabled = true; });
+    requests.setAttribute('aria-busy', 'true');
+    try {
+      const response = await authorizedFetch(app.dataset.endpoint, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          query: ANSWER[answer],
+          variables: {
+            ids: checked.map((input) => input.value),
+            ...(answer === 'decline' ? { message: requests.elements.message.value || null } : {}),
+          },
+        }),
+      });
+      const body = response.ok ? await response.json() : {};
+      const answers = (body.data && body.data.answers) || null;
+      if (!answers) throw new Error('failed');
+      for (const result of answers) {
+        const input = checked.find((box) => box.value === result.orderId);
+        if (!input) continue;
+        const row = input.closest('tr');
+        input.checked = false;
+        input.disabled = true;
+        row.querySelector('[data-request-state]').textContent = result.ok
+          ? (answer === 'approve' && result.state !== 'DECLINED'
+            ? requestsWords.msgApproved : requestsWords.msgDeclined)
+          : `${requestsWords.msgRefused} ${result.message || ''}`.trim();
+      }
+      requestsStatus.textContent = requestsWords.msgDone.replace('{count}', answers.length);
+    } catch (error) {
+      requestsStatus.textContent = requestsWords.msgFailed;
+    } finally {
+      requests.removeAttribute('aria-busy');
+      buttons.forEach((button) => { button.disabled = false; });
+    }
+  }
+
+  if (requests) requests.addEventListener('submit', answerRequests);
+
   const form = document.getElementById('rules');
   if (!form) return;
   const words = form.dataset;
@@ -161,6 +220,10 @@
       editQuantity: form.elements.editQuantity.checked,
       editOwnWindow: form.elements.editOwnWindow.checked,
       editWindowMinutes: editMinutes === '' ? null : Number(editMinutes),
+      approval: form.querySelector('input[name="approval"]:checked')?.value || 'OFF',
+      approvalAbove: form.elements.approvalAbove.value.trim() || null,
+      autoApproveMinutes: form.elements.autoApproveMinutes.value.trim() === ''
+        ? null : Number(form.elements.autoApproveMinutes.value.trim()),
       staffNoteFormat: form.elements.staffNoteFormat.value,
       reasons: rows().map((row) => ({
         code: row.querySelector('[name="code"]').value.trim(),

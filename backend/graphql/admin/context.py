@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from backend.admin.auth import Merchant
 from backend.admin.gateway import MerchantGateway
+from backend.approvals.approving import Approvals
 from backend.holds import FulfillmentHolds
 from backend.store.base import Store
 
@@ -21,3 +22,4 @@ class AdminContext:
     store: Store
     gateway: MerchantGateway
     holds: FulfillmentHolds
+    approvals: Approvals

@@ -32,6 +32,7 @@ class AdminGraphQL(GraphQL[AdminContext, None]):
             store=state.store,
             gateway=state.merchant_gateway,
             holds=state.holds,
+            approvals=state.approvals,
         )
 
 

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 import strawberry
 
 from backend.admin.gateway import MerchantGateway
 from backend.admin.i18n import Speaker
 from backend.admin.rules import parse_rules, theme_rules
+from backend.approvals.approving import Answered
+from backend.cancellation import Refused
 from backend.graphql.admin.context import AdminContext
 from backend.graphql.admin.types import (
     FieldError,
@@ -70,6 +73,67 @@ async def resolve_release_hold(
     return True
 
 
+@strawberry.type(description="The answer to one request to cancel.")
+class RequestAnswer:
+    order_id: strawberry.ID
+    ok: bool = strawberry.field(description="The request took the answer.")
+    state: str | None = strawberry.field(description="The request's state now.")
+    code: str | None = strawberry.field(description="Why not, or what the approval ran into.")
+    message: str | None
+
+
+MAX_ANSWERS = 100
+
+
+async def _answer_each(
+    ctx: AdminContext, order_ids: list[strawberry.ID], answer: Callable[[str], Awaitable[object]]
+) -> list[RequestAnswer]:
+    answers = []
+    for order_id in list(dict.fromkeys(order_ids))[:MAX_ANSWERS]:
+        outcome = await answer(str(order_id))
+        if isinstance(outcome, Answered):
+            answers.append(
+                RequestAnswer(
+                    order_id=order_id,
+                    ok=True,
+                    state=outcome.request.state.value,
+                    code=None,
+                    message=None,
+                )
+            )
+        else:
+            assert isinstance(outcome, Refused)
+            current = await ctx.store.get_request(ctx.merchant.shop, str(order_id))
+            answers.append(
+                RequestAnswer(
+                    order_id=order_id,
+                    ok=False,
+                    state=current.state.value if current else None,
+                    code=outcome.code.value,
+                    message=outcome.message,
+                )
+            )
+    return answers
+
+
+async def resolve_approve_requests(
+    info: strawberry.Info[AdminContext, None], order_ids: list[strawberry.ID]
+) -> list[RequestAnswer]:
+    ctx = info.context
+    shop = ctx.merchant.shop
+    return await _answer_each(ctx, order_ids, lambda gid: ctx.approvals.approve(shop, gid))
+
+
+async def resolve_decline_requests(
+    info: strawberry.Info[AdminContext, None],
+    order_ids: list[strawberry.ID],
+    message: str | None = None,
+) -> list[RequestAnswer]:
+    ctx = info.context
+    shop = ctx.merchant.shop
+    return await _answer_each(ctx, order_ids, lambda gid: ctx.approvals.decline(shop, gid, message))
+
+
 @strawberry.type
 class Mutation:
     save_rules: SaveRulesResult = strawberry.mutation(
@@ -79,4 +143,13 @@ class Mutation:
     release_hold: bool = strawberry.mutation(
         resolver=resolve_release_hold,
         description="Release the app's own fulfilment hold on the order now (Holds screen).",
+    )
+    approve_requests: list[RequestAnswer] = strawberry.mutation(
+        resolver=resolve_approve_requests,
+        description="Approve customers' requests to cancel (at most 100): each order is "
+        "cancelled as an instant cancel would be, judged as of its request.",
+    )
+    decline_requests: list[RequestAnswer] = strawberry.mutation(
+        resolver=resolve_decline_requests,
+        description="Decline customers' requests to cancel; `message` is what they read.",
     )

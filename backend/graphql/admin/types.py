@@ -6,9 +6,16 @@ import strawberry
 
 from backend.admin.i18n import Speaker
 from backend.admin.rules import FieldProblem, ReasonDraft, RulesDraft
+from backend.policy import ApprovalMode as ApprovalModeEnum
 from backend.policy import RefundMethod as RefundMethodEnum
 from backend.policy import ShopPolicy
 
+ApprovalMode = strawberry.enum(
+    ApprovalModeEnum,
+    name="ApprovalMode",
+    description="OFF: customers cancel at once; ALL: every cancellation is a request the shop "
+    "approves; ABOVE_TOTAL: only orders whose total is above `approvalAbove`.",
+)
 RefundMethod = strawberry.enum(
     RefundMethodEnum,
     name="RefundMethod",
@@ -52,6 +59,15 @@ class Rules:
     )
     hold_own_locations_only: bool = strawberry.field(
         description="Hold only fulfilment orders at the merchant's own locations."
+    )
+    approval: ApprovalModeEnum = strawberry.field(
+        description="Whether the shop approves cancellations first."
+    )
+    approval_above: str | None = strawberry.field(
+        description="With ABOVE_TOTAL: the order total (shop currency) above which it does."
+    )
+    auto_approve_minutes: int | None = strawberry.field(
+        description="Approve a request nobody answered after this many minutes; null: never."
     )
     reasons: list[Reason] = strawberry.field(description="In the order customers see them.")
     staff_note_format: str = strawberry.field(
@@ -104,6 +120,9 @@ class Rules:
             hold_risky_orders=policy.hold_risky_orders,
             hold_fulfillment=policy.hold_fulfillment,
             hold_own_locations_only=policy.hold_own_locations_only,
+            approval=policy.approval,
+            approval_above=None if policy.approval_above is None else str(policy.approval_above),
+            auto_approve_minutes=policy.auto_approve_minutes,
             reasons=[
                 Reason(
                     code=r.code,
@@ -165,6 +184,9 @@ class RulesInput:
     edit_own_window: bool = False
     edit_window_minutes: int | None = None
     edit_country_change: bool = False
+    approval: ApprovalModeEnum = ApprovalModeEnum.OFF
+    approval_above: str | None = None
+    auto_approve_minutes: int | None = None
 
     def draft(self) -> RulesDraft:
         return RulesDraft(
@@ -180,6 +202,9 @@ class RulesInput:
             hold_risky_orders=self.hold_risky_orders,
             hold_fulfillment=self.hold_fulfillment,
             hold_own_locations_only=self.hold_own_locations_only,
+            approval=self.approval,
+            approval_above=self.approval_above,
+            auto_approve_minutes=self.auto_approve_minutes,
             reasons=[
                 ReasonDraft(r.code, r.label, [(t.locale, t.label) for t in r.translations])
                 for r in self.reasons

@@ -18,6 +18,7 @@ from backend.money import as_text
 from backend.partial.cancelling import ItemsView, line_gid, preview
 from backend.policy import CancelBlock as CancelBlockEnum
 from backend.policy import CancelReason
+from backend.store.base import RequestState as RequestStateEnum
 
 if TYPE_CHECKING:
     from backend.graphql.context import Context
@@ -38,8 +39,22 @@ CancelBlock = strawberry.enum(
 CancellationStatus = strawberry.enum(
     CancellationStatusEnum,
     name="CancellationStatus",
-    description="NONE: not cancelled; PENDING: Shopify is cancelling it; CANCELLED: done.",
+    description="NONE: not cancelled; PENDING: Shopify is cancelling it; CANCELLED: done; "
+    "REQUESTED: the shop approves cancellations first, and the customer's request waits.",
 )
+RequestState = strawberry.enum(
+    RequestStateEnum,
+    name="CancelRequestState",
+    description="REQUESTED: waiting for the shop; APPROVING/APPROVED: the shop said yes; "
+    "DECLINED: the shop said no (see `message`); WITHDRAWN: the customer took it back.",
+)
+
+
+@strawberry.type(description="The customer's request to cancel, where the shop approves first.")
+class CancelRequest:
+    state: RequestStateEnum
+    requested_at: datetime
+    message: str | None = strawberry.field(description="The shop's words, when it declined.")
 
 
 @strawberry.type(description="A reason the merchant offers, with its label for the customer.")
@@ -210,6 +225,9 @@ class OrderCancellation:
         description="When self-cancel closes, where a window or cutoff applies."
     )
     status: CancellationStatusEnum
+    request: CancelRequest | None = strawberry.field(
+        description="The customer's request to cancel, where the shop approves first."
+    )
     offered: strawberry.Private[tuple[CancelReason, ...]]
     reasons: list[CancelReasonOption] = strawberry.field(
         resolver=localized_reasons,
@@ -256,6 +274,15 @@ class OrderCancellation:
             blocked_by=view.blocked_by,
             deadline=view.decision.deadline,
             status=view.status,
+            request=None
+            if view.request is None
+            else CancelRequest(
+                state=view.request.state,
+                requested_at=view.request.requested_at,
+                message=view.request.message
+                if view.request.state is RequestStateEnum.DECLINED
+                else None,
+            ),
             offered=view.reasons,
             partial_cancel=view.partial_cancel,
             cache={},
@@ -302,6 +329,29 @@ class CancelOrderRefused:
     message: str
 
 
+@strawberry.type(description="The shop approves cancellations first: the request waits.")
+class CancelOrderRequested:
+    order: OrderCancellation
+    requested_at: datetime
+
+
 CancelOrderResult = Annotated[
-    CancelOrderSuccess | CancelOrderRefused, strawberry.union("CancelOrderResult")
+    CancelOrderSuccess | CancelOrderRequested | CancelOrderRefused,
+    strawberry.union("CancelOrderResult"),
+]
+
+
+@strawberry.input
+class WithdrawCancelRequestInput:
+    order_id: strawberry.ID
+
+
+@strawberry.type
+class WithdrawCancelRequestSuccess:
+    order: OrderCancellation
+
+
+WithdrawCancelRequestResult = Annotated[
+    WithdrawCancelRequestSuccess | CancelOrderRefused,
+    strawberry.union("WithdrawCancelRequestResult"),
 ]

@@ -11,6 +11,7 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
     for (const b of this.querySelectorAll('[data-open]')) on(b, 'click', () => this.open(b));
     for (const b of this.querySelectorAll('[data-buy]')) on(b, 'click', () => this.buy(b));
     on(dialog, 'input', (e) => e.target.dataset.id && this.load());
+    for (const b of this.querySelectorAll('[data-withdraw]')) on(b, 'click', () => this.withdraw(b));
     on(dialog, 'submit', (e) => this.submit(e));
     // The form fills the dialog: a click on the dialog itself is on its backdrop.
     on(dialog, 'click', (e) => e.target == dialog && dialog.close());
@@ -67,7 +68,8 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
     info(this.m.checking);
     try {
       const { orders } = await this.post(
-        'query($ids:[ID!]!,$locale:String){orders(ids:$ids){id cancellable blockedBy deadline status reasons(locale:$locale){code label} editOptions{types countryChange}}}',
+        'query($ids:[ID!]!,$locale:String){orders(ids:$ids){id cancellable blockedBy deadline status' +
+          ' request{state requestedAt message} reasons(locale:$locale){code label} editOptions{types countryChange}}}',
         { ids: rows.map((row) => row.dataset.order), locale: this.dataset.locale },
       );
       rows.forEach((row) => this.show(row, orders.find((o) => o.id == row.dataset.order)));
@@ -88,12 +90,16 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
   show(row, order) {
     const { m } = this;
     const can = order?.cancellable && order.status == 'NONE';
+    const req = order?.request;
     row.order = order;
     this.q('[data-open]', row).hidden = !can;
+    this.q('[data-withdraw]', row).hidden = order?.status != 'REQUESTED';
     this.set('info',
       !order ? this.why('NOT_FOUND')
       : order.status == 'CANCELLED' ? m.cancelled
       : order.status == 'PENDING' ? m.pending
+      : order.status == 'REQUESTED' ? m.requested.replace('%s', this.time(req.requestedAt))
+      : req?.state == 'DECLINED' ? req.message || m.DECLINED_BY_SHOP
       : !can ? this.why(order.blockedBy)
       : order.deadline ? m.deadline.replace('%s', this.time(order.deadline))
       : m.cancellable, row);
@@ -242,9 +248,10 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
     form.ariaBusy = button.ariaDisabled = true;
     this.say(m.cancelling);
     try {
-      const { cancelOrder: { code, order, refunded } } = await this.post(
+      const { cancelOrder: { code, order, refunded, requestedAt } } = await this.post(
         'mutation($input:CancelOrderInput!){cancelOrder(input:$input){' +
-          '...on CancelOrderSuccess{order{status}refunded{amount currencyCode}}...on CancelOrderRefused{code}}}',
+          '...on CancelOrderSuccess{order{status}refunded{amount currencyCode}}...on CancelOrderRequested{requestedAt}' +
+          '...on CancelOrderRefused{code}}}',
         { input: { orderId: row.dataset.order, ...Object.fromEntries(new FormData(form)), lineItems: this.picks() } },
       );
       // These the customer can fix or retry; any other answer is final.
@@ -259,11 +266,13 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
       }
       const done = order && m[order.status == 'CANCELLED' ? 'done' : 'donePending'];
       const payment = this.q('[data-payment]', row)?.textContent ?? '';
-      const text = done ? `${done.replace('%s', row.dataset.name)} ${payment}` : this.why(code);
+      const text = requestedAt ? m.requested.replace('%s', this.time(requestedAt))
+        : done ? `${done.replace('%s', row.dataset.name)} ${payment}` : this.why(code);
       this.q('[data-open]', row).hidden = true;
+      this.q('[data-withdraw]', row).hidden = !requestedAt;
       this.set('info', text, row);
       this.dialog.close();
-      this.set(done ? 'status' : 'alert', text);
+      this.set(done || requestedAt ? 'status' : 'alert', text);
     } catch (e) {
       this.say('', m[e] || m.network);
     } finally {
@@ -286,5 +295,24 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
     } catch (e) {
       this.set('alert', m[e] || m.network);
     }
+  }
+
+  // The customer takes their request back; the row then shows what the app says now.
+  async withdraw(button) {
+    const row = button.closest('[data-order]');
+    button.ariaDisabled = true;
+    try {
+      const { withdrawCancelRequest: { code } } = await this.post(
+        'mutation($input:WithdrawCancelRequestInput!){withdrawCancelRequest(input:$input){' +
+          '...on CancelOrderRefused{code}}}',
+        { input: { orderId: row.dataset.order } },
+      );
+      this.set('status', code ? this.why(code) : this.m.withdrawn);
+    } catch (e) {
+      this.set('alert', this.m[e] || this.m.network);
+    }
+    button.ariaDisabled = null;
+    await this.check();
+    this.refocus(row);
   }
 });

@@ -19,6 +19,7 @@ import pytest
 from backend.admin.export import attempts_csv
 from backend.admin.i18n import LANGUAGES, Speaker
 from backend.admin.insights import Insights, Note
+from backend.admin.requests import requests_view
 from backend.admin.screens import Screen, every_screen
 from backend.admin.templating import templates
 from backend.admin.views import (
@@ -31,11 +32,14 @@ from backend.admin.views import (
 from backend.policy import CancelBlock, CancelReason, ShopPolicy
 from backend.store.base import (
     Attempt,
+    CancelRequest,
     DeliveryHealth,
     HoldRecord,
     HoldState,
     JobStats,
     Outcome,
+    RequestKind,
+    RequestState,
 )
 from tests.backend.admin.conftest import id_token
 from tests.backend.admin.markup import parse
@@ -99,6 +103,27 @@ def holds_with(text: str) -> tuple[list[HoldRecord], list[HoldRecord], list[Hold
     )
 
 
+def requests_with(text: str) -> list[CancelRequest]:
+    return [
+        CancelRequest(
+            shop=text,
+            order_id=f"gid://shopify/Order/{text}",
+            order_name=text,
+            customer_id=text,
+            kind=RequestKind.CANCEL,
+            state=state,
+            reason_code=text,
+            note=text,
+            requested_at=NOW,
+            updated_at=NOW,
+            total=text,
+            currency=text,
+            deadline=NOW + timedelta(minutes=20),
+        )
+        for state in (RequestState.REQUESTED, RequestState.APPROVING)
+    ]
+
+
 def render(screen: Screen, text: str, language: str = "en") -> str:
     speaker = Speaker.for_locale(language)
     context = page_context(
@@ -115,6 +140,7 @@ def render(screen: Screen, text: str, language: str = "en") -> str:
         ),
         events=events_view(EVENTS, JOBS, speaker),
         holds=holds_view(*holds_with(text), speaker),
+        requests=requests_view(requests_with(text), policy_with(text), speaker, NOW),
     )
     return templates.get_template(screen.template).render(context)
 

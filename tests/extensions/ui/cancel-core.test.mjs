@@ -265,3 +265,34 @@ test('field problems come back next to their fields; a network failure can be re
   assert.equal(failed.name, 'error');
   assert.equal((await flow.retry()).name, 'edited');
 });
+
+test('where the shop approves first, a cancel becomes a request with its time', async () => {
+  const requested = { __typename: 'CancelOrderRequested', requestedAt: '2026-11-26T11:10:00Z' };
+  const backend = fakeBackend({ body: { data: { order: ORDER } } }, { body: { data: { cancelOrder: requested } } });
+  const { flow, seen } = flowWith(backend);
+  await flow.check();
+  flow.open();
+  flow.choose('OTHER');
+  const state = await flow.submit();
+  assert.deepEqual(seen, ['checking', 'cancellable', 'confirming', 'cancelling', 'requested']);
+  assert.equal(state.at, '2026-11-26T11:10:00Z');
+  assert.equal(state.justNow, true);
+});
+
+test('a waiting request shows as requested; a declined one in the shop\'s words', async () => {
+  const waiting = {
+    ...ORDER, cancellable: false, status: 'REQUESTED', blockedBy: 'AWAITING_APPROVAL',
+    request: { state: 'REQUESTED', requestedAt: '2026-11-26T11:10:00Z', message: null },
+  };
+  const declined = {
+    ...ORDER, cancellable: false, status: 'NONE', blockedBy: 'DECLINED_BY_SHOP',
+    request: { state: 'DECLINED', requestedAt: '2026-11-26T11:10:00Z', message: 'Made to measure.' },
+  };
+  const first = await flowWith(fakeBackend({ body: { data: { order: waiting } } })).flow.check();
+  assert.equal(first.name, 'requested');
+  assert.equal(first.at, '2026-11-26T11:10:00Z');
+  const second = await flowWith(fakeBackend({ body: { data: { order: declined } } })).flow.check();
+  assert.equal(second.name, 'blocked');
+  assert.equal(second.message, 'Made to measure.');
+  assert.equal(messageKey(second.code), 'blocked.declined_by_shop');
+});
