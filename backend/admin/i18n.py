@@ -15,6 +15,7 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, parse_pattern
+from babel.numbers import format_currency, format_decimal, parse_pattern
 from babel.support import NullTranslations, Translations
 
 LOCALES_DIR = Path(__file__).with_name("locales")
@@ -87,6 +88,12 @@ class Speaker:
 
     def number(self, value: int | float) -> str:
         return format_decimal(value, locale=self.language)
+
+    def money(self, value: Decimal, currency: str) -> str:
+        """An amount in the shop's currency ("€12.50", "12,50 €"); a bare number without one."""
+        if not currency:
+            return format_decimal(value, locale=self.language)
+        return format_currency(value, currency, locale=self.language)
 
     def percent(self, value: float) -> str:
         """The language's own percent pattern, with one decimal: "12.5%", "12,5 %"."""

@@ -255,6 +255,19 @@ order_refunds = Table(
 )
 Index("order_refunds_by_state", order_refunds.c.shop, order_refunds.c.state)
 
+# Orders placed from our Buy again link after a cancel of ours (issue 11's insights).
+buy_again_orders = Table(
+    "buy_again_orders",
+    metadata,
+    Column("shop", Text, nullable=False),
+    Column("order_id", Text, nullable=False),  # the new order
+    Column("source_order_id", Text, nullable=False),  # the order our button cancelled
+    Column("total", Text, nullable=False),  # shop money
+    Column("currency", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("shop", "order_id", name="buy_again_orders_pkey"),
+)
+
 # Every table that holds a shop's data; erase_shop empties each of them for the shop.
 SHOP_TABLES = (
     policies,
@@ -267,4 +280,5 @@ SHOP_TABLES = (
     webhook_deliveries,
     fulfillment_holds,
     order_refunds,
+    buy_again_orders,
 )
