@@ -6,8 +6,9 @@ backend process, then the in-process profile (part 2), against the same devshop 
 backend and baseline processes sit idle. Scale (part 5) comes next, with processes of its own
 (PostgreSQL, Redis, devshop, three backends) started once the others have stopped, and the
 insights (part 7) next, on a PostgreSQL cluster and a SQLite file of their own, with nothing
-else of the bench running, and the order events (part 8) last, on a devshop of their own whose
-bucket is Shopify's standard one.
+else of the bench running, and the order events (part 8), on a devshop of their own whose
+bucket is Shopify's standard one; the fulfilment holds (part 9) and the partial cancels and fee
+(part 10) last, each in a process-internal stack of its own.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bench import (
     holds,
     insights,
     memory,
+    partial,
     profile,
     report,
     scale,
@@ -71,6 +73,8 @@ class Plan:
     events: events.EventsPlan = events.FULL
     # Part 9: orders whose windows close together.
     holds_orders: int = holds.QUICK_SIZE
+    # Part 10: orders cancelled per kind (whole, partial, with a fee).
+    partial_orders: int = partial.QUICK_SIZE
 
     @property
     def orders(self) -> int:
@@ -80,7 +84,20 @@ class Plan:
         return cells + 2 * (self.profile_requests + self.profile_warmup) + 100
 
 
-FULL = Plan("full", (1, 10, 50), 500, 50, 5, 12.0, 10_000, 400, 30, 1.5, holds_orders=holds.SIZE)
+FULL = Plan(
+    "full",
+    (1, 10, 50),
+    500,
+    50,
+    5,
+    12.0,
+    10_000,
+    400,
+    30,
+    1.5,
+    holds_orders=holds.SIZE,
+    partial_orders=partial.SIZE,
+)
 QUICK = Plan(
     "quick",
     (1, 4),
@@ -255,6 +272,8 @@ def run(plan: Plan, *, app_env: str, client: str, say: Any = print) -> dict[str,
         )
     say(f"9. fulfilment holds: {plan.holds_orders} orders whose windows close together ...")
     results["holds"] = holds.measure_sync(plan.holds_orders)
+    say(f"10. partial cancels and the fee: {plan.partial_orders} orders of each kind ...")
+    results["partial_cancels"] = partial.measure_sync(plan.partial_orders)
     results["targets"] = targets.judge(results)
     results["meta"]["seconds"] = round(time.monotonic() - started, 1)
     return results
