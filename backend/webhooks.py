@@ -40,6 +40,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from backend.body import BodyTooLarge, read_body
+from backend.buy_again import source_order
 from backend.events.mirror import (
     DELIVERY_TOPIC,
     FULFILLMENT_ORDER_TOPICS,
@@ -62,6 +64,7 @@ from backend.store.base import (
     FlightState,
     Job,
     Outcome,
+    RefundState,
     Store,
     StoreUnavailable,
 )
@@ -117,6 +120,7 @@ class Webhooks:
         self._max_body = max_body
         self._handlers: dict[str, Handler] = {
             "orders/cancelled": self.order_cancelled,
+            "orders/create": self.order_created,
             "app/uninstalled": self.app_uninstalled,
             "shop/redact": self.shop_redact,
             "customers/redact": self.customers_redact,
@@ -234,6 +238,27 @@ class Webhooks:
             return
         # We never tried, or Shopify refused ours: someone else cancelled it.
         await store.record_attempt(elsewhere)
+
+    async def order_created(self, store: Store, shop: str, payload: Payload) -> None:
+        """An order placed from our Buy again link after a cancel of ours: recovered revenue."""
+        source = source_order(payload)
+        gid = order_gid(str(payload.get("admin_graphql_api_id") or payload.get("id") or ""))
+        if source is None or gid is None:
+            return
+        cancelled = await store.get_cancellation(shop, source)
+        ours = (
+            cancelled is not None
+            and cancelled.state in (FlightState.CANCELLED, FlightState.PENDING)
+        ) or any(r.state is RefundState.DONE for r in await store.refunds_of_order(shop, source))
+        if not ours:
+            return
+        try:
+            total = Decimal(str(payload.get("total_price") or "0"))
+        except InvalidOperation:
+            total = Decimal("0")
+        currency = str(payload.get("currency") or "")
+        at = rest_instant(payload.get("created_at")) or self._clock()
+        await store.record_buy_again(shop, gid, source, total, currency, at=at)
 
     async def app_uninstalled(self, store: Store, shop: str, payload: Payload) -> None:
         await store.delete_token(shop)

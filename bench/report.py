@@ -408,6 +408,12 @@ def holds_report(part: dict[str, Any]) -> str:
     return report(part) + "\n" + _wrap(part["how"])
 
 
+def partial_report(part: dict[str, Any]) -> str:
+    from bench.partial import report
+
+    return report(part) + "\n" + _wrap(part["how"])
+
+
 def edits_report(part: dict[str, Any]) -> str:
     from bench.edits import report
 
@@ -438,6 +444,11 @@ def render(results: dict[str, Any]) -> str:
         ("7. Insights and CSV export for large shops, SQLite and PostgreSQL", "insights", insights),
         ("8. Order events: the mirror on Shopify's standard bucket", "order_events", events.render),
         ("9. Fulfilment holds: Admin cost and release delay", "holds", holds_report),
+        (
+            "10. Partial cancels and the fee: Admin cost next to a whole cancel",
+            "partial_cancels",
+            partial_report,
+        ),
         ("11. Edits instead of cancels: Admin cost per edit", "edits", edits_report),
     ]
     for title, key, render_part in sections:

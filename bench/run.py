@@ -6,8 +6,9 @@ backend process, then the in-process profile (part 2), against the same devshop 
 backend and baseline processes sit idle. Scale (part 5) comes next, with processes of its own
 (PostgreSQL, Redis, devshop, three backends) started once the others have stopped, and the
 insights (part 7) next, on a PostgreSQL cluster and a SQLite file of their own, with nothing
-else of the bench running, and the order events (part 8) last, on a devshop of their own whose
-bucket is Shopify's standard one.
+else of the bench running, and the order events (part 8), on a devshop of their own whose
+bucket is Shopify's standard one; the fulfilment holds (part 9) and the partial cancels and fee
+(part 10) last, each in a process-internal stack of its own.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from bench import (
     holds,
     insights,
     memory,
+    partial,
     profile,
     report,
     scale,
@@ -72,6 +74,8 @@ class Plan:
     events: events.EventsPlan = events.FULL
     # Part 9: orders whose windows close together.
     holds_orders: int = holds.QUICK_SIZE
+    # Part 10: orders cancelled per kind (whole, partial, with a fee).
+    partial_orders: int = partial.QUICK_SIZE
     # Part 11: edits of each kind.
     edits_per_kind: int = edits.QUICK_SIZE
 
@@ -95,6 +99,7 @@ FULL = Plan(
     30,
     1.5,
     holds_orders=holds.SIZE,
+    partial_orders=partial.SIZE,
     edits_per_kind=edits.SIZE,
 )
 QUICK = Plan(
@@ -271,6 +276,9 @@ def run(plan: Plan, *, app_env: str, client: str, say: Any = print) -> dict[str,
         )
     say(f"9. fulfilment holds: {plan.holds_orders} orders whose windows close together ...")
     results["holds"] = holds.measure_sync(plan.holds_orders)
+    say(f"10. partial cancels and the fee: {plan.partial_orders} orders of each kind ...")
+    results["partial_cancels"] = partial.measure_sync(plan.partial_orders)
+
     say(f"11. edits instead of cancels: {plan.edits_per_kind} of each kind ...")
     results["edits"] = edits.measure_sync(plan.edits_per_kind)
     results["targets"] = targets.judge(results)

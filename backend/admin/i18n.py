@@ -89,9 +89,11 @@ class Speaker:
     def number(self, value: int | float) -> str:
         return format_decimal(value, locale=self.language)
 
-    def money(self, amount: Decimal, currency: str) -> str:
-        """An amount in the language's currency format: "€ 49,95", "49,95 €", "€49.95"."""
-        return format_currency(amount, currency, locale=self.language)
+    def money(self, value: Decimal, currency: str) -> str:
+        """An amount in the shop's currency ("€12.50", "12,50 €"); a bare number without one."""
+        if not currency:
+            return format_decimal(value, locale=self.language)
+        return format_currency(value, currency, locale=self.language)
 
     def percent(self, value: float) -> str:
         """The language's own percent pattern, with one decimal: "12.5%", "12,5 %"."""

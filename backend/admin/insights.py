@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from backend.edit.insights import EditInsights, edit_insights
 from backend.policy import CancelBlock, ShopPolicy
-from backend.store.base import Outcome, Store
+from backend.store.base import Outcome, RefundKind, RefundState, Store
 
 PERIOD_DAYS = 30
 LATEST_NOTES = 20
@@ -44,6 +45,13 @@ class Insights:
     orders: int | None  # orders in the period, from Shopify; None when unknown
     orders_exact: bool = True
     edits: EditInsights | None = None  # issue 13: changes instead of cancelling
+    # Issue 11. Fees are the shop money our refunds kept; Buy again counts the orders placed from
+    # our link whose source order our button cancelled, wholly or in part (backend.buy_again).
+    partial_cancels: int = 0
+    fees_kept: Decimal = Decimal("0")
+    buy_again_orders: int = 0
+    buy_again_revenue: Decimal = Decimal("0")
+    currency: str = ""  # the shop's, as Shopify's webhooks name it; empty when none was seen
 
     @property
     def cancellations(self) -> int:
@@ -105,6 +113,8 @@ async def summarize(
     for (day, code), count in counts.cancellations.items():
         per_day[day] += count
         reasons[reason_label(policy, code)] += count
+    refunds = [r for r in await store.refunds(shop, since=since) if r.state is RefundState.DONE]
+    bought = await store.buy_again_orders(shop, since=since)
     notes = [
         Note(
             at=a.at,
@@ -126,4 +136,9 @@ async def summarize(
         orders=orders,
         orders_exact=orders_exact,
         edits=await edit_insights(store, shop, since=since, until=now),
+        partial_cancels=sum(1 for r in refunds if r.kind is RefundKind.PARTIAL_CANCEL),
+        fees_kept=sum((r.fee_shop for r in refunds), Decimal("0")),
+        buy_again_orders=len(bought),
+        buy_again_revenue=sum((total for _, _, total, _ in bought), Decimal("0")),
+        currency=next((currency for *_, currency in bought if currency), ""),
     )

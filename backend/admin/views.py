@@ -37,6 +37,8 @@ CAUSES: dict[CancelBlock, str] = {
     CancelBlock.DISABLED: N_("Cancellation turned off"),
     CancelBlock.REJECTED_BY_SHOPIFY: N_("Refused by Shopify"),
     CancelBlock.TRY_AGAIN: N_("Shopify unreachable"),
+    CancelBlock.PARTIAL_NOT_OFFERED: N_("Single items not offered"),
+    CancelBlock.INVALID_LINE_ITEMS: N_("Items not on the order"),
 }
 STATUS_LABELS = {
     "AUTHORIZED": N_("Authorized"),
@@ -161,6 +163,12 @@ class InsightsView:
     csv_href: str
     edits: EditsView | None = None
 
+    # Issue 11: partial cancels, fees kept and what Buy again brought back after a cancel.
+    partial_cancels: str = "0"
+    fees_kept: str = "0"
+    buy_again_orders: str = "0"
+    buy_again_revenue: str = "0"
+
 
 @dataclass(frozen=True, slots=True)
 class OwedRow:
@@ -281,6 +289,10 @@ def insights_view(
         number=number,
     )
     return InsightsView(
+        partial_cancels=number(insights.partial_cancels),
+        fees_kept=speaker.money(insights.fees_kept, insights.currency),
+        buy_again_orders=number(insights.buy_again_orders),
+        buy_again_revenue=speaker.money(insights.buy_again_revenue, insights.currency),
         cancellations=number(insights.cancellations),
         orders=None if insights.orders is None else number(insights.orders),
         rate=None if insights.rate is None else speaker.percent(insights.rate),

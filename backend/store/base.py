@@ -577,6 +577,21 @@ class Store(Protocol):
         """The shop's requests in `states`, oldest request first."""
         ...
 
+    async def record_buy_again(
+        self,
+        shop: str,
+        order_id: str,
+        source_order_id: str,
+        total: Decimal,
+        currency: str,
+        *,
+        at: datetime,
+    ) -> bool: ...
+
+    async def buy_again_orders(
+        self, shop: str, *, since: datetime
+    ) -> list[tuple[str, str, Decimal, str]]: ...
+
     # Webhook deliveries.
     async def record_delivery(
         self,

@@ -19,6 +19,7 @@ from backend.store.base import RefundKind, RefundRecord, RefundState
 from backend.store.database import Database
 
 _REFUND = schema.order_refunds
+_BUY_AGAIN = schema.buy_again_orders
 
 
 def _record(row: RowMapping) -> RefundRecord:
@@ -149,3 +150,40 @@ class RefundRows(Database):
             query.order_by(_REFUND.c.created_at.desc(), _REFUND.c.seq.desc()).limit(limit)
         )
         return [_record(row) for row in rows]
+
+    async def record_buy_again(
+        self,
+        shop: str,
+        order_id: str,
+        source_order_id: str,
+        total: Decimal,
+        currency: str,
+        *,
+        at: datetime,
+    ) -> bool:
+        """Keep an order placed from our link; False if it was kept already."""
+        return await self._wrote(
+            self._insert(_BUY_AGAIN)
+            .values(
+                shop=shop,
+                order_id=order_id,
+                source_order_id=source_order_id,
+                total=str(total),
+                currency=currency,
+                created_at=at,
+            )
+            .on_conflict_do_nothing(index_elements=["shop", "order_id"])
+        )
+
+    async def buy_again_orders(
+        self, shop: str, *, since: datetime
+    ) -> list[tuple[str, str, Decimal, str]]:
+        """(order, source order, total, currency) of orders from our link since `since`."""
+        rows = await self._rows(
+            select(_BUY_AGAIN)
+            .where(_BUY_AGAIN.c.shop == shop, _BUY_AGAIN.c.created_at >= since)
+            .order_by(_BUY_AGAIN.c.created_at)
+        )
+        return [
+            (r["order_id"], r["source_order_id"], Decimal(r["total"]), r["currency"]) for r in rows
+        ]

@@ -305,6 +305,19 @@ cancel_requests = Table(
 Index("cancel_requests_by_state", cancel_requests.c.shop, cancel_requests.c.state)
 Index("cancel_requests_by_customer", cancel_requests.c.shop, cancel_requests.c.customer_id)
 
+# Orders placed from our Buy again link after a cancel of ours (issue 11's insights).
+buy_again_orders = Table(
+    "buy_again_orders",
+    metadata,
+    Column("shop", Text, nullable=False),
+    Column("order_id", Text, nullable=False),  # the new order
+    Column("source_order_id", Text, nullable=False),  # the order our button cancelled
+    Column("total", Text, nullable=False),  # shop money
+    Column("currency", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("shop", "order_id", name="buy_again_orders_pkey"),
+)
+
 # Every table that holds a shop's data; erase_shop empties each of them for the shop.
 SHOP_TABLES = (
     policies,
@@ -319,4 +332,5 @@ SHOP_TABLES = (
     order_refunds,
     edits,
     cancel_requests,
+    buy_again_orders,
 )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from backend.buy_again import ATTRIBUTE
 from backend.cancellation import CancellationStatus as CancellationStatusEnum
 from backend.cancellation import OrderView
 from backend.edit.editing import EditBlock
@@ -29,7 +30,6 @@ FeeWaiver = strawberry.enum(
     description="Why no cancellation fee applies: EU_EEA (free withdrawal there), "
     "NOT_CAPTURED (the payment was only authorised).",
 )
-BUY_AGAIN_ATTRIBUTE = "cancel_button_buy_again"
 
 CancelBlock = strawberry.enum(
     CancelBlockEnum,
@@ -191,7 +191,7 @@ async def resolve_buy_again_url(
     if not items:
         return None
     number = str(root.id).rsplit("/", 1)[-1]
-    return f"/cart/{','.join(items)}?storefront=true&attributes[{BUY_AGAIN_ATTRIBUTE}]={number}"
+    return f"/cart/{','.join(items)}?storefront=true&attributes[{ATTRIBUTE}]={number}"
 
 
 async def resolve_buy_again_unavailable(

@@ -1,4 +1,5 @@
-"""Refunds we make (issue 11): partial cancels and the refund after a cancel with a fee.
+"""Refunds we make (issue 11): partial cancels and the refund after a cancel with a fee; orders
+placed from our Buy again link after a cancel.
 
 Revision ID: 0005
 Revises: 0004
@@ -41,7 +42,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("shop", "order_id", "seq", name="order_refunds_pkey"),
     )
     op.create_index("order_refunds_by_state", "order_refunds", ["shop", "state"])
+    op.create_table(
+        "buy_again_orders",
+        sa.Column("shop", sa.Text, nullable=False),
+        sa.Column("order_id", sa.Text, nullable=False),
+        sa.Column("source_order_id", sa.Text, nullable=False),
+        sa.Column("total", sa.Text, nullable=False),
+        sa.Column("currency", sa.Text, nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.PrimaryKeyConstraint("shop", "order_id", name="buy_again_orders_pkey"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("buy_again_orders")
     op.drop_table("order_refunds")
