@@ -271,9 +271,7 @@ def order_edit_add_variant(ctx: AdminContext, args: dict[str, Any]) -> dict[str,
         error = _error(["quantity"], "The quantity must be greater than 0.")
         return _refused(error, calculatedLineItem=None)
     order = ctx.world.orders[session.order_id]
-    on_order = [
-        i for i in order.line_items if i.variant_id == shown.id and i.current_quantity > 0
-    ]
+    on_order = [i for i in order.line_items if i.variant_id == shown.id and i.current_quantity > 0]
     duplicate = bool(on_order) or any(
         (a.variant or a.product.all_variants()[0]).id == shown.id for a in session.added
     )
