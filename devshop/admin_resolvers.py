@@ -42,12 +42,12 @@ from devshop.admin_order_edits import (
     CalculatedLineItem,
     EditSession,
     edit_fields,
+    find_variant,
     order_edit_add_variant,
     order_edit_begin,
     order_edit_commit,
     order_edit_set_quantity,
 )
-from devshop.admin_order_edits import find_variant
 from devshop.admin_order_edits import variant as product_variant
 from devshop.admin_order_update import order_update
 from devshop.admin_refunds import refund_create, refund_fields, suggested_refund
