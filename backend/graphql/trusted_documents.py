@@ -21,6 +21,8 @@ THEME_BLOCK_DOCUMENTS: tuple[str, ...] = (
     "query($ids:[ID!]!,$locale:String){orders(ids:$ids)"
     "{id cancellable blockedBy deadline status reasons(locale:$locale){code label}"
     " editOptions{types countryChange}}}",
+    "query($id:ID!){order(id:$id){editOptions{items{id title variantTitle currencyCode"
+    " variants{id title price inStock}}}}}",
     "mutation($input:EditOrderInput!){editOrder(input:$input){__typename "
     "...on EditOrderRefused{code fieldErrors{field problem}}}}",
     "mutation($input:CancelOrderInput!){cancelOrder(input:$input){"

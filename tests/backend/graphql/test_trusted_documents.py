@@ -54,7 +54,7 @@ async def trusted(tmp_path: Path) -> AsyncIterator[Stack]:
 
 
 async def test_the_blocks_own_documents_run(trusted: Stack) -> None:
-    listing, _edit, cancel = THEME_BLOCK_DOCUMENTS
+    listing, _sizes, _edit, cancel = THEME_BLOCK_DOCUMENTS
     async with trusted.shopper() as ada:
         orders = await graphql(ada, listing, {"ids": ["5001"]})
         cancelled = await graphql(
