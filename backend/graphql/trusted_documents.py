@@ -34,7 +34,7 @@ def document_hash(document: str) -> str:
     return hashlib.sha256(document.encode("utf-8")).hexdigest()
 
 
-# extensions/shared/cancel-core.js: ORDER_QUERY, CANCEL_MUTATION and EDIT_MUTATION.
+# extensions/shared/cancel-core.js: ORDER_QUERY, CANCEL_MUTATION, EDIT_MUTATION, SIZES_QUERY.
 UI_EXTENSION_DOCUMENTS: tuple[str, ...] = (
     "query($id:ID!,$locale:String){order(id:$id)"
     "{id name cancellable blockedBy deadline status reasons(locale:$locale){code label}"
@@ -44,6 +44,8 @@ UI_EXTENSION_DOCUMENTS: tuple[str, ...] = (
     " ...on CancelOrderRefused{code message}}}",
     "mutation($input:EditOrderInput!){editOrder(input:$input){__typename "
     "...on EditOrderRefused{code fieldErrors{field problem}}}}",
+    "query($id:ID!){order(id:$id){editOptions{items{id title variantTitle currencyCode"
+    " variants{id title price inStock}}}}}",
 )
 
 TRUSTED_HASHES: frozenset[str] = frozenset(
