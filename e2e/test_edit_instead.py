@@ -257,3 +257,23 @@ def test_axe_finds_nothing_serious_in_the_size_panel(ada: Page, shop: Shop) -> N
     ada.get_by_role("button", name="Choose another size or colour").click()
     expect(ada.get_by_label("New size or colour").locator("option")).to_have_count(2)
     assert serious_violations(ada) == []
+
+
+def test_wrong_size_from_the_thank_you_page(ada: Page, shop: Shop) -> None:
+    subprocess.run(["node", "scripts/build-extensions.mjs"], cwd=ROOT, check=True, timeout=120)
+    ada.goto(shop.url(f"/extensions/thank-you?order=5011&customer={ADA}"))
+    block = ada.frame_locator("iframe")
+    block.get_by_role("button", name="Cancel this order").click()
+    block.get_by_role("radio", name="Wrong size or colour").check()
+    block.get_by_role("button", name="Choose another size or colour").click()
+
+    expect(block.get_by_role("heading", name="Another size or colour")).to_be_visible()
+    block.get_by_role("radio", name="Linen shirt: S → L (29.95 EUR)").check()
+    expect(block.get_by_role("radio")).to_have_count(2)  # M and L; XL is sold out
+    block.get_by_role("button", name="Change it").click()
+
+    expect(block.get_by_role("status")).to_have_text(
+        "Order #1011 has been changed to the new size or colour."
+    )
+    sizes = [(i["variant"] or {}).get("title") for i in shop.order(5011)["line_items"]]
+    assert sizes == ["S", "L"] and shop.cancels() == []
