@@ -40,6 +40,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import datetime
+from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -85,6 +86,8 @@ def _json_value(value: Any) -> Any:
         return encode_datetime(value)
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, Decimal):
+        return str(value)
     if isinstance(value, list):
         return [_json_value(item) for item in value]
     if isinstance(value, dict):

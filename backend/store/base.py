@@ -150,6 +150,7 @@ class CustomerData:
     customer_id: str
     cancellations: list[CancellationRecord] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
+    edits: list[EditAttempt] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
