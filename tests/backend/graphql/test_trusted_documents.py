@@ -16,9 +16,8 @@ from tests.conftest import ORDER_QUERY, Stack, graphql, running_stack
 
 SCRIPT = Path(__file__).parents[3] / "extensions/cancel-button/assets/order-cancel.js"
 CORE = Path(__file__).parents[3] / "extensions/shared/cancel-core.js"
-EXPORT = re.compile(
-    r"export const (?:ORDER_QUERY|CANCEL_MUTATION|EDIT_MUTATION|SIZES_QUERY) =\s*((?:'[^'\\]*'\s*\+?\s*)+);"
-)
+EXPORTED = "ORDER_QUERY|CANCEL_MUTATION|EDIT_MUTATION|SIZES_QUERY"
+EXPORT = re.compile(rf"export const (?:{EXPORTED}) =\s*((?:'[^'\\]*'\s*\+?\s*)+);")
 # `this.post(` followed by one or more single-quoted literals joined with `+`: the form the
 # script uses. Anything else (a template literal, a variable) fails the count check below.
 POST = re.compile(r"this\.post\(\s*((?:'[^'\\]*'\s*\+?\s*)+),")
