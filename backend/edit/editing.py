@@ -417,6 +417,8 @@ class Edits:
         if refused := await self._take_flight(attempt):
             return refused
         amount = rounded(item.unit_price * added, read.currency)
+        # Earlier failed tries of this change did not happen (the order does not show it).
+        await self._store.close_unsettled(shop, gid, detail)
         row = replace(
             attempt.attempt(EditOutcome.IN_FLIGHT), detail=detail, amount=amount,
             currency=read.currency,
@@ -489,6 +491,7 @@ class Edits:
         if refused := await self._take_flight(attempt):
             return refused
         amount = rounded((option.price - item.unit_price) * item.quantity, read.currency)
+        await self._store.close_unsettled(shop, gid, detail)
         row = replace(
             attempt.attempt(EditOutcome.IN_FLIGHT), detail=detail, amount=amount,
             currency=read.currency,

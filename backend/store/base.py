@@ -415,6 +415,11 @@ class Store(Protocol):
         """The latest IN_FLIGHT or FAILED attempt of this exact change, if any."""
         ...
 
+    async def close_unsettled(self, shop: str, order_id: str, detail: str) -> None:
+        """Earlier IN_FLIGHT or FAILED attempts of this change are known not to have happened
+        (the order does not show it): they are no longer `unsettled_edit`s."""
+        ...
+
     async def edits(
         self, shop: str, *, since: datetime, until: datetime | None = None
     ) -> list[EditAttempt]:

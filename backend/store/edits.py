@@ -93,6 +93,18 @@ class EditRows(Database):
         )
         return edit_from_row(rows[0]) if rows else None
 
+    async def close_unsettled(self, shop: str, order_id: str, detail: str) -> None:
+        await self._write(
+            update(_EDIT)
+            .where(
+                _EDIT.c.shop == shop,
+                _EDIT.c.order_id == order_id,
+                _EDIT.c.detail == detail,
+                _EDIT.c.outcome.in_([EditOutcome.IN_FLIGHT.value, EditOutcome.FAILED.value]),
+            )
+            .values(detail=None)
+        )
+
     async def edits(
         self, shop: str, *, since: datetime, until: datetime | None = None
     ) -> list[EditAttempt]:
