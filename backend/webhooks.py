@@ -88,6 +88,8 @@ def _json_value(value: Any) -> Any:
         return encode_datetime(value)
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, Decimal):
+        return str(value)
     if isinstance(value, list):
         return [_json_value(item) for item in value]
     if isinstance(value, dict):

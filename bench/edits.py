@@ -7,7 +7,8 @@ job runner), with the merchant's edit rules on (address, with a country change; 
 devshop's rate-limit bucket is lifted, as for the other parts. For each kind, `n` fresh paid
 orders of three shirts are edited once each through the App Proxy (`editOrder`): the address
 moved within the order's shipping zone, the quantity down to one (a refund by the `settle_edit`
-job) and up to four (a balance owed, its payment link read). The Admin calls devshop executed
+job) and up to four (a balance owed, its payment link read), and size S swapped for L (dearer:
+a balance owed). The Admin calls devshop executed
 between the first request and the last job are that kind's; requests and points are per edit.
 """
 
@@ -22,10 +23,11 @@ from typing import Any
 from backend.edit.rules import EditRules
 from backend.policy import ShopPolicy
 from bench.devshop_server import admin_endpoint
-from devshop.seed import DemoCustomers, DemoProducts
+from devshop.seed import DemoCustomers, DemoProducts, DemoVariants
 from devshop.world import AdminCall
 
 SHOP = "demo-shop"
+VARIANT = "gid://shopify/ProductVariant/"
 SIZE = 100
 QUICK_SIZE = 5
 UNLIMITED = 1e12
@@ -57,7 +59,7 @@ async def measure(count: int) -> dict[str, Any]:
         async with running_stack(Path(workdir)) as stack:
             config = admin_endpoint(stack.devshop).limits.config
             config.maximum_available = config.restore_rate = UNLIMITED
-            rules = EditRules(address=True, quantity=True, country_change=True)
+            rules = EditRules(address=True, variant=True, quantity=True, country_change=True)
             await stack.store.save_policy(SHOP, ShopPolicy(edits=rules))
             shirt = stack.world.products[DemoProducts.LINEN_SHIRT]
             for size in shirt.variants:
@@ -66,6 +68,9 @@ async def measure(count: int) -> dict[str, Any]:
                 "address": lambda line: {"address": BRUSSELS},
                 "quantity_down": lambda line: {"quantity": {"lineItemId": line, "quantity": 1}},
                 "quantity_up": lambda line: {"quantity": {"lineItemId": line, "quantity": 4}},
+                "variant": lambda line: {
+                    "variant": {"lineItemId": line, "variantId": f"{VARIANT}{DemoVariants.SHIRT_L}"}
+                },
             }
             for kind, change in changes.items():
                 orders = [

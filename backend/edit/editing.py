@@ -72,6 +72,7 @@ class EditBlock(enum.StrEnum):
     UNKNOWN_LINE_ITEM = "UNKNOWN_LINE_ITEM"  # not a line item of this order
     INVALID_QUANTITY = "INVALID_QUANTITY"  # below 1, above MAX_QUANTITY, or unchanged
     OUT_OF_STOCK = "OUT_OF_STOCK"  # not enough in stock for the units added
+    UNKNOWN_VARIANT = "UNKNOWN_VARIANT"  # not another size or colour of this item's product
     CANCEL_UNDER_WAY = "CANCEL_UNDER_WAY"  # the customer is cancelling this order
     EDIT_UNDER_WAY = "EDIT_UNDER_WAY"  # another edit of this order is running
     REJECTED_BY_SHOPIFY = "REJECTED_BY_SHOPIFY"
@@ -97,6 +98,7 @@ MESSAGES: dict[EditBlock, str] = {
     EditBlock.UNKNOWN_LINE_ITEM: "That item isn't part of this order.",
     EditBlock.INVALID_QUANTITY: f"Please choose a new quantity from 1 to {MAX_QUANTITY}.",
     EditBlock.OUT_OF_STOCK: "There aren't enough of this item in stock.",
+    EditBlock.UNKNOWN_VARIANT: "Please choose another size or colour of this item.",
     EditBlock.CANCEL_UNDER_WAY: "This order is being cancelled.",
     EditBlock.EDIT_UNDER_WAY: "This order is being changed just now; please try again.",
     EditBlock.REJECTED_BY_SHOPIFY: "The shop couldn't change this order; please contact them.",
@@ -111,20 +113,34 @@ _OUTCOMES = {
 }
 
 _LINE_ITEM_GID = "gid://shopify/LineItem/"
+_VARIANT_GID = "gid://shopify/ProductVariant/"
+
+
+def _gid(prefix: str, value: str) -> str | None:
+    number = value.strip().removeprefix(prefix)
+    if number.isdigit() and not number.startswith("0") and len(number) <= 20:
+        return prefix + number
+    return None
 
 
 def line_item_gid(value: str) -> str | None:
-    value = value.strip()
-    number = value.removeprefix(_LINE_ITEM_GID)
-    if number.isdigit() and not number.startswith("0") and len(number) <= 20:
-        return _LINE_ITEM_GID + number
-    return None
+    return _gid(_LINE_ITEM_GID, value)
+
+
+def variant_gid(value: str) -> str | None:
+    return _gid(_VARIANT_GID, value)
 
 
 @dataclass(frozen=True, slots=True)
 class QuantityChange:
     line_item_id: str
     quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class VariantChange:
+    line_item_id: str
+    variant_id: str  # another variant of the same product: a size, a colour
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,9 +151,14 @@ class EditRequest:
     reason: str | None = None  # the cancel reason that led here, for the merchant's insights
     address: Address | None = None
     quantity: QuantityChange | None = None
+    variant: VariantChange | None = None
 
     def kinds(self) -> list[EditType]:
-        given = [(EditType.ADDRESS, self.address), (EditType.QUANTITY, self.quantity)]
+        given = [
+            (EditType.ADDRESS, self.address),
+            (EditType.VARIANT, self.variant),
+            (EditType.QUANTITY, self.quantity),
+        ]
         return [kind for kind, change in given if change is not None]
 
 
@@ -171,6 +192,11 @@ def most_of(item: EditableItem) -> int:
     if item.stock is None:
         return MAX_QUANTITY
     return max(min(item.quantity + item.stock, MAX_QUANTITY), 1)
+
+
+def variant_note(title: str, before: str, after: str) -> str:
+    text = f"Changed by the customer instead of cancelling: {title}, {before} → {after}."
+    return text if len(text) <= STAFF_NOTE_LIMIT else text[: STAFF_NOTE_LIMIT - 1] + "…"
 
 
 def quantity_note(title: str, before: int, after: int) -> str:
@@ -263,18 +289,25 @@ class Edits:
         if kind is EditType.ADDRESS:
             assert request.address is not None
             return await self._change_address(attempt, gid, request.address, policy)
+        if kind is EditType.VARIANT:
+            assert request.variant is not None
+            return await self._change_variant(attempt, gid, request.variant, policy)
         assert request.quantity is not None
         return await self._change_quantity(attempt, gid, request.quantity, policy)
 
     async def items(self, viewer: Viewer, gid: str) -> tuple[list[EditableItem], str]:
-        """The order's line items as a quantity edit offers them (price, how many may be had),
-        in one Admin read; none unless the viewer owns the order and may change quantities."""
+        """The order's line items as a quantity or variant edit offers them (price, how many
+        may be had, the other variants), in one Admin read; none unless the viewer owns the
+        order and may change quantities or variants now."""
         read = await self._editing.read(viewer.shop, gid)
         if read is None or not self._cancellations.owns(viewer, read.order):
             return [], ""
         policy = await self._cancellations.policy(viewer.shop)
-        decision = decide_edit(read.order, policy, EditType.QUANTITY, self._clock(), read.tz)
-        if decision.blocked_by is not None:
+        now = self._clock()
+        if all(
+            decide_edit(read.order, policy, kind, now, read.tz).blocked_by is not None
+            for kind in (EditType.QUANTITY, EditType.VARIANT)
+        ):
             return [], read.currency
         return [item for item in read.items if item.quantity > 0], read.currency
 
@@ -386,6 +419,8 @@ class Edits:
         if refused := await self._take_flight(attempt):
             return refused
         amount = rounded(item.unit_price * added, read.currency)
+        # Earlier failed tries of this change did not happen (the order does not show it).
+        await self._store.close_unsettled(shop, gid, detail)
         row = replace(
             attempt.attempt(EditOutcome.IN_FLIGHT), detail=detail, amount=amount,
             currency=read.currency,
@@ -406,6 +441,78 @@ class Edits:
             await self._store.drop_claim(shop, EDIT_FLIGHT, gid)
             return await attempt.refuse(EditBlock.TRY_AGAIN)
         except ShopifyUnavailable:
+            await self._store.drop_claim(shop, EDIT_FLIGHT, gid)
+            return await attempt.refuse(EditBlock.TRY_AGAIN)
+        except BaseException:
+            await self._store.drop_claim(shop, EDIT_FLIGHT, gid)
+            raise
+        if rejected is not None:
+            await self._store.drop_claim(shop, EDIT_FLIGHT, gid)
+            return await self._rejected(attempt, rejected)
+        return await self._settle_up(attempt, read, policy)
+
+    # The variant ----------------------------------------------------------------------------
+
+    async def _change_variant(
+        self, attempt: _Try, gid: str, change: VariantChange, policy: ShopPolicy
+    ) -> Edited | EditRefused:
+        shop = attempt.viewer.shop
+        line = line_item_gid(change.line_item_id)
+        if line is None:
+            return await attempt.refuse(EditBlock.UNKNOWN_LINE_ITEM, _field("lineItemId"))
+        wanted = variant_gid(change.variant_id)
+        if wanted is None:
+            return await attempt.refuse(EditBlock.UNKNOWN_VARIANT, _field("variantId"))
+        try:
+            read = await self._editing.read(shop, gid)
+        except ShopifyUnavailable:
+            return await attempt.refuse(EditBlock.TRY_AGAIN)
+        order, tz = (read.order, read.tz) if read else (None, None)
+        if refused := await self._allowed(attempt, order, policy, tz):
+            return refused
+        assert read is not None
+        item = read.item(line)
+        if item is None:
+            return await attempt.refuse(EditBlock.UNKNOWN_LINE_ITEM, _field("lineItemId"))
+        detail = f"{legacy_id(line)}=>{legacy_id(wanted)}"
+        if item.quantity == 0:
+            lost = await self._store.unsettled_edit(shop, gid, detail)
+            swapped = any(i.variant_id == wanted and i.quantity > 0 for i in read.items)
+            if lost is None or not swapped:
+                return await attempt.refuse(EditBlock.UNKNOWN_LINE_ITEM, _field("lineItemId"))
+            # An earlier attempt of this very swap was committed; its answer never came.
+            attempt.row = lost
+            if refused := await self._take_flight(attempt):
+                return refused
+            return await self._settle_up(attempt, read, policy)
+        option = item.option(wanted)
+        if option is None or wanted == item.variant_id:
+            return await attempt.refuse(EditBlock.UNKNOWN_VARIANT, _field("variantId"))
+        if not option.has(item.quantity):
+            return await attempt.refuse(EditBlock.OUT_OF_STOCK, _field("variantId"))
+        if refused := await self._take_flight(attempt):
+            return refused
+        amount = rounded((option.price - item.unit_price) * item.quantity, read.currency)
+        await self._store.close_unsettled(shop, gid, detail)
+        row = replace(
+            attempt.attempt(EditOutcome.IN_FLIGHT), detail=detail, amount=amount,
+            currency=read.currency,
+        )  # fmt: skip
+        attempt.row = replace(row, id=await self._store.record_edit(row))
+        note = variant_note(item.title, item.variant_title or "", option.title)
+        try:
+            rejected = await self._editing.swap_variant(
+                shop,
+                gid,
+                line,
+                wanted,
+                item.quantity,
+                restock=policy.restock,
+                staff_note=note,
+                notify=policy.notify_customer,
+            )
+        except ShopifyUnavailable:
+            # Perhaps the commit ran (an AmbiguousOutcome): the retry finds the swap and settles.
             await self._store.drop_claim(shop, EDIT_FLIGHT, gid)
             return await attempt.refuse(EditBlock.TRY_AGAIN)
         except BaseException:
@@ -459,7 +566,8 @@ class Edits:
         difference = None
         if row.amount:
             difference = Difference(row.amount, row.currency or read.currency, payment_url)
-        return Edited(EditType.QUANTITY, view, difference)
+        assert attempt.kind is not None
+        return Edited(attempt.kind, view, difference)
 
     async def settle(self, args: dict[str, Any]) -> None:
         """`settle_edit`: refund what a committed edit took off the order, exactly once.
@@ -494,7 +602,7 @@ class Edits:
                 str(plan["currency"]),
                 key=str(plan["key"]),
                 to=[(str(t), str(g)) for t, g in plan["to"]] if plan.get("to") else None,
-                note="Quantity changed by the customer instead of cancelling.",
+                note="Order changed by the customer instead of cancelling.",
             )
         except ShopifyUnavailable:
             raise Retry(30.0) from None

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from backend.edit.editing import Edited, EditRequest, QuantityChange
+from backend.edit.editing import Edited, EditRequest, QuantityChange, VariantChange
 from backend.edit.rules import EditType as EditTypeEnum
 from backend.edit.types import EditDifference, EditOrderInput, EditOrderRefused
 from backend.graphql.context import Context
@@ -39,6 +39,11 @@ async def resolve_edit_order(
         quantity=(
             QuantityChange(str(input.quantity.line_item_id), input.quantity.quantity)
             if input.quantity is not None
+            else None
+        ),
+        variant=(
+            VariantChange(str(input.variant.line_item_id), str(input.variant.variant_id))
+            if input.variant is not None
             else None
         ),
     )

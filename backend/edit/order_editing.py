@@ -26,6 +26,18 @@ from backend.shopify.gateway import _zone, snapshot
 
 
 @dataclass(frozen=True, slots=True)
+class VariantOption:
+    id: str  # the ProductVariant GID
+    title: str  # "M"
+    price: Decimal
+    stock: int | None  # inventoryQuantity; None: not tracked
+    for_sale: bool
+
+    def has(self, units: int) -> bool:
+        return self.for_sale and (self.stock is None or self.stock >= units)
+
+
+@dataclass(frozen=True, slots=True)
 class EditableItem:
     id: str  # the LineItem GID
     title: str
@@ -34,6 +46,12 @@ class EditableItem:
     unit_price: Decimal  # in the shop's currency
     stock: int | None  # the variant's inventoryQuantity; None: not tracked or no variant
     for_sale: bool
+    variant_id: str | None = None
+    variant_title: str | None = None
+    options: tuple[VariantOption, ...] = ()  # the product's variants, this one included
+
+    def option(self, variant_gid: str) -> VariantOption | None:
+        return next((o for o in self.options if o.id == variant_gid), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +105,17 @@ class OrderEditing:
         items = []
         for item in node["editable"]["nodes"]:
             variant = item.get("variant") or {}
+            product = item.get("product") or {}
+            options = tuple(
+                VariantOption(
+                    id=v["id"],
+                    title=v["title"],
+                    price=Decimal(v["price"]),
+                    stock=v.get("inventoryQuantity"),
+                    for_sale=bool(v.get("availableForSale")),
+                )
+                for v in (product.get("variants") or {}).get("nodes") or []
+            )
             items.append(
                 EditableItem(
                     id=item["id"],
@@ -96,6 +125,9 @@ class OrderEditing:
                     unit_price=Decimal(item["originalUnitPriceSet"]["shopMoney"]["amount"]),
                     stock=variant.get("inventoryQuantity"),
                     for_sale=bool(variant.get("availableForSale", False)),
+                    variant_id=variant.get("id"),
+                    variant_title=variant.get("title"),
+                    options=options,
                 )
             )
         return ItemRead(
@@ -137,6 +169,59 @@ class OrderEditing:
             mutation=True,
         )
         rejected = _errors(staged.data.get("orderEditSetQuantity") or {}, "set")
+        if rejected:
+            return rejected
+        committed = await self._client.request(
+            shop,
+            documents.load(documents.ORDER_EDIT_COMMIT),
+            {"id": calculated, "notifyCustomer": notify, "staffNote": staff_note},
+            mutation=True,
+        )
+        return _errors(committed.data.get("orderEditCommit") or {}, "commit")
+
+    async def swap_variant(
+        self,
+        shop: str,
+        gid: str,
+        line_item: str,
+        variant: str,
+        quantity: int,
+        *,
+        restock: bool,
+        staff_note: str,
+        notify: bool,
+    ) -> EditRejected | None:
+        """Begin, add `quantity` of `variant`, take the line item to 0, commit: None once Shopify
+        committed it."""
+        begun = await self._client.request(
+            shop, documents.load(documents.ORDER_EDIT_BEGIN), {"id": gid}, mutation=True
+        )
+        payload = begun.data.get("orderEditBegin") or {}
+        rejected = _errors(payload, "begin")
+        calculated = (payload.get("calculatedOrder") or {}).get("id")
+        if rejected or not calculated:
+            return rejected or EditRejected("begin", "no calculated order")
+        added = await self._client.request(
+            shop,
+            documents.load(documents.ORDER_EDIT_ADD_VARIANT),
+            {"id": calculated, "variantId": variant, "quantity": quantity},
+            mutation=True,
+        )
+        rejected = _errors(added.data.get("orderEditAddVariant") or {}, "add")
+        if rejected:
+            return rejected
+        removed = await self._client.request(
+            shop,
+            documents.load(documents.ORDER_EDIT_SET_QUANTITY),
+            {
+                "id": calculated,
+                "lineItemId": calculated_line_item(line_item),
+                "quantity": 0,
+                "restock": restock,
+            },
+            mutation=True,
+        )
+        rejected = _errors(removed.data.get("orderEditSetQuantity") or {}, "set")
         if rejected:
             return rejected
         committed = await self._client.request(

@@ -12,9 +12,8 @@ class EditType(enum.StrEnum):
     QUANTITY = "QUANTITY"  # fewer or more of a line item, through an order edit
 
 
-# The kinds this release makes. VARIANT needs products with several variants (sizes, colours),
-# which devshop does not model yet: a merchant may switch it on, but it is not offered.
-MADE_BY_THE_APP: frozenset[EditType] = frozenset({EditType.ADDRESS, EditType.QUANTITY})
+# The kinds this release makes: all of them.
+MADE_BY_THE_APP: frozenset[EditType] = frozenset(EditType)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,15 @@ FieldProblem = strawberry.enum(
 )
 
 
-@strawberry.type(description="A line item as a quantity change offers it.")
+@strawberry.type(description="Another size or colour of an item, with its price.")
+class VariantChoice:
+    id: strawberry.ID = strawberry.field(description="The ProductVariant GID.")
+    title: str
+    price: str = strawberry.field(description="In the shop's currency.")
+    in_stock: bool = strawberry.field(description="Enough in stock for the item's quantity.")
+
+
+@strawberry.type(description="A line item as a quantity or variant change offers it.")
 class EditableItem:
     id: strawberry.ID = strawberry.field(description="The LineItem GID.")
     title: str
@@ -31,10 +39,16 @@ class EditableItem:
     unit_price: str = strawberry.field(description="In the shop's currency.")
     currency_code: str
     max_quantity: int = strawberry.field(description="The most that may be asked for.")
+    variant_id: strawberry.ID | None
+    variant_title: str | None
+    variants: list[VariantChoice] = strawberry.field(
+        description="The product's other variants (empty unless the shop offers the change)."
+    )
 
 
 async def editable_items(root: EditOptions, info: strawberry.Info[Any, None]) -> list[EditableItem]:
-    if EditTypeEnum.QUANTITY not in root.types:
+    offered = {EditTypeEnum.QUANTITY, EditTypeEnum.VARIANT} & set(root.types)
+    if not offered:
         return []
     context = info.context
     with shopify_errors():
@@ -46,7 +60,21 @@ async def editable_items(root: EditOptions, info: strawberry.Info[Any, None]) ->
             quantity=item.quantity,
             unit_price=f"{item.unit_price:f}",
             currency_code=currency,
-            max_quantity=most_of(item),
+            max_quantity=most_of(item) if EditTypeEnum.QUANTITY in offered else item.quantity,
+            variant_id=None if item.variant_id is None else strawberry.ID(item.variant_id),
+            variant_title=item.variant_title,
+            variants=[
+                VariantChoice(
+                    id=strawberry.ID(option.id),
+                    title=option.title,
+                    price=f"{option.price:f}",
+                    in_stock=option.has(item.quantity),
+                )
+                for option in item.options
+                if option.id != item.variant_id
+            ]
+            if EditTypeEnum.VARIANT in offered
+            else [],
         )
         for item in items
     ]
@@ -108,6 +136,14 @@ class QuantityChangeInput:
     quantity: int = strawberry.field(description="The new quantity, at least 1.")
 
 
+@strawberry.input(description="Another size or colour for one line item of the order.")
+class VariantChangeInput:
+    line_item_id: strawberry.ID = strawberry.field(description="The LineItem's GID or number.")
+    variant_id: strawberry.ID = strawberry.field(
+        description="Another ProductVariant of the same product (GID or number)."
+    )
+
+
 @strawberry.type(description="What an edit did to the order's total.")
 class EditDifference:
     amount: str = strawberry.field(
@@ -132,6 +168,9 @@ class EditOrderInput:
     )
     quantity: QuantityChangeInput | None = strawberry.field(
         default=None, description="A new quantity for one of the order's items."
+    )
+    variant: VariantChangeInput | None = strawberry.field(
+        default=None, description="Another size or colour for one of the order's items."
     )
 
 

@@ -26,7 +26,9 @@ THEME_BLOCK_DOCUMENTS: tuple[str, ...] = (
     "lineItems{id title quantity cancellableQuantity}"
     "refund{refund{amount currencyCode}total{amount}fee{amount}}"
     "preview(lineItems:$lines){refund{amount currencyCode}total{amount}fee{amount}}}}",
-    # Edits (issue 13).
+    # Edits (issue 13): the sizes in stock, and the change.
+    "query($id:ID!){order(id:$id){editOptions{items{id title variantTitle currencyCode"
+    " variants{id title price inStock}}}}}",
     "mutation($input:EditOrderInput!){editOrder(input:$input){__typename "
     "...on EditOrderRefused{code fieldErrors{field problem}}}}",
     "mutation($input:CancelOrderInput!){cancelOrder(input:$input){"
@@ -45,8 +47,8 @@ def document_hash(document: str) -> str:
     return hashlib.sha256(document.encode("utf-8")).hexdigest()
 
 
-# extensions/shared/cancel-core.js: ORDER_QUERY, CANCEL_MUTATION, ITEMS_QUERY, BUY_AGAIN_QUERY and
-# EDIT_MUTATION (the last three the same texts as the theme block's).
+# extensions/shared/cancel-core.js: ORDER_QUERY and CANCEL_MUTATION, then ITEMS_QUERY,
+# BUY_AGAIN_QUERY, EDIT_MUTATION and SIZES_QUERY (the same texts as the theme block's).
 UI_EXTENSION_DOCUMENTS: tuple[str, ...] = (
     "query($id:ID!,$locale:String){order(id:$id){id name cancellable blockedBy deadline status"
     " request{state requestedAt message} reasons(locale:$locale){code label}"
@@ -57,7 +59,8 @@ UI_EXTENSION_DOCUMENTS: tuple[str, ...] = (
     " ...on CancelOrderRequested{requestedAt}"
     " ...on CancelOrderRefused{code message}}}",
     THEME_BLOCK_DOCUMENTS[1],
-    THEME_BLOCK_DOCUMENTS[4],
+    THEME_BLOCK_DOCUMENTS[5],
+    THEME_BLOCK_DOCUMENTS[3],
     THEME_BLOCK_DOCUMENTS[2],
 )
 

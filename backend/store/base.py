@@ -227,6 +227,7 @@ class CustomerData:
     customer_id: str
     cancellations: list[CancellationRecord] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
+    edits: list[EditAttempt] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -522,6 +523,11 @@ class Store(Protocol):
 
     async def unsettled_edit(self, shop: str, order_id: str, detail: str) -> EditAttempt | None:
         """The latest IN_FLIGHT or FAILED attempt of this exact change, if any."""
+        ...
+
+    async def close_unsettled(self, shop: str, order_id: str, detail: str) -> None:
+        """Earlier IN_FLIGHT or FAILED attempts of this change are known not to have happened
+        (the order does not show it): they are no longer `unsettled_edit`s."""
         ...
 
     async def edits(

@@ -43,7 +43,7 @@ def _values(attempt: EditAttempt) -> dict[str, Any]:
     }
 
 
-def _attempt(row: RowMapping) -> EditAttempt:
+def edit_from_row(row: RowMapping) -> EditAttempt:
     return EditAttempt(
         id=row["id"],
         shop=row["shop"],
@@ -77,7 +77,7 @@ class EditRows(Database):
 
     async def get_edit(self, edit_id: int) -> EditAttempt | None:
         rows = await self._rows(select(_EDIT).where(_EDIT.c.id == edit_id))
-        return _attempt(rows[0]) if rows else None
+        return edit_from_row(rows[0]) if rows else None
 
     async def unsettled_edit(self, shop: str, order_id: str, detail: str) -> EditAttempt | None:
         rows = await self._rows(
@@ -91,7 +91,19 @@ class EditRows(Database):
             .order_by(_EDIT.c.id.desc())
             .limit(1)
         )
-        return _attempt(rows[0]) if rows else None
+        return edit_from_row(rows[0]) if rows else None
+
+    async def close_unsettled(self, shop: str, order_id: str, detail: str) -> None:
+        await self._write(
+            update(_EDIT)
+            .where(
+                _EDIT.c.shop == shop,
+                _EDIT.c.order_id == order_id,
+                _EDIT.c.detail == detail,
+                _EDIT.c.outcome.in_([EditOutcome.IN_FLIGHT.value, EditOutcome.FAILED.value]),
+            )
+            .values(detail=None)
+        )
 
     async def edits(
         self, shop: str, *, since: datetime, until: datetime | None = None
@@ -100,7 +112,7 @@ class EditRows(Database):
         if until is not None:
             query = query.where(_EDIT.c.at <= until)
         rows = await self._rows(query.order_by(_EDIT.c.at, _EDIT.c.id))
-        return [_attempt(row) for row in rows]
+        return [edit_from_row(row) for row in rows]
 
     async def drop_claim(self, shop: str, kind: str, key: str) -> None:
         await self._write(

@@ -54,7 +54,7 @@ from backend.store.codec import (
 from backend.store.crypto import InvalidToken
 from backend.store.database import unavailable
 from backend.store.deliveries import DeliveryRows
-from backend.store.edits import EditRows
+from backend.store.edits import EditRows, edit_from_row
 from backend.store.holds import HoldRows
 from backend.store.jobs import JobRows
 from backend.store.mirror import MirrorRows
@@ -307,11 +307,17 @@ class SQLStore(
                     .where(_ATTEMPT.c.shop == shop, _ATTEMPT.c.customer_id == customer_id)
                     .order_by(_ATTEMPT.c.at, _ATTEMPT.c.id)
                 )
+                edits = await conn.execute(
+                    select(schema.edits)
+                    .where(schema.edits.c.shop == shop, schema.edits.c.customer_id == customer_id)
+                    .order_by(schema.edits.c.at, schema.edits.c.id)
+                )
                 return CustomerData(
                     shop=shop,
                     customer_id=customer_id,
                     cancellations=[_record(row) for row in records.mappings()],
                     attempts=[attempt_from_row(row) for row in attempts.mappings()],
+                    edits=[edit_from_row(row) for row in edits.mappings()],
                 )
 
     async def delete_older_than(self, before: datetime, *, now: datetime) -> int:

@@ -85,7 +85,16 @@ def order_drop(order: Order, tz: ZoneInfo) -> dict[str, Any]:
         "fulfillment_status": fulfillment,
         "fulfillment_status_label": fulfillment.capitalize(),
         "tags": sorted(order.tags),
-        "line_items": [{"title": i.title, "quantity": i.quantity} for i in order.line_items],
+        # As the order stands after any edit: what was taken off is gone, a size shows.
+        "line_items": [
+            {
+                "title": i.title,
+                "quantity": i.current_quantity,
+                "variant_title": i.variant.title if i.variant is not None else None,
+            }
+            for i in order.line_items
+            if i.current_quantity > 0
+        ],
         "customer_url": order_url(order),
         "shipping_address": None
         if order.shipping_country_code is None

@@ -20,6 +20,10 @@ export const EDIT_MUTATION =
   'mutation($input:EditOrderInput!){editOrder(input:$input){__typename ' +
   '...on EditOrderRefused{code fieldErrors{field problem}}}}';
 
+export const SIZES_QUERY =
+  'query($id:ID!){order(id:$id){editOptions{items{id title variantTitle currencyCode' +
+  ' variants{id title price inStock}}}}}';
+
 // The address form's fields, as the backend's AddressInput names them (issue 13).
 export const ADDRESS_FIELDS = ['firstName', 'lastName', 'address1', 'address2', 'zip', 'city', 'countryCode'];
 
@@ -86,6 +90,23 @@ export function createClient({ shopify, surface = 'checkout', guest = null, fetc
     async buyAgain(id) {
       return (await post(BUY_AGAIN_QUERY, { id })).order;
     },
+    // Each item's other variants in stock: [{ value: 'lineItemId variantId', label }].
+    async sizes(id) {
+      const { order } = await post(SIZES_QUERY, { id });
+      return (order?.editOptions.items ?? []).flatMap((item) =>
+        item.variants
+          .filter((v) => v.inStock)
+          .map((v) => ({
+            value: `${item.id} ${v.id}`,
+            label: `${item.title}: ${item.variantTitle} → ${v.title} (${v.price} ${item.currencyCode})`,
+          })),
+      );
+    },
+    async editVariant(orderId, choice) {
+      const [lineItemId, variantId] = choice.split(' ');
+      const input = { orderId, reason: 'WRONG_SIZE_OR_COLOUR', variant: { lineItemId, variantId } };
+      return (await post(EDIT_MUTATION, { input })).editOrder;
+    },
     async edit(orderId, address, reason) {
       const given = Object.fromEntries(
         Object.entries(address).map(([k, v]) => [k, v.trim()]).filter(([, v]) => v),
@@ -112,7 +133,8 @@ function fromOrder(order) {
 // cancellable -> confirming -> cancelling -> cancelled | itemsCancelled | refused | error
 // (retry goes back; after itemsCancelled the rest of the order may be cancelled: check again);
 // confirming, "wrong address" picked where the shop allows it -> editing -> saving -> edited |
-// editing (field errors) | refused | error (issue 13: change the address instead).
+// editing (field errors) | refused | error; "wrong size or colour" -> sizing -> resizing ->
+// edited | refused | error (issue 13: change the order instead).
 export function createFlow({ client, orderId, onChange = () => {} }) {
   let state = { name: 'checking' };
   const set = (next) => {
@@ -169,10 +191,10 @@ export function createFlow({ client, orderId, onChange = () => {} }) {
       if (state.name !== 'confirming') return state;
       // Re-render only to clear the "choose a reason" error or to offer (or withdraw) the
       // address change; otherwise the list shows the pick.
-      const offered = flow.offersAddress;
+      const offered = [flow.offersAddress, flow.offersSize].join();
       const wasMissing = state.missingReason;
       state = { ...state, reason, missingReason: false };
-      if (wasMissing || flow.offersAddress !== offered) set(state);
+      if (wasMissing || [flow.offersAddress, flow.offersSize].join() !== offered) set(state);
       return state;
     },
     write(note) {
@@ -210,6 +232,42 @@ export function createFlow({ client, orderId, onChange = () => {} }) {
         !!state.order.editOptions?.types.includes('ADDRESS')
       );
     },
+    get offersSize() {
+      return (
+        state.name === 'confirming' &&
+        state.reason === 'WRONG_SIZE_OR_COLOUR' &&
+        !!state.order.editOptions?.types.includes('VARIANT')
+      );
+    },
+    async editSize() {
+      if (!flow.offersSize) return state;
+      const back = state;
+      set({ name: 'sizing', order: back.order, back, choices: null, picked: null });
+      try {
+        const choices = await client.sizes(back.order.id);
+        return set({ ...state, choices, picked: choices[0]?.value ?? null });
+      } catch (error) {
+        return set({ name: 'error', retry: 'sizes', asked: back, rateLimited: !!error.rateLimited });
+      }
+    },
+    pick(value) {
+      if (state.name === 'sizing') state = { ...state, picked: value };
+      return state;
+    },
+    async saveSize() {
+      if (state.name !== 'sizing' || !state.picked) return state;
+      const asked = state;
+      set({ ...asked, name: 'resizing' });
+      try {
+        const result = await client.editVariant(asked.order.id, asked.picked);
+        if (result.__typename === 'EditOrderSuccess') {
+          return set({ name: 'edited', order: asked.order, kind: 'size' });
+        }
+        return set({ name: 'refused', order: asked.order, code: result.code });
+      } catch (error) {
+        return set({ name: 'error', retry: 'size', asked, rateLimited: !!error.rateLimited });
+      }
+    },
     editAddress() {
       if (!flow.offersAddress) return state;
       const address = Object.fromEntries(ADDRESS_FIELDS.map((f) => [f, '']));
@@ -221,7 +279,7 @@ export function createFlow({ client, orderId, onChange = () => {} }) {
       return state;
     },
     back() {
-      if (state.name === 'editing') set(state.back);
+      if (state.name === 'editing' || state.name === 'sizing') set(state.back);
       return state;
     },
     async saveAddress() {
@@ -230,7 +288,9 @@ export function createFlow({ client, orderId, onChange = () => {} }) {
       set({ ...asked, name: 'saving' });
       try {
         const result = await client.edit(asked.order.id, asked.address, 'WRONG_ADDRESS');
-        if (result.__typename === 'EditOrderSuccess') return set({ name: 'edited', order: asked.order });
+        if (result.__typename === 'EditOrderSuccess') {
+          return set({ name: 'edited', order: asked.order, kind: 'address' });
+        }
         if (result.code === 'INVALID_ADDRESS') {
           const errors = Object.fromEntries(result.fieldErrors.map((e) => [e.field, e.problem]));
           return set({ ...asked, errors, fix: true });
@@ -245,6 +305,14 @@ export function createFlow({ client, orderId, onChange = () => {} }) {
       if (state.retry === 'edit') {
         set(state.asked);
         return flow.saveAddress();
+      }
+      if (state.retry === 'size') {
+        set(state.asked);
+        return flow.saveSize();
+      }
+      if (state.retry === 'sizes') {
+        set(state.asked);
+        return flow.editSize();
       }
       if (state.retry === 'cancel') {
         set(state.asked);

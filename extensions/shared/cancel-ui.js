@@ -98,6 +98,10 @@ export function view(shopify, flow, { done } = {}) {
         body.push(el('s-banner', { tone: 'info' }, text(t('edit.offer')),
           el('s-button', { disabled: busy, onClick: () => flow.editAddress() }, t('edit.open'))));
       }
+      if (flow.offersSize) {
+        body.push(el('s-banner', { tone: 'info' }, text(t('size.offer')),
+          el('s-button', { disabled: busy, onClick: () => flow.editSize() }, t('size.open'))));
+      }
       if (busy) body.push(text(t('dialog.cancelling')));
       actions.primary = el('s-button', { variant: 'primary', tone: 'critical', loading: busy, disabled: busy, onClick: () => flow.submit() }, t('dialog.confirm'));
       actions.secondary.push(el('s-button', { disabled: busy, onClick: () => (done ? done() : flow.close()) }, t('dialog.keep')));
@@ -125,8 +129,31 @@ export function view(shopify, flow, { done } = {}) {
       actions.secondary.push(el('s-button', { disabled: busy, onClick: () => flow.back() }, t('edit.back')));
       break;
     }
+    case 'sizing':
+    case 'resizing': {
+      const busy = state.name === 'resizing';
+      body.push(el('s-heading', {}, t('size.title')));
+      if (!state.choices) {
+        body.push(el('s-spinner', { accessibilityLabel: t('status.checking') }));
+      } else if (!state.choices.length) {
+        body.push(el('s-banner', { tone: 'info' }, text(t('size.none'))));
+      } else {
+        body.push(el('s-choice-list', {
+          label: t('size.choose'),
+          name: 'size',
+          disabled: busy,
+          onChange: (event) => flow.pick(event.currentTarget.values?.[0] ?? event.currentTarget.value),
+        }, state.choices.map((c) => el('s-choice', { value: c.value, selected: c.value === state.picked }, c.label))));
+      }
+      if (busy) body.push(text(t('edit.saving')));
+      if (state.choices?.length) {
+        actions.primary = el('s-button', { variant: 'primary', loading: busy, disabled: busy, onClick: () => flow.saveSize() }, t('size.save'));
+      }
+      actions.secondary.push(el('s-button', { disabled: busy, onClick: () => flow.back() }, t('edit.back')));
+      break;
+    }
     case 'edited':
-      body.push(el('s-banner', { tone: 'success', heading: t('edit.done', { name }) }));
+      body.push(el('s-banner', { tone: 'success', heading: t(state.kind === 'size' ? 'size.done' : 'edit.done', { name }) }));
       if (done) actions.primary = el('s-button', { onClick: () => done() }, t('close'));
       break;
     case 'cancelled':

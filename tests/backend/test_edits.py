@@ -160,8 +160,11 @@ async def test_edits_are_offered_only_when_the_merchant_turns_them_on(stack: Sta
 
     assert (off["types"], off["blockedBy"]) == ([], "DISABLED")
     assert refused["code"] == "DISABLED"
-    # VARIANT is switched on but not made yet (it needs Shopify's order editing): not offered.
-    assert (on["types"], on["blockedBy"], on["countryChange"]) == (["ADDRESS"], None, True)
+    assert (on["types"], on["blockedBy"], on["countryChange"]) == (
+        ["ADDRESS", "VARIANT"],
+        None,
+        True,
+    )
     assert on["deadline"] is not None
     assert updates(stack) == 0
 

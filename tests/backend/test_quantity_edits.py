@@ -328,3 +328,24 @@ async def test_no_items_are_read_where_quantities_may_not_change(stack: Stack) -
 
     assert response.json()["data"]["order"]["editOptions"]["items"] == []
     assert [c for c in stack.world.calls if c.operation_name == "OrderForItemEdit"] == []
+
+
+async def test_a_failed_try_is_not_taken_for_a_lost_commit_once_a_retry_succeeded(
+    stack: Stack,
+) -> None:
+    order = three_shirts(stack)
+    stack.faults.fail(503, field="orderEditBegin", times=1)
+
+    failed = await edit(stack, order, 1)
+    done = await edit(stack, order, 1)
+    again = await edit(stack, order, 1)  # the same request once more: nothing left to change
+    await stack.settle()
+
+    assert (failed["code"], done["type"], again["code"]) == (
+        "TRY_AGAIN",
+        "QUANTITY",
+        "INVALID_QUANTITY",
+    )
+    assert refunds(stack) == [Decimal("49.90")]
+    made = [a for a in await edits(stack) if a.outcome is EditOutcome.EDITED]
+    assert len(made) == 1

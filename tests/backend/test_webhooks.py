@@ -6,6 +6,7 @@ import logging
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -15,6 +16,8 @@ from backend.store.base import (
     Attempt,
     CancellationRecord,
     CustomerData,
+    EditAttempt,
+    EditOutcome,
     FlightState,
     Outcome,
     ShopToken,
@@ -247,7 +250,7 @@ async def test_customers_data_request_logs_what_we_hold_about_the_customer(
     assert delivery.status == 200
     [logged] = [r.getMessage() for r in caplog.records if "data_request 9999" in r.getMessage()]
     # Counts in the log, never the notes (issue 18); the export itself comes from the store.
-    assert logged.endswith("{'cancellations': 1, 'attempts': 2}")
+    assert logged.endswith("{'cancellations': 1, 'attempts': 2, 'edits': 0}")
     assert "Wrong size" not in logged
     data = customer_export(await stack.store.customer_data(SHOP, ADA_GID))
     assert data["customer_id"] == ADA_GID
@@ -435,3 +438,30 @@ async def test_a_read_showing_our_cancel_settles_a_rejected_record(stack: Stack)
     record = await stack.store.get_cancellation(SHOP, gid)
     assert record is not None and record.state is FlightState.CANCELLED
     assert [a.outcome for a in await stack.store.attempts(SHOP)] == [Outcome.CANCELLED]
+
+
+async def test_a_customers_edits_are_exported_and_erased_with_them(stack: Stack) -> None:
+    """Issue 13: the edits table holds the customer's id, so it goes with their data."""
+    at = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    for customer in (ADA_GID, f"gid://shopify/Customer/{BOB}"):
+        await stack.store.record_edit(
+            EditAttempt(
+                shop=SHOP,
+                order_id=f"gid://shopify/Order/{DemoOrders.CANCELLABLE}",
+                customer_id=customer,
+                kind="QUANTITY",
+                reason_code="ORDERED_BY_MISTAKE",
+                outcome=EditOutcome.EDITED,
+                at=at,
+                amount=Decimal("-24.95"),
+                currency="EUR",
+            )
+        )
+
+    exported = customer_export(await stack.store.customer_data(SHOP, ADA_GID))
+    delivery = await send(stack, "customers/redact", redact_payload(ADA))
+
+    assert [(e["kind"], e["amount"]) for e in exported["edits"]] == [("QUANTITY", "-24.95")]
+    assert delivery.status == 200
+    assert (await stack.store.customer_data(SHOP, ADA_GID)).edits == []
+    assert len((await stack.store.customer_data(SHOP, f"gid://shopify/Customer/{BOB}")).edits) == 1

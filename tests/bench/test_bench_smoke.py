@@ -120,7 +120,7 @@ def test_bench_measures_every_part_and_writes_results(tmp_path: Path) -> None:
     assert holds["release_delay_s"]["p50"] is not None and holds["hold"]["points_per_order"] > 0
     assert "9. Fulfilment holds" in report.render(written)
     kinds = written["edits"]["kinds"]
-    assert set(kinds) == {"address", "quantity_down", "quantity_up"}
+    assert set(kinds) == {"address", "quantity_down", "quantity_up", "variant"}
     assert all(k["succeeded"] == 2 and k["points_per_edit"] > 0 for k in kinds.values())
     assert "11. Edits instead of cancels" in report.render(written)
     assert {t["verdict"] for t in written["targets"]} <= {"met", "missed", "not measured"}

@@ -198,10 +198,11 @@ async def test_order_page_renders_the_block_for_that_order(ada: httpx.AsyncClien
     # Rendered before the script runs: the checking text and a button kept hidden until asked.
     assert row.one(has("data-info")).words == "Checking whether this order can be cancelled…"
     assert "hidden" in row.one(has("data-open")).attrs
-    cancel_heading, edit_heading = document.one(tag("dialog")).find_all(tag("h2"))
+    cancel_heading, edit_heading, size_heading = document.one(tag("dialog")).find_all(tag("h2"))
     assert cancel_heading.words == "Cancel order #1001?"
     # Issue 13: the address panel waits, hidden, with the order's country known.
     assert edit_heading.words == "New delivery address"
+    assert size_heading.words == "Another size or colour"
     assert "hidden" in document.one(has("data-edit")).attrs
     assert row.attrs["data-country"] == "NL"
 

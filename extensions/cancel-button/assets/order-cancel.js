@@ -16,15 +16,16 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
     // The form fills the dialog: a click on the dialog itself is on its backdrop.
     on(dialog, 'click', (e) => e.target == dialog && dialog.close());
     on(dialog, 'close', () => this.row && this.refocus(this.row));
-    // "Wrong delivery address" offers to change it instead, where the shop allows that.
+    // A reason may offer a change instead ("REASON TYPE"), where the shop allows it.
     on(dialog, 'change', () => {
-      const o = this.row?.order?.editOptions;
-      this.q('[data-instead]').hidden = !(this.q('[name=reason]:checked', dialog)?.value == 'WRONG_ADDRESS' && o?.types.includes('ADDRESS'));
+      const reason = this.q('[name=reason]:checked', dialog)?.value;
+      for (const p of this.querySelectorAll('[data-instead]')) {
+        const [r, t] = p.dataset.instead.split(' ');
+        p.hidden = !(reason == r && this.row.order.editOptions?.types.includes(t));
+      }
     });
-    const edit = (this.edit = this.q('[data-edit]'));
-    on(this.q('[data-instead-open]'), 'click', () => this.panel(true));
-    on(this.q('[data-edit-back]'), 'click', () => this.panel(false));
-    on(edit, 'submit', (e) => this.change(e));
+    for (const b of this.querySelectorAll('[data-go]')) on(b, 'click', () => this.panel(b.dataset.go));
+    for (const f of this.querySelectorAll('[data-edit],[data-size]')) on(f, 'submit', (e) => this.change(e));
     this.check();
   }
 
@@ -132,7 +133,7 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
     this.q('[data-items]').hidden = true;
     this.q('[data-lines]').replaceChildren();
     this.set('refund', '');
-    this.panel(false);
+    this.panel('');
     dialog.showModal();
     this.load(1);
   }
@@ -176,61 +177,83 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
     }
   }
 
-  // The address panel instead of the cancel form (or back).
-  panel(editing) {
-    const { dialog, edit, row } = this;
-    const form = this.q('form');
-    form.hidden = editing;
-    edit.hidden = !editing;
-    this.q('[data-instead]').hidden = true;
-    dialog.setAttribute('aria-labelledby', this.q('h2', editing ? edit : form).id);
-    if (!editing) return;
-    edit.reset();
+  // The address ('edit') or size panel, or ('') the cancel form.
+  panel(name) {
+    const { dialog, row } = this;
+    const edit = (this.edit = this.q('[data-edit]'));
+    const shown = this.q(name ? `[data-${name}]` : 'form');
+    for (const f of dialog.querySelectorAll('form,[data-instead]')) f.hidden = f != shown;
+    dialog.setAttribute('aria-labelledby', this.q('h2', shown).id);
+    if (!name) return;
+    shown.reset();
+    this.q('h2', shown).focus();
+    if (name == 'size') return this.sizes(shown);
     this.fields({});
     const country = edit.elements.countryCode;
     country.value = row.dataset.country || '';
     this.q('[data-field=countryCode]', edit).hidden = !row.order.editOptions.countryChange && !!country.value;
-    this.q('h2', edit).focus();
   }
 
-  // Each field's problem next to it; the first one gets the focus.
+  async sizes(form) {
+    const { m } = this;
+    const select = form.elements.choice;
+    const say = (t) => this.set('size-problem', t, form);
+    select.replaceChildren();
+    say('');
+    try {
+      const { order } = await this.post(
+        'query($id:ID!){order(id:$id){editOptions{items{id title variantTitle currencyCode variants{id title price inStock}}}}}',
+        { id: this.row.dataset.order },
+      );
+      for (const i of order.editOptions.items)
+        for (const v of i.variants) v.inStock && select.add(new Option(`${i.title}: ${i.variantTitle} → ${v.title} (${v.price} ${i.currencyCode})`, i.id + ' ' + v.id));
+      select[0] || say(m.noSizes);
+    } catch (e) {
+      say(m[e] || m.network);
+    }
+  }
+
   fields(errors) {
     for (const box of this.edit.querySelectorAll('[data-field]')) {
-      const problem = errors[box.dataset.field];
-      const input = this.q('input', box);
-      input.ariaInvalid = problem ? 'true' : null;
-      this.set('error', problem ? this.m[problem] || this.m.INVALID : '', box);
+      const p = errors[box.dataset.field];
+      this.q('input', box).ariaInvalid = p ? 'true' : null;
+      this.set('error', p ? this.m[p] || this.m.INVALID : '', box);
     }
     this.q('[aria-invalid=true]', this.edit)?.focus();
   }
 
   async change(event) {
-    const { row, m, edit } = this;
+    const { row, m } = this;
+    const { target: form } = event;
+    const size = 'size' in form.dataset;
+    const name = size ? 'size' : 'edit';
     event.preventDefault();
-    if (edit.ariaBusy) return;
-    const set = (p, t = '') => { this.set('edit-progress', p); this.set('edit-problem', t); };
-    const address = Object.fromEntries([...new FormData(edit)].filter(([, v]) => v.trim()));
-    const reason = 'WRONG_ADDRESS';
-    edit.ariaBusy = true;
+    if (form.ariaBusy) return;
+    const set = (p, t = '') => { this.set(name + '-progress', p); this.set(name + '-problem', t); };
+    const [lineItemId, variantId] = (form.elements.choice?.value || '').split(' ');
+    const change = size
+      ? { reason: 'WRONG_SIZE_OR_COLOUR', variant: { lineItemId, variantId } }
+      : { reason: 'WRONG_ADDRESS', address: Object.fromEntries([...new FormData(form)].filter(([, v]) => v.trim())) };
+    form.ariaBusy = true;
     set(m.saving);
     try {
       const { editOrder: r } = await this.post(
         'mutation($input:EditOrderInput!){editOrder(input:$input){__typename ' +
           '...on EditOrderRefused{code fieldErrors{field problem}}}}',
-        { input: { orderId: row.dataset.order, reason, address } },
+        { input: { orderId: row.dataset.order, ...change } },
       );
       if (r.code) {
-        this.fields(Object.fromEntries(r.fieldErrors.map((e) => [e.field, e.problem])));
+        size || this.fields(Object.fromEntries(r.fieldErrors.map((e) => [e.field, e.problem])));
         return set('', r.code == 'INVALID_ADDRESS' ? m.fix : m[r.code] || m.no);
       }
-      const text = m.edited.replace('%s', row.dataset.name);
+      const text = m[size ? 'sized' : 'edited'].replace('%s', row.dataset.name);
       this.set('info', text, row);
       this.dialog.close();
       this.set('status', text);
     } catch (e) {
       set('', m[e] || m.network);
     } finally {
-      edit.ariaBusy = null;
+      form.ariaBusy = null;
     }
   }
 

@@ -16,10 +16,8 @@ from tests.conftest import ORDER_QUERY, Stack, graphql, running_stack
 
 SCRIPT = Path(__file__).parents[3] / "extensions/cancel-button/assets/order-cancel.js"
 CORE = Path(__file__).parents[3] / "extensions/shared/cancel-core.js"
-EXPORT = re.compile(
-    r"export const (?:ORDER_QUERY|CANCEL_MUTATION|ITEMS_QUERY|BUY_AGAIN_QUERY|EDIT_MUTATION) ="
-    r"\s*((?:'[^'\\]*'\s*\+?\s*)+);"
-)
+EXPORTED = "ORDER_QUERY|CANCEL_MUTATION|ITEMS_QUERY|BUY_AGAIN_QUERY|EDIT_MUTATION|SIZES_QUERY"
+EXPORT = re.compile(rf"export const (?:{EXPORTED}) =\s*((?:'[^'\\]*'\s*\+?\s*)+);")
 # `this.post(` followed by one or more single-quoted literals joined with `+`: the form the
 # script uses. Anything else (a template literal, a variable) fails the count check below.
 POST = re.compile(r"this\.post\(\s*((?:'[^'\\]*'\s*\+?\s*)+),")
@@ -55,7 +53,7 @@ async def trusted(tmp_path: Path) -> AsyncIterator[Stack]:
 
 
 async def test_the_blocks_own_documents_run(trusted: Stack) -> None:
-    listing, _items, _edit, cancel, _buy_again, _withdraw = THEME_BLOCK_DOCUMENTS
+    listing, _items, _sizes, _edit, cancel, _buy_again, _withdraw = THEME_BLOCK_DOCUMENTS
     async with trusted.shopper() as ada:
         orders = await graphql(ada, listing, {"ids": ["5001"]})
         cancelled = await graphql(

@@ -296,3 +296,38 @@ test('a waiting request shows as requested; a declined one in the shop\'s words'
   assert.equal(second.message, 'Made to measure.');
   assert.equal(messageKey(second.code), 'blocked.declined_by_shop');
 });
+
+test('wrong size offers the sizes in stock and sends the one picked', async () => {
+  const sized = { ...ORDER, editOptions: { types: ['VARIANT'], countryChange: false } };
+  const items = [{
+    id: 'gid://shopify/LineItem/1', title: 'Linen shirt', variantTitle: 'S', currencyCode: 'EUR',
+    variants: [
+      { id: 'gid://shopify/ProductVariant/2', title: 'M', price: '24.95', inStock: true },
+      { id: 'gid://shopify/ProductVariant/4', title: 'XL', price: '29.95', inStock: false },
+    ],
+  }];
+  const backend = fakeBackend(
+    { body: { data: { order: sized } } },
+    { body: { data: { order: { editOptions: { items } } } } },
+    { body: { data: { editOrder: { __typename: 'EditOrderSuccess' } } } },
+  );
+  const { flow } = flowWith(backend);
+  await flow.check();
+  flow.open();
+  flow.choose('WRONG_ADDRESS');
+  assert.equal(flow.offersSize, false);
+  flow.choose('WRONG_SIZE_OR_COLOUR');
+  assert.equal(flow.offersSize, true);
+  const sizing = await flow.editSize();
+  assert.deepEqual(sizing.choices, [
+    { value: 'gid://shopify/LineItem/1 gid://shopify/ProductVariant/2', label: 'Linen shirt: S → M (24.95 EUR)' },
+  ]);
+  const done = await flow.saveSize();
+  assert.equal(done.name, 'edited');
+  assert.equal(done.kind, 'size');
+  assert.deepEqual(backend.requests[2].body.variables.input, {
+    orderId: ORDER.id,
+    reason: 'WRONG_SIZE_OR_COLOUR',
+    variant: { lineItemId: 'gid://shopify/LineItem/1', variantId: 'gid://shopify/ProductVariant/2' },
+  });
+});

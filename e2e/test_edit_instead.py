@@ -1,6 +1,7 @@
-"""Edit instead of cancel (issue 13): the merchant lets customers fix the address; a customer who
-picks "Wrong delivery address" changes it instead, and devshop's order page shows the new one.
-In English and Dutch, with the keyboard alone, with field messages, and axe finds nothing serious.
+"""Edit instead of cancel (issue 13): the merchant lets customers fix the address and the size; a
+customer who picks "Wrong delivery address" or "Wrong size or colour" changes it instead, and
+devshop's order page shows the change. In English and Dutch, with the keyboard alone, with field
+messages, and axe finds nothing serious.
 
 The module runs its own servers: it saves rules, which would change every later storefront."""
 
@@ -37,6 +38,7 @@ def ada(page: Page, shop: Shop) -> Page:
     page.goto(shop.url("/admin"))
     admin = page.frame_locator('iframe[title="Cancel button"]')
     admin.get_by_label("Let customers change the shipping address").check()
+    admin.get_by_label("Let customers choose another size or colour").check()
     admin.get_by_role("button", name="Save rules").click()
     expect(admin.get_by_role("status").filter(has_text="Rules saved")).to_be_visible()
     page.goto(shop.url(f"/account/login?customer={ADA}&return_url=/account"))
@@ -182,3 +184,96 @@ def test_wrong_address_from_the_customer_accounts_order_action(ada: Page, shop: 
     )
     assert shop.order(5013)["shipping_address"]["address1"] == "Spui 21"
     assert shop.cancels() == []
+
+
+def test_wrong_size_leads_to_a_size_change_shown_on_the_order_page(
+    ada: Page, shop: Shop, snap: Callable[[str], None]
+) -> None:
+    open_order(ada, shop, 5011)
+    expect(ada.locator(".order-details")).to_contain_text("Linen shirt – S")
+    cancel_button(ada).click()
+    dialog = ada.get_by_role("dialog", name="Cancel order #1011?")
+    dialog.get_by_role("radio", name="Wrong size or colour").check()
+    expect(dialog).to_contain_text("You can choose another instead of cancelling.")
+    dialog.get_by_role("button", name="Choose another size or colour").click()
+
+    panel = ada.get_by_role("dialog", name="Another size or colour")
+    choice = panel.get_by_label("New size or colour")
+    expect(choice.locator("option")).to_have_text(
+        ["Linen shirt: S → M (24.95 EUR)", "Linen shirt: S → L (29.95 EUR)"]  # XL: sold out
+    )
+    choice.select_option(label="Linen shirt: S → M (24.95 EUR)")
+    snap("size")
+    panel.get_by_role("button", name="Change it").click()
+
+    expect(panel).to_be_hidden()
+    expect(ada.get_by_role("status").filter(has_text="#1011")).to_have_text(
+        "Order #1011 has been changed to the new size or colour."
+    )
+    ada.reload()
+    expect(ada.locator(".order-details")).to_contain_text("Linen shirt – M")
+    expect(ada.locator(".order-details")).not_to_contain_text("Linen shirt – S")
+    snap("order-page")
+    sizes = [(i["variant"] or {}).get("title") for i in shop.order(5011)["line_items"]]
+    assert sizes == ["S", "M"] and shop.cancels() == []
+
+
+def test_wrong_size_in_dutch_with_the_keyboard(ada: Page, shop: Shop) -> None:
+    open_order(ada, shop, 5014, "?locale=nl")
+    tab_to(ada, "order-cancel [data-open]")
+    ada.keyboard.press("Enter")
+    dialog = ada.get_by_role("dialog", name="Bestelling #1014 annuleren?")
+    size = dialog.get_by_role("radio", name="Verkeerde maat of kleur")
+    for _ in range(6):
+        if size.is_checked():
+            break
+        ada.keyboard.press("ArrowDown")
+    expect(size).to_be_checked()
+    ada.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="Andere maat of kleur kiezen")).to_be_focused()
+    ada.keyboard.press("Enter")
+
+    panel = ada.get_by_role("dialog", name="Andere maat of kleur")
+    choice = panel.get_by_label("Nieuwe maat of kleur")
+    expect(choice.locator("option")).to_have_count(2)
+    ada.keyboard.press("Tab")
+    expect(choice).to_be_focused()
+    ada.keyboard.press("ArrowDown")  # L
+    ada.keyboard.press("Tab")
+    expect(panel.get_by_role("button", name="Wijzigen")).to_be_focused()
+    ada.keyboard.press("Enter")
+
+    expect(ada.get_by_role("status").filter(has_text="#1014")).to_have_text(
+        "Bestelling #1014 is gewijzigd naar de nieuwe maat of kleur."
+    )
+    ada.reload()
+    expect(ada.locator(".order-details")).to_contain_text("Linen shirt – L")
+
+
+def test_axe_finds_nothing_serious_in_the_size_panel(ada: Page, shop: Shop) -> None:
+    open_order(ada, shop, 5015)
+    cancel_button(ada).click()
+    ada.get_by_role("radio", name="Wrong size or colour").check()
+    ada.get_by_role("button", name="Choose another size or colour").click()
+    expect(ada.get_by_label("New size or colour").locator("option")).to_have_count(2)
+    assert serious_violations(ada) == []
+
+
+def test_wrong_size_from_the_thank_you_page(ada: Page, shop: Shop) -> None:
+    subprocess.run(["node", "scripts/build-extensions.mjs"], cwd=ROOT, check=True, timeout=120)
+    ada.goto(shop.url(f"/extensions/thank-you?order=5011&customer={ADA}"))
+    block = ada.frame_locator("iframe")
+    block.get_by_role("button", name="Cancel this order").click()
+    block.get_by_role("radio", name="Wrong size or colour").check()
+    block.get_by_role("button", name="Choose another size or colour").click()
+
+    expect(block.get_by_role("heading", name="Another size or colour")).to_be_visible()
+    block.get_by_role("radio", name="Linen shirt: S → L (29.95 EUR)").check()
+    expect(block.get_by_role("radio")).to_have_count(2)  # M and L; XL is sold out
+    block.get_by_role("button", name="Change it").click()
+
+    expect(block.get_by_role("status")).to_have_text(
+        "Order #1011 has been changed to the new size or colour."
+    )
+    sizes = [(i["variant"] or {}).get("title") for i in shop.order(5011)["line_items"]]
+    assert sizes == ["S", "L"] and shop.cancels() == []
