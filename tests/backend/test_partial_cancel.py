@@ -330,3 +330,30 @@ async def test_concurrent_partial_cancels_of_one_order_each_refund_once(stack: S
     assert len(order.refunds) == len(succeeded)
     records = await stack.store.refunds_of_order(SHOP, GID.format(order.id))
     assert [r.state for r in records] == [RefundState.DONE] * len(succeeded)
+
+
+async def test_a_customer_paying_in_yen_sees_and_gets_yen_and_the_shop_keeps_euros(
+    stack: Stack,
+) -> None:
+    await offer_partial(stack, fee_percent=Decimal("5"))
+    world = stack.world
+    order = world.add_order(
+        customer_id=DemoCustomers.ADA,
+        products=[world.products[DemoProducts.LINEN_SHIRT]],
+        quantities=[3],
+        shipping_country_code="US",
+        presentment_currency="JPY",
+        presentment_rate="160",
+    )
+
+    async with stack.shopper() as ada:
+        result = await cancel_items(ada, order, {order.line_items[0].id: 1})
+
+    # 24.95 EUR is 3992 JPY at the order's rate; the fee is 1.25 EUR, 200 JPY (0 decimals).
+    assert result["refunded"] == {"amount": "3792", "currencyCode": "JPY"}
+    assert result["fee"] == {"amount": "200", "currencyCode": "JPY"}
+    [call] = [c for c in world.calls_for("refundCreate") if c.executed]
+    refund_input: Any = call.variables["input"]
+    assert refund_input["currency"] == "JPY"
+    assert refund_input["transactions"][0]["amount"] == "3792"
+    assert refunded(order) == ["23.70"]  # in the shop's euros
