@@ -136,3 +136,23 @@ def test_buy_again_from_the_order_action_menu_fills_the_cart(page: Page, shop: S
 
     expect(page).to_have_url(shop.url("/cart"))
     expect(page.get_by_role("row", name="Linen shirt 3")).to_be_visible()
+
+
+def test_customer_chooses_items_on_the_thank_you_page(page: Page, shop: Shop) -> None:
+    offer_single_items_with_a_fee(page, shop)
+    order_id = three_shirts(shop, 4)
+    page.goto(shop.url(f"/extensions/thank-you?order={order_id}&customer={ADA}"))
+    block = page.frame_locator("iframe")
+    block.get_by_role("button", name="Cancel this order").click()
+
+    shirts = block.get_by_role("spinbutton", name="Linen shirt (3)")
+    expect(shirts).to_have_value("3")
+    shirts.fill("2")
+    expect(block.get_by_text("You'll get €47.40 back of €49.90.")).to_be_visible()
+    block.get_by_role("radio", name="I ordered by mistake").check()
+    block.get_by_role("button", name="Cancel order").click()
+
+    expect(
+        block.get_by_text("The items have been cancelled. You'll get €47.40 back.")
+    ).to_be_visible()
+    assert [line["current_quantity"] for line in shop.order(order_id)["line_items"]] == [1]
