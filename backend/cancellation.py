@@ -36,7 +36,7 @@ from backend.policy import (
 from backend.refunds.gateway import OrderLines, RefundGateway
 from backend.refunds.inputs import refund_input
 from backend.refunds.refunding import Refunds
-from backend.shopify.client import ShopifyUnavailable
+from backend.shopify.client import AmbiguousOutcome, ShopifyUnavailable
 from backend.shopify.gateway import AdminGateway, CancelAccepted, staff_note
 from backend.store.base import (
     OPEN_REQUEST_STATES,
@@ -47,6 +47,7 @@ from backend.store.base import (
     Job,
     Outcome,
     RefundKind,
+    RefundRecord,
     RequestState,
     Store,
 )
@@ -551,37 +552,31 @@ class Cancellations:
     ) -> Cancelled | Refused:
         shop = claim.shop
         assert claim.staff_note is not None
+        fee_refund: RefundRecord | None = None
         try:
             fee = await self._fee(shop, order.id, policy)
+            if fee is not None and self._refunds is not None:
+                fee_refund = await self._claim_fee_refund(claim, fee, policy)
             result = await self._gateway.cancel_order(
                 shop, order.id, policy, claim.staff_note, refund=fee is None
             )
-        except ShopifyUnavailable:
+        except ShopifyUnavailable as error:
             # Nothing is known to have happened: free the order so a retry can cancel it. If
             # Shopify did run it, the retry's fresh read or Shopify's own refusal will tell.
             await self._store.release(shop, order.id)
+            if isinstance(fee_refund, RefundRecord) and not isinstance(error, AmbiguousOutcome):
+                # orderCancel surely did not run: neither may its refund. (After an ambiguous
+                # failure the refund's job decides, by whether the order is cancelled.)
+                assert self._refunds is not None
+                await self._refunds.abandon(fee_refund, "the cancel did not run")
             return await refuse(CancelBlock.TRY_AGAIN)
         except BaseException:
             await self._store.release(shop, order.id)
             raise
         now = self._clock()
-        if isinstance(result, CancelAccepted) and fee is not None and self._refunds is not None:
-            read, shown = fee
-            # Recorded before it is sent, with its job: a crash from here on still refunds.
-            await self._refunds.make(
-                shop=shop,
-                order_id=order.id,
-                kind=RefundKind.CANCEL_FEE,
-                customer_id=claim.customer_id,
-                lines=(),
-                amount=shown.refund.presentment,
-                fee=shown.fee.presentment,
-                fee_shop=shown.fee.shop,
-                currency=read.presentment_currency,
-                refund_input=refund_input(
-                    read, {}, shown.refund.presentment, policy, claim.staff_note
-                ),
-            )
+        if isinstance(result, CancelAccepted) and isinstance(fee_refund, RefundRecord):
+            assert self._refunds is not None
+            await self._refunds.send(fee_refund)
             now = self._clock()
         if isinstance(result, CancelAccepted):
             state = FlightState.CANCELLED if result.done else FlightState.PENDING
@@ -606,6 +601,13 @@ class Cancellations:
             settled = replace(claim, state=state, job_id=result.job_id, updated_at=now)
             return await self._outcome(settled, order, policy, tz)
         fresh = await self._cancelled_meanwhile(shop, order.id)
+        if isinstance(fee_refund, RefundRecord) and self._refunds is not None:
+            # Cancelled meanwhile (our earlier cancel, its answer lost): refund all but the fee.
+            # Refused for good: nothing is to be refunded.
+            if fresh is not None:
+                await self._refunds.send(fee_refund)
+            else:
+                await self._refunds.abandon(fee_refund, result.message)
         if fresh is not None:
             now = self._clock()
             await self._store.settle(shop, order.id, FlightState.CANCELLED, at=now)
@@ -617,6 +619,46 @@ class Cancellations:
         )
         logger.info("Shopify refused to cancel %s on %s: %s", order.id, shop, result.message)
         return await refuse(CancelBlock.REJECTED_BY_SHOPIFY)
+
+    async def _claim_fee_refund(
+        self,
+        claim: CancellationRecord,
+        fee: tuple[OrderLines, FeeQuote],
+        policy: ShopPolicy,
+    ) -> RefundRecord:
+        """The fee's refund, recorded (with its job) before orderCancel is sent: if the cancel
+        runs and its answer is lost, the job refunds all but the fee once the order shows
+        cancelled; if it never ran, the job abandons the refund.
+
+        A fee refund still in flight is an earlier cancel's whose outcome we never heard (we
+        hold the order's cancel flight, so no other is running). It is abandoned for this one
+        while its job is far from due: if that cancel did run, Shopify refuses ours as already
+        cancelled, `_cancelled_meanwhile` sees it, and this refund is the one sent."""
+        assert self._refunds is not None and claim.staff_note is not None
+        read, shown = fee
+        for _ in range(2):
+            found = await self._refunds.claim(
+                shop=claim.shop,
+                order_id=claim.order_id,
+                kind=RefundKind.CANCEL_FEE,
+                customer_id=claim.customer_id,
+                lines=(),
+                amount=shown.refund.presentment,
+                fee=shown.fee.presentment,
+                fee_shop=shown.fee.shop,
+                currency=read.presentment_currency,
+                refund_input=refund_input(
+                    read, {}, shown.refund.presentment, policy, claim.staff_note
+                ),
+            )
+            if isinstance(found, RefundRecord):
+                return found
+            holder = found.holder
+            young = holder.updated_at > self._clock() - self._stale_flight / 2
+            if holder.kind is not RefundKind.CANCEL_FEE or not young:
+                break
+            await self._refunds.abandon(holder, "superseded by a new cancel of the order")
+        raise ShopifyUnavailable("another refund of the order is under way")
 
     async def _fee(
         self, shop: str, gid: str, policy: ShopPolicy

@@ -21,11 +21,13 @@ store credit for an order without a customer.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from graphql import GraphQLError
 
+from backend.money import rounded
 from devshop.admin_context import AdminContext
 from devshop.gids import gid, numeric_id
 from devshop.order_money import (
@@ -107,8 +109,9 @@ def _refund(ctx: AdminContext, refund_input: dict[str, Any]) -> tuple[Order, Ref
             raise _Refused([*field, "restockType"], "Cannot cancel more items than are unfulfilled")
         lines.append(RefundedLineItem(item.id, quantity, restock, item.unit_price * quantity))
     shipping = _shipping(order, refund_input.get("shipping"))
-    transactions = _transactions(ctx, order, refund_input.get("transactions") or [])
-    store_credit = _store_credit(order, refund_input.get("refundMethods") or [])
+    shop_money = _to_shop_money(order, refund_input.get("currency"))
+    transactions = _transactions(ctx, order, refund_input.get("transactions") or [], shop_money)
+    store_credit = shop_money(_store_credit(order, refund_input.get("refundMethods") or []))
     moved = sum((t.amount for t in transactions), ZERO) + store_credit
     if moved > net_payment(order) and not refund_input.get("allowOverRefunding"):
         raise _Refused(
@@ -154,8 +157,20 @@ def _shipping(order: Order, shipping: dict[str, Any] | None) -> Decimal:
     return amount
 
 
+def _to_shop_money(order: Order, currency: str | None) -> Callable[[Decimal], Decimal]:
+    """Amounts in the refund's `currency` as shop money: Shopify takes refund amounts in the
+    presentment currency (required where it differs from the shop's) and converts them."""
+    presentment = order.presentment_currency_code or order.currency_code
+    if currency is None or currency == order.currency_code or currency != presentment:
+        return lambda amount: amount
+    return lambda amount: rounded(amount / order.presentment_rate, order.currency_code)
+
+
 def _transactions(
-    ctx: AdminContext, order: Order, given: list[dict[str, Any]]
+    ctx: AdminContext,
+    order: Order,
+    given: list[dict[str, Any]],
+    shop_money: Callable[[Decimal], Decimal],
 ) -> list[Transaction]:
     payments = [t for t in order.transactions if t.kind in {"SALE", "CAPTURE"}]
     made: list[Transaction] = []
@@ -172,7 +187,7 @@ def _transactions(
             parent = next((t for t in payments if t.id == wanted), None)
         if parent is None:
             raise _Refused([*field, "parentId"], "No captured payment to refund")
-        amount = _amount(transaction["amount"], [*field, "amount"])
+        amount = shop_money(_amount(transaction["amount"], [*field, "amount"]))
         made.append(
             Transaction(
                 ctx.world.new_id(),

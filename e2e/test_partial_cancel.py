@@ -12,6 +12,7 @@ from playwright.sync_api import Page, Route, expect
 
 from devshop.processes import ROOT
 from e2e.conftest import ADA, Servers, Shop, open_order, results_dir, start_servers
+from e2e.test_accessibility import serious_violations
 
 SHIRT = 7001
 
@@ -58,6 +59,7 @@ def test_customer_cancels_some_shirts_then_the_rest_then_buys_them_again(
     expect(dialog.get_by_text("You'll get €23.70 back of €24.95.")).to_be_visible()
     expect(dialog.get_by_text("The shop keeps €1.25 as a cancellation fee.")).to_be_visible()
     snap("one-shirt-chosen")
+    assert serious_violations(page) == []
     dialog.get_by_role("radio", name="I ordered by mistake").check()
     dialog.get_by_role("button", name="Cancel order").click()
 
@@ -79,6 +81,8 @@ def test_customer_cancels_some_shirts_then_the_rest_then_buys_them_again(
     shop.wait_for_order(order_id, lambda o: o["cancelled_at"] is not None)
 
     open_order(page, shop, order_id)
+    expect(page.get_by_role("button", name="Buy again")).to_be_visible()
+    assert serious_violations(page) == []
     page.get_by_role("button", name="Buy again").click()
     expect(page).to_have_url(shop.url("/cart"))
     expect(page.get_by_role("row", name="Linen shirt 3")).to_be_visible()
@@ -132,3 +136,23 @@ def test_buy_again_from_the_order_action_menu_fills_the_cart(page: Page, shop: S
 
     expect(page).to_have_url(shop.url("/cart"))
     expect(page.get_by_role("row", name="Linen shirt 3")).to_be_visible()
+
+
+def test_customer_chooses_items_on_the_thank_you_page(page: Page, shop: Shop) -> None:
+    offer_single_items_with_a_fee(page, shop)
+    order_id = three_shirts(shop, 4)
+    page.goto(shop.url(f"/extensions/thank-you?order={order_id}&customer={ADA}"))
+    block = page.frame_locator("iframe")
+    block.get_by_role("button", name="Cancel this order").click()
+
+    shirts = block.get_by_role("spinbutton", name="Linen shirt (3)")
+    expect(shirts).to_have_value("3")
+    shirts.fill("2")
+    expect(block.get_by_text("You'll get €47.40 back of €49.90.")).to_be_visible()
+    block.get_by_role("radio", name="I ordered by mistake").check()
+    block.get_by_role("button", name="Cancel order").click()
+
+    expect(
+        block.get_by_text("The items have been cancelled. You'll get €47.40 back.")
+    ).to_be_visible()
+    assert [line["current_quantity"] for line in shop.order(order_id)["line_items"]] == [1]

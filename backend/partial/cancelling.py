@@ -215,7 +215,7 @@ class PartialCancellations:
             if isinstance(outcome, Busy):
                 # Another refund of this order is in flight: finish it (same input, same key:
                 # Shopify makes it at most once), then read the order again.
-                await self._refunds.send(outcome.holder)
+                await self._refunds.complete_record(outcome.holder)
                 continue
             if isinstance(outcome, Refunded):
                 view = OrderView(

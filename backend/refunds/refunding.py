@@ -90,6 +90,38 @@ class Refunds:
         currency: str,
         refund_input: dict[str, Any],
     ) -> Refunded | Busy | RefundFailed:
+        claimed = await self.claim(
+            shop=shop,
+            order_id=order_id,
+            kind=kind,
+            customer_id=customer_id,
+            lines=lines,
+            amount=amount,
+            fee=fee,
+            fee_shop=fee_shop,
+            currency=currency,
+            refund_input=refund_input,
+        )
+        if isinstance(claimed, Busy):
+            return claimed
+        return await self.send(claimed)
+
+    async def claim(
+        self,
+        *,
+        shop: str,
+        order_id: str,
+        kind: RefundKind,
+        customer_id: str | None,
+        lines: Sequence[tuple[str, int]],
+        amount: Decimal,
+        fee: Decimal,
+        fee_shop: Decimal,
+        currency: str,
+        refund_input: dict[str, Any],
+    ) -> RefundRecord | Busy:
+        """Record the refund (with its job) without sending it: the caller sends it once the
+        step it depends on is done (a fee's refund, once `orderCancel` is accepted)."""
         now = self._clock()
         wanted = RefundRecord(
             shop=shop,
@@ -118,9 +150,9 @@ class Refunds:
         self._wake_jobs()
         if record.request != wanted.request:
             # We took over a dead flight: finish it first; the caller reads the order again.
-            await self.send(record)
+            await self.complete_record(record)
             return Busy(record)
-        return await self.send(record)
+        return record
 
     async def send(self, record: RefundRecord, *, retries: int = 1) -> Refunded | RefundFailed:
         """Send the record's input under its key and settle the record by the answer."""
@@ -176,6 +208,26 @@ class Refunds:
         record = next((r for r in records if r.seq == seq), None)
         if record is None or record.state is not RefundState.IN_FLIGHT:
             return
-        outcome = await self.send(record, retries=0)
+        outcome = await self.complete_record(record)
         if isinstance(outcome, RefundFailed) and outcome.pending:
             raise Retry(self._stale.total_seconds())
+
+    async def abandon(self, record: RefundRecord, reason: str) -> None:
+        """The step the refund depended on did not happen: nothing is to be refunded."""
+        await self._store.settle_refund(
+            record.shop, record.order_id, record.seq, RefundState.REFUSED, at=self._clock(),
+            message=reason[:500],
+        )  # fmt: skip
+
+    async def complete_record(self, record: RefundRecord) -> Refunded | RefundFailed | None:
+        """Finish a refund found in flight. A fee's refund goes only to an order that is
+        cancelled: if the cancel it followed never happened, the refund is abandoned."""
+        if record.kind is RefundKind.CANCEL_FEE:
+            try:
+                read = await self._gateway.load_lines(record.shop, record.order_id)
+            except (ShopifyUnavailable, AdminRequestFailed) as error:
+                return RefundFailed(record, str(error), pending=True)
+            if read is None or read.order.cancelled_at is None:
+                await self.abandon(record, "the order was not cancelled")
+                return None
+        return await self.send(record, retries=0)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from backend.policy import ShopPolicy
 from backend.store.base import RefundKind, RefundState
 from devshop.seed import DemoCustomers, DemoProducts
@@ -92,3 +94,38 @@ async def test_an_order_only_authorised_keeps_no_fee_and_its_authorisation_is_vo
     assert stack.admin_calls("refundCreate") == 0
     assert order.display_financial_status == "VOIDED"
     assert await stack.store.refunds_of_order(SHOP, f"gid://shopify/Order/{order.id}") == []
+
+
+@pytest.mark.parametrize(
+    ("field", "after_execute"),
+    [
+        ("order", False),
+        ("orderCancel", False),
+        ("orderCancel", True),
+        ("refundCreate", False),
+        ("refundCreate", True),
+    ],
+    ids=["read fails", "cancel fails", "cancel ran, answer lost", "refund fails", "refund lost"],
+)
+async def test_each_step_of_a_cancel_with_a_fee_failing_once_refunds_once(
+    stack: Stack, field: str, after_execute: bool
+) -> None:
+    await with_fee(stack)
+    order = order_to(stack, "US")
+    if after_execute:
+        stack.faults.fail_after_execute(502, field=field)
+    else:
+        stack.faults.fail(503, field=field)
+
+    async with stack.shopper() as ada:
+        first = await cancel(ada, order.id)
+        if first["__typename"] != "CancelOrderSuccess":  # the customer tries again
+            assert first["code"] == "TRY_AGAIN"
+            await cancel(ada, order.id)
+    stack.clock.advance(seconds=stack.settings.stale_flight_seconds + 1)
+    await stack.jobs.drain()
+
+    assert order.cancelled_at is not None
+    assert [str(r.total) for r in order.refunds] == ["47.45"]
+    keys = {c.variables["idempotencyKey"] for c in stack.world.calls_for("refundCreate")}
+    assert len(keys) == 1

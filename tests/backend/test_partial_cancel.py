@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from backend.policy import CancelBlock, ShopPolicy
-from backend.store.base import RefundState
+from backend.store.base import RefundKind, RefundRecord, RefundState
 from devshop.seed import DemoCustomers, DemoProducts
 from devshop.world import Order, Product
 from tests.conftest import Stack, graphql
@@ -324,9 +324,74 @@ async def test_concurrent_partial_cancels_of_one_order_each_refund_once(stack: S
         )
 
     succeeded = [r for r in results if r["__typename"] == "CancelOrderSuccess"]
+    refused = [r["code"] for r in results if r["__typename"] == "CancelOrderRefused"]
+    # The late ones waited for the refund in flight, read the order again, and were refused
+    # only if what they asked for was gone by then.
+    assert succeeded and set(refused) <= {CancelBlock.INVALID_LINE_ITEMS.value}
+    # A request finding a refund in flight sends it again under its key: Shopify refunds once.
+    sent = [c.variables["idempotencyKey"] for c in stack.world.calls_for("refundCreate")]
+    assert len(set(sent)) == len(order.refunds) <= len(sent)
     taken = sum(len(r.line_items) and r.line_items[0].quantity for r in order.refunds)
     assert taken == 3 - shirt.current_quantity  # what came off is what was refunded
     assert Decimal(sum(r.total for r in order.refunds)) == Decimal("24.95") * taken
     assert len(order.refunds) == len(succeeded)
     records = await stack.store.refunds_of_order(SHOP, GID.format(order.id))
     assert [r.state for r in records] == [RefundState.DONE] * len(succeeded)
+
+
+async def test_a_customer_paying_in_yen_sees_and_gets_yen_and_the_shop_keeps_euros(
+    stack: Stack,
+) -> None:
+    await offer_partial(stack, fee_percent=Decimal("5"))
+    world = stack.world
+    order = world.add_order(
+        customer_id=DemoCustomers.ADA,
+        products=[world.products[DemoProducts.LINEN_SHIRT]],
+        quantities=[3],
+        shipping_country_code="US",
+        presentment_currency="JPY",
+        presentment_rate="160",
+    )
+
+    async with stack.shopper() as ada:
+        result = await cancel_items(ada, order, {order.line_items[0].id: 1})
+
+    # 24.95 EUR is 3992 JPY at the order's rate; the fee is 1.25 EUR, 200 JPY (0 decimals).
+    assert result["refunded"] == {"amount": "3792", "currencyCode": "JPY"}
+    assert result["fee"] == {"amount": "200", "currencyCode": "JPY"}
+    [call] = [c for c in world.calls_for("refundCreate") if c.executed]
+    refund_input: Any = call.variables["input"]
+    assert refund_input["currency"] == "JPY"
+    assert refund_input["transactions"][0]["amount"] == "3792"
+    assert refunded(order) == ["23.70"]  # in the shop's euros
+
+
+async def test_a_refund_recorded_by_a_process_that_died_is_sent_by_its_job(stack: Stack) -> None:
+    order = shirts_and_a_tote(stack)
+    line = f"gid://shopify/LineItem/{order.line_items[0].id}"
+    refunds = stack.backend.state.services.refunds
+    # The process claimed the refund (row, key and job in one transaction), then died.
+    claimed = await refunds.claim(
+        shop=SHOP,
+        order_id=GID.format(order.id),
+        kind=RefundKind.PARTIAL_CANCEL,
+        customer_id=None,
+        lines=[(line, 1)],
+        amount=Decimal("24.95"),
+        fee=Decimal("0"),
+        fee_shop=Decimal("0"),
+        currency="EUR",
+        refund_input={
+            "orderId": GID.format(order.id),
+            "refundLineItems": [{"lineItemId": line, "quantity": 1, "restockType": "CANCEL"}],
+        },
+    )
+    assert isinstance(claimed, RefundRecord) and stack.admin_calls("refundCreate") == 0
+
+    stack.clock.advance(seconds=stack.settings.stale_flight_seconds + 1)
+    await stack.jobs.drain()
+
+    [record] = await stack.store.refunds_of_order(SHOP, GID.format(order.id))
+    assert record.seq == claimed.seq and record.state is RefundState.DONE
+    assert order.line_items[0].current_quantity == 2
+    assert stack.admin_calls("refundCreate") == 1
