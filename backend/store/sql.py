@@ -57,6 +57,7 @@ from backend.store.deliveries import DeliveryRows
 from backend.store.holds import HoldRows
 from backend.store.jobs import JobRows
 from backend.store.mirror import MirrorRows
+from backend.store.withdrawals import WithdrawalRows
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ def _record(row: RowMapping) -> CancellationRecord:
     )
 
 
-class SQLStore(AttemptRows, MirrorRows, DeliveryRows, JobRows, HoldRows):
+class SQLStore(AttemptRows, MirrorRows, DeliveryRows, JobRows, HoldRows, WithdrawalRows):
     """The `Store` on an async engine. `transaction()` yields one bound to a connection."""
 
     async def get_policy(self, shop: str) -> ShopPolicy | None:
@@ -296,12 +297,15 @@ class SQLStore(AttemptRows, MirrorRows, DeliveryRows, JobRows, HoldRows):
                     .where(_ATTEMPT.c.shop == shop, _ATTEMPT.c.customer_id == customer_id)
                     .order_by(_ATTEMPT.c.at, _ATTEMPT.c.id)
                 )
-                return CustomerData(
+                data = CustomerData(
                     shop=shop,
                     customer_id=customer_id,
                     cancellations=[_record(row) for row in records.mappings()],
                     attempts=[attempt_from_row(row) for row in attempts.mappings()],
                 )
+        # Withdrawals are legal evidence, kept past a redaction: the export shows them too.
+        data.withdrawals.extend(await self.customer_withdrawals(shop, customer_id))
+        return data
 
     async def delete_older_than(self, before: datetime, *, now: datetime) -> int:
         return await self._delete_all(
