@@ -86,6 +86,8 @@ def create_app(
                     "shop_tokens": services.shop_tokens,
                     "webhooks": services.webhooks,
                     "cancellations": services.cancellations,
+                    "withdrawals": services.withdrawals,
+                    "outbox": services.outbox,
                     "limiter": rate_limiter,
                     "door": door,
                     "merchant_gateway": services.merchant_gateway,

@@ -24,6 +24,7 @@ from backend.holds import HOLD, RELEASE, FulfillmentHolds
 from backend.jobs import Tasks, chores
 from backend.jobs.local import LocalRunner
 from backend.jobs.postgres import ProcrastinateRunner
+from backend.mail import SEND, Mailer, Outbox, SmtpServer
 from backend.policy import ShopPolicy
 from backend.retention import EVERY as RETENTION_EVERY
 from backend.retention import TASK as RETENTION
@@ -35,8 +36,13 @@ from backend.shopify.transport import AdminOriginTransport
 from backend.store.engine import create_engine, database_url
 from backend.store.sql import SQLStore
 from backend.webhooks import HANDLE, RECONCILE, Webhooks
+from backend.withdrawal.evidence import EVERY as EVIDENCE_EVERY
+from backend.withdrawal.evidence import TASK as EVIDENCE
+from backend.withdrawal.evidence import Evidence
+from backend.withdrawal.gateway import WithdrawalGateway
+from backend.withdrawal.withdrawing import EFFECT, Withdrawals
 
-CHORES = {RETENTION: RETENTION_EVERY, PRUNE: timedelta(hours=1)}
+CHORES = {RETENTION: RETENTION_EVERY, PRUNE: timedelta(hours=1), EVIDENCE: EVIDENCE_EVERY}
 
 Runner = LocalRunner | ProcrastinateRunner
 
@@ -75,6 +81,8 @@ class Services:
     mirror: OrderMirror
     holds: FulfillmentHolds
     cancellations: Cancellations
+    withdrawals: Withdrawals
+    outbox: Outbox
     webhooks: Webhooks
     runner: Runner
 
@@ -83,6 +91,11 @@ class Services:
 
         async def retain(args: dict[str, Any]) -> None:
             await retention.run(args)
+
+        evidence = Evidence(self.store, clock)
+
+        async def keep_evidence(args: dict[str, Any]) -> None:
+            await evidence.run(args)
 
         return {
             HANDLE: self.webhooks.handle,
@@ -93,6 +106,9 @@ class Services:
             RETENTION: retain,
             HOLD: self.holds.hold,
             RELEASE: self.holds.release,
+            EFFECT: self.withdrawals.effect,
+            SEND: self.outbox.send,
+            EVIDENCE: keep_evidence,
         }
 
 
@@ -179,6 +195,19 @@ def _build(
         stale_flight=timedelta(seconds=settings.stale_flight_seconds),
         guest_window=timedelta(minutes=settings.guest_cancel_minutes),
     )
+    mailer = (
+        Mailer(SmtpServer.from_url(settings.smtp_url), settings.mail_from or "")
+        if settings.smtp_url
+        else None
+    )
+    withdrawals = Withdrawals(
+        WithdrawalGateway(client),
+        admin,
+        store,
+        clock=clock,
+        secret=settings.api_secret,
+        wake_jobs=runner.wake,
+    )
     return Services(
         settings=settings,
         store=store,
@@ -189,6 +218,8 @@ def _build(
         mirror=mirror,
         holds=holds,
         cancellations=cancellations,
+        withdrawals=withdrawals,
+        outbox=Outbox(store, mailer, clock=clock, wake_jobs=runner.wake),
         webhooks=Webhooks(shopify, store, mirror, clock=clock, wake_jobs=runner.wake),
         runner=runner,
     )

@@ -71,6 +71,7 @@ class StorefrontGraphQL(GraphQL[Context, None]):
             response=response,
             viewer=state.viewer,
             cancellations=state.cancellations,
+            withdrawals=state.withdrawals,
         )
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:

@@ -207,6 +207,9 @@ class JobStats:
 class WithdrawalEffect(enum.StrEnum):
     CANCEL = "CANCEL"  # nothing shipped yet: the whole order cancelled and refunded
     RETURN = "RETURN"  # shipped: a return request for the items
+    # Some items of an order not shipped yet: no partial cancel exists (issue 11 adds one), so
+    # the merchant edits the order; App Home lists it as theirs to do.
+    MANUAL = "MANUAL"
 
 
 class EffectState(enum.StrEnum):

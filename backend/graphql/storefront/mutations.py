@@ -13,6 +13,8 @@ from backend.graphql.storefront.types import (
     OrderCancellation,
 )
 from backend.observability import observe
+from backend.withdrawal.mutations import resolve_withdraw_from_contract
+from backend.withdrawal.types import WithdrawResult
 
 
 async def resolve_cancel_order(
@@ -35,4 +37,9 @@ class Mutation:
     cancel_order: CancelOrderResult = strawberry.mutation(
         resolver=resolve_cancel_order,
         description="Cancel one of the viewer's orders, if the rules allow.",
+    )
+    withdraw_from_contract: WithdrawResult = strawberry.mutation(
+        resolver=resolve_withdraw_from_contract,
+        description="The EU withdrawal function: step STATEMENT reviews the consumer's "
+        'statement, step CONFIRM ("confirm withdrawal") submits it.',
     )

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -9,6 +9,10 @@ from backend.cancellation import CancellationStatus as CancellationStatusEnum
 from backend.cancellation import OrderView
 from backend.policy import CancelBlock as CancelBlockEnum
 from backend.policy import CancelReason
+from backend.withdrawal.types import WithdrawalPeriod
+
+if TYPE_CHECKING:
+    from backend.graphql.context import Context
 
 CancelBlock = strawberry.enum(
     CancelBlockEnum,
@@ -34,6 +38,12 @@ def localized_reasons(
     return [CancelReasonOption(code=r.code, label=r.label_for(locale)) for r in root.offered]
 
 
+async def resolve_withdrawal(
+    root: OrderCancellation, info: strawberry.Info[Context, None]
+) -> WithdrawalPeriod:
+    return WithdrawalPeriod.of(await info.context.withdrawal_periods.load(str(root.id)))
+
+
 @strawberry.type(description="One of the viewer's orders and whether they may cancel it.")
 class OrderCancellation:
     id: strawberry.ID = strawberry.field(description="The Shopify GID.")
@@ -51,6 +61,10 @@ class OrderCancellation:
         resolver=localized_reasons,
         description="The merchant's reasons, in the merchant's order, labelled in `locale` "
         '("nl", "nl-BE") where the merchant translated them, else in the default language.',
+    )
+    withdrawal: WithdrawalPeriod = strawberry.field(
+        resolver=resolve_withdrawal,
+        description="Whether and until when the EU withdrawal function applies.",
     )
 
     @classmethod
