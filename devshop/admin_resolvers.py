@@ -31,7 +31,9 @@ from devshop.admin_fulfillment_holds import (
     supported_actions,
 )
 from devshop.admin_order_cancel import order_cancel
+from devshop.admin_returns import FulfillmentLineItemView, fulfillment_line_items, return_request
 from devshop.gids import gid, numeric_id
+from devshop.records import Return
 from devshop.world import (
     Customer,
     Fulfillment,
@@ -87,6 +89,8 @@ _TYPE_NAMES: dict[type, str] = {
     FulfillmentEvent: "FulfillmentEvent",
     Shop: "Shop",
     Job: "Job",
+    Return: "Return",
+    FulfillmentLineItemView: "FulfillmentLineItem",
     AppInstallation: "AppInstallation",
     Metafield: "Metafield",
 }
@@ -187,6 +191,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "orderCancel": lambda _, ctx, args: order_cancel(ctx, args),
         "metafieldsSet": lambda _, ctx, args: metafields_set(ctx, args),
         "fulfillmentOrderHold": lambda _, ctx, args: fulfillment_order_hold(ctx, args),
+        "returnRequest": lambda _, ctx, args: return_request(ctx, args),
         "fulfillmentOrderReleaseHold": lambda _, ctx, args: fulfillment_order_release_hold(
             ctx, args
         ),
@@ -276,6 +281,23 @@ FIELDS: dict[str, dict[str, Resolver]] = {
             f.events[-1].created_at if f.events else f.created_at
         ),
         "events": lambda f, ctx, args: connection(f.events, args),
+        "deliveredAt": lambda f, ctx, args: datetime_value(f.delivered_at),
+        "fulfillmentLineItems": lambda f, ctx, args: connection(
+            fulfillment_line_items(ctx.world, ctx.world.orders[f.order_id], f), args
+        ),
+    },
+    "FulfillmentLineItem": {
+        "id": lambda fli, ctx, args: gid("FulfillmentLineItem", fli.id),
+        "quantity": lambda fli, ctx, args: fli.quantity,
+        "lineItem": lambda fli, ctx, args: fli.line_item,
+    },
+    "Return": {
+        "id": lambda r, ctx, args: gid("Return", r.id),
+        "status": lambda r, ctx, args: r.status,
+        "createdAt": lambda r, ctx, args: datetime_value(r.created_at),
+        "totalQuantity": lambda r, ctx, args: sum(q for _, _, q in r.lines),
+        "name": lambda r, ctx, args: f"R{r.id}",
+        "order": lambda r, ctx, args: ctx.world.orders[r.order_id],
     },
     "FulfillmentEvent": {
         "id": lambda e, ctx, args: gid("FulfillmentEvent", e.id),
@@ -308,6 +330,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "lineItems": lambda o, ctx, args: connection(o.line_items, args),
         "fulfillmentOrders": lambda o, ctx, args: connection(o.fulfillment_orders, args),
         "fulfillments": lambda o, ctx, args: _first(o.fulfillments, args),
+        "returns": lambda o, ctx, args: connection(o.returns, args),
         "shippingAddress": lambda o, ctx, args: (
             {"countryCodeV2": o.shipping_country_code} if o.shipping_country_code else None
         ),
