@@ -3,7 +3,7 @@
 `queue` writes the rendered message and defers `send_mail` in the same transaction, so a
 message is never lost between deciding to send it and sending it. The job sends it and marks
 it SENT; a refusal or an unreachable server is written on the row (App Home shows it at once)
-and the job runs again later with backoff, `MAIL_ATTEMPTS` times in all, then the row is FAILED
+and the job runs again later (`RETRY_AFTER`), `MAIL_ATTEMPTS` times in all, then the row is FAILED
 and waits for the merchant's "send again". A message may go out twice if the process dies
 between the server's acceptance and our mark: an acknowledgement twice is better than none.
 """
@@ -17,14 +17,17 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from backend.jobs import Retry, backoff
+from backend.jobs import Retry
 from backend.mail.smtp import Mailer, MailError, Outgoing
 from backend.store.base import Job, Mail, MailState, Store
 
 logger = logging.getLogger(__name__)
 
 SEND = "send_mail"
-MAIL_ATTEMPTS = 10  # about 17 minutes of retries with the jobs' backoff, then FAILED
+# Seconds before each retry: a mail server that is down is down for minutes or hours, so
+# the waits grow to hours; about 16 hours in all, then FAILED (App Home's "send again").
+RETRY_AFTER = (60, 120, 300, 600, 1800, 3600, 7200, 14400, 28800)
+MAIL_ATTEMPTS = len(RETRY_AFTER) + 1
 
 _templates = Environment(
     loader=PackageLoader("backend.mail", "templates"),
@@ -93,6 +96,6 @@ class Outbox:
             await self._store.mail_attempted(mail.id, error=str(error), at=now, failed=failed)
             logger.warning("mail %s to the customer not sent (%s): %s", mail.id, attempts, error)
             if not failed:
-                raise Retry(backoff(attempts).total_seconds()) from None
+                raise Retry(RETRY_AFTER[attempts - 1]) from None
             return
         await self._store.mail_sent(mail.id, at=self._clock())
