@@ -88,6 +88,7 @@ def create_app(
                     "cancellations": services.cancellations,
                     "withdrawals": services.withdrawals,
                     "outbox": services.outbox,
+                    "services_clock": clock,
                     "limiter": rate_limiter,
                     "door": door,
                     "merchant_gateway": services.merchant_gateway,

@@ -33,7 +33,14 @@ SCREENS: Sequence[Screen] = (
     Screen("insights", "/insights", N_("Insights"), "insights.html", frozenset({"insights"})),
     Screen("events", "/events", N_("Order events"), "events.html", frozenset({"events"})),
     Screen("holds", "/holds", N_("Holds"), "holds.html", frozenset({"holds"})),
-    # To come, each one entry and one template: requests, withdrawals, alerts.
+    Screen(
+        "withdrawals",
+        "/withdrawals",
+        N_("Withdrawals"),
+        "withdrawals.html",
+        frozenset({"withdrawals"}),
+    ),
+    # To come, each one entry and one template: requests, alerts.
 )
 
 

@@ -15,6 +15,7 @@ from backend.admin.i18n import N_, Speaker
 from backend.admin.insights import Insights, Note
 from backend.admin.rules import FINANCIAL_STATUSES
 from backend.admin.screens import HOME, SCREENS, Screen
+from backend.admin.withdrawals import WithdrawalsView
 from backend.orders import legacy_id
 from backend.policy import CancelBlock, RefundMethod, ShopPolicy
 from backend.store.base import DeliveryHealth, HoldRecord, HoldState, JobStats
@@ -229,6 +230,7 @@ def page_context(
     insights: InsightsView | None,
     events: EventsView | None = None,
     holds: HoldsView | None = None,
+    withdrawals: WithdrawalsView | None = None,
 ) -> dict[str, Any]:
     """Everything `layout.html` and a screen's template print."""
     return {
@@ -247,6 +249,7 @@ def page_context(
         "insights": insights,
         "events": events,
         "holds": holds,
+        "withdrawals": withdrawals,
     }
 
 

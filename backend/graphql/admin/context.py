@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -10,6 +12,7 @@ from starlette.responses import Response
 from backend.admin.auth import Merchant
 from backend.admin.gateway import MerchantGateway
 from backend.holds import FulfillmentHolds
+from backend.mail import Outbox
 from backend.store.base import Store
 
 
@@ -21,3 +24,5 @@ class AdminContext:
     store: Store
     gateway: MerchantGateway
     holds: FulfillmentHolds
+    outbox: Outbox
+    clock: Callable[[], datetime]

@@ -32,6 +32,8 @@ class AdminGraphQL(GraphQL[AdminContext, None]):
             store=state.store,
             gateway=state.merchant_gateway,
             holds=state.holds,
+            outbox=state.outbox,
+            clock=state.services_clock,
         )
 
 
