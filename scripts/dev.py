@@ -21,6 +21,7 @@ from devshop.processes import HOST, ROOT, Server, demo_env, running, spawn
 
 BACKEND_PORT = int(os.environ.get("PORT", "8000"))
 DEVSHOP_PORT = int(os.environ.get("DEVSHOP_PORT", "8001"))
+SMTP_PORT = int(os.environ.get("DEVSHOP_SMTP_PORT", "8025"))
 TRY_CANCEL = (
     'mutation { cancelOrder(input: {orderId: "5001", reason: "OTHER"}) { __typename '
     "... on CancelOrderSuccess { order { name status } } "
@@ -43,6 +44,7 @@ def pages(devshop_url: str, backend_url: str) -> list[tuple[str, str]]:
             f"{devshop_url}/extensions/order-action?order=5013&customer=1001",
         ),
         ("Webhooks devshop sent", f"{devshop_url}/_devshop/webhooks"),
+        ("Mail devshop's SMTP server received", f"{devshop_url}/_devshop/mail"),
         ("Backend health", f"{backend_url}/healthz"),
     ]
 
@@ -87,6 +89,10 @@ def main() -> None:
         backend_port=BACKEND_PORT,
         devshop_port=DEVSHOP_PORT,
         sqlite_path=Path(os.environ.get("SQLITE_PATH") or ROOT / "var" / "dev.sqlite3"),
+        # devshop's SMTP server stands in for the merchant's (withdrawal acknowledgements).
+        DEVSHOP_SMTP_PORT=str(SMTP_PORT),
+        SMTP_URL=f"smtp://{HOST}:{SMTP_PORT}",
+        MAIL_FROM="Demo Shop <shop@demo-shop.example>",
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     watcher = build_extensions(watch=True)
