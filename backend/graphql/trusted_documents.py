@@ -38,8 +38,16 @@ UI_EXTENSION_DOCUMENTS: tuple[str, ...] = (
     " ...on CancelOrderRefused{code message}}}",
 )
 
+# extensions/cancel-button/assets/order-withdraw.js: OFFERED and WITHDRAW (issue 15).
+WITHDRAW_BLOCK_DOCUMENTS: tuple[str, ...] = (
+    "query($ids:[ID!]!){orders(ids:$ids){id withdrawal{available until}}}",
+    "mutation($input:WithdrawInput!){withdrawFromContract(input:$input){"
+    "__typename ...on WithdrawalReview{confirmation}"
+    " ...on WithdrawalReceived{acknowledgement} ...on WithdrawRefused{code}}}",
+)
+
 TRUSTED_HASHES: frozenset[str] = frozenset(
-    map(document_hash, THEME_BLOCK_DOCUMENTS + UI_EXTENSION_DOCUMENTS)
+    map(document_hash, THEME_BLOCK_DOCUMENTS + UI_EXTENSION_DOCUMENTS + WITHDRAW_BLOCK_DOCUMENTS)
 )
 
 

@@ -45,6 +45,8 @@ from devshop.world import Customer, Metafield, Shop, World
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 LOCALE_COOKIE = "devshop_locale"
 BLOCK_HANDLE = "order-cancel"
+# The merchant added these blocks to the "Apps" section, in this order (issue 15's second).
+BLOCK_HANDLES = ("order-cancel", "order-withdraw")
 DEFAULT_PROXY_PREFIX = "/apps/cancel"
 
 
@@ -217,9 +219,12 @@ class Storefront:
             apps = ""
             head = ""
             if template != "customers/login":
-                block = extension.blocks[BLOCK_HANDLE]
-                apps = self._render_block(request, extension, block, objects, design_mode)
-                head = _block_assets(extension, block)
+                blocks = [extension.blocks[h] for h in BLOCK_HANDLES if h in extension.blocks]
+                apps = "".join(
+                    self._render_block(request, extension, block, objects, design_mode)
+                    for block in blocks
+                )
+                head = "".join(_block_assets(extension, block) for block in blocks)
         except BadRequest as error:
             return HTMLResponse(str(error), status_code=400)
         content = self.theme.get_template(template).render(**objects, apps=apps)
@@ -246,6 +251,8 @@ class Storefront:
     ) -> str:
         block_settings = self._block_settings(request, block)
         block_id = self.config.block_id
+        if block.handle != BLOCK_HANDLE:
+            block_id = f"{block_id.split('__')[0]}__cancel_button_{block.handle.replace('-', '_')}"
         env = block_environment(extension, lambda name: _asset_url(extension, name))
         return env.from_string(block.source, name=f"blocks/{block.handle}.liquid").render(
             **objects,
@@ -267,6 +274,11 @@ class Storefront:
         if self.settings.proxy_prefix != DEFAULT_PROXY_PREFIX:
             # The merchant renamed the proxy and told the block, as the setting's help asks.
             values["proxy_path"] = self.settings.proxy_prefix
+        ours = {setting["id"] for setting in block.settings}
+        if block.handle != BLOCK_HANDLE:
+            # The tests' and demos' settings are the cancel block's; this one keeps its own.
+            values.update({k: v for k, v in self.config.block_settings.items() if k in ours})
+            return values
         values.update(self.config.block_settings)
         for key, raw in request.query_params.multi_items():
             if key.startswith("block."):
