@@ -40,6 +40,7 @@ from backend.withdrawal.evidence import EVERY as EVIDENCE_EVERY
 from backend.withdrawal.evidence import TASK as EVIDENCE
 from backend.withdrawal.evidence import Evidence
 from backend.withdrawal.gateway import WithdrawalGateway
+from backend.withdrawal.guest import GuestLinks
 from backend.withdrawal.withdrawing import EFFECT, Withdrawals
 
 CHORES = {RETENTION: RETENTION_EVERY, PRUNE: timedelta(hours=1), EVIDENCE: EVIDENCE_EVERY}
@@ -82,6 +83,7 @@ class Services:
     holds: FulfillmentHolds
     cancellations: Cancellations
     withdrawals: Withdrawals
+    guest_links: GuestLinks
     outbox: Outbox
     webhooks: Webhooks
     runner: Runner
@@ -219,6 +221,7 @@ def _build(
         holds=holds,
         cancellations=cancellations,
         withdrawals=withdrawals,
+        guest_links=GuestLinks(client, store, clock=clock, wake_jobs=runner.wake),
         outbox=Outbox(store, mailer, clock=clock, wake_jobs=runner.wake),
         webhooks=Webhooks(shopify, store, mirror, clock=clock, wake_jobs=runner.wake),
         runner=runner,

@@ -172,6 +172,21 @@ def _first(items: Sequence[Any], args: dict[str, Any]) -> list[Any]:
     return list(items if first is None else items[:first])
 
 
+def orders_by_name(ctx: AdminContext, args: dict[str, Any]) -> dict[str, Any]:
+    """`orders(first:, query: "name:#1001")`: the one search syntax devshop models (Shopify's
+    search also takes `name:1001`); any other query is an error rather than a guess."""
+    query = str(args.pop("query", "") or "")
+    if not query.startswith("name:"):
+        raise GraphQLError(f'devshop models only orders(query: "name:..."), not {query!r}')
+    wanted = query.removeprefix("name:").strip().strip('"').lstrip("#")
+    found = [
+        order
+        for order in ctx.world.orders.values()
+        if order.shop == ctx.shop.domain and order.name.lstrip("#") == wanted
+    ]
+    return connection(found, args)
+
+
 FIELDS: dict[str, dict[str, Resolver]] = {
     "QueryRoot": {
         "order": lambda _, ctx, args: ctx.order(args["id"]),
@@ -186,6 +201,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "customer": lambda _, ctx, args: ctx.customer(numeric_id(args["id"], "Customer")),
         "currentAppInstallation": lambda _, ctx, args: AppInstallation(ctx.shop),
         "ordersCount": lambda _, ctx, args: orders_count(ctx, args),
+        "orders": lambda _, ctx, args: orders_by_name(ctx, args),
     },
     "Mutation": {
         "orderCancel": lambda _, ctx, args: order_cancel(ctx, args),
@@ -326,7 +342,9 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "statusPageUrl": lambda o, ctx, args: _status_page_url(o, ctx),
         "tags": lambda o, ctx, args: o.tags,
         "customer": lambda o, ctx, args: ctx.customer(o.customer_id),
-        "email": lambda o, ctx, args: c.email if (c := ctx.customer(o.customer_id)) else None,
+        "email": lambda o, ctx, args: (
+            o.email or (c.email if (c := ctx.customer(o.customer_id)) else None)
+        ),
         "lineItems": lambda o, ctx, args: connection(o.line_items, args),
         "fulfillmentOrders": lambda o, ctx, args: connection(o.fulfillment_orders, args),
         "fulfillments": lambda o, ctx, args: _first(o.fulfillments, args),

@@ -142,6 +142,7 @@ class Order:
     updated_at: datetime | None = None  # set by add_order; moved on by every change
     fulfillments: list[Fulfillment] = field(default_factory=list)
     returns: list[Return] = field(default_factory=list)
+    email: str | None = None  # a guest's; a customer's order reads the customer's
     shipping_country_code: str | None = "NL"
     routed: bool = True  # False between orders/create and order routing
     risk_recommendation: str = "ACCEPT"  # OrderRiskRecommendationResult

@@ -248,6 +248,19 @@ class WithdrawalRecord:
     mail_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class WithdrawalLink:
+    """A guest's one-time link: the token's hash, the order and e-mail it was sent for."""
+
+    token_hash: str
+    shop: str
+    order_id: str
+    email: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
 class MailState(enum.StrEnum):
     QUEUED = "QUEUED"
     SENT = "SENT"
@@ -501,6 +514,14 @@ class Store(Protocol):
 
     async def delete_withdrawals_before(self, before: datetime) -> int:
         """Evidence retention: withdrawals submitted before `before`, and their mail."""
+        ...
+
+    async def save_withdrawal_link(self, link: WithdrawalLink) -> None: ...
+
+    async def get_withdrawal_link(self, token_hash: str) -> WithdrawalLink | None: ...
+
+    async def use_withdrawal_link(self, token_hash: str, *, at: datetime) -> bool:
+        """Mark the link used, if it is unused and unexpired at `at`: once, atomically."""
         ...
 
     async def queue_mail(self, mail: Mail) -> int: ...

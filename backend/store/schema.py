@@ -264,6 +264,21 @@ withdrawals = Table(
 )
 Index("withdrawals_by_shop", withdrawals.c.shop, withdrawals.c.submitted_at)
 
+# A guest's one-time link to the withdrawal page (issue 15): only the token's hash is kept;
+# bound to the order and the e-mail it was sent to, until it expires or is used once.
+withdrawal_links = Table(
+    "withdrawal_links",
+    metadata,
+    Column("token_hash", Text, primary_key=True),
+    Column("shop", Text, nullable=False),
+    Column("order_id", Text, nullable=False),
+    Column("email", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+)
+Index("withdrawal_links_by_expiry", withdrawal_links.c.expires_at)
+
 # Mail to send (backend/mail/): rendered once, sent by the `send_mail` job with retries. The
 # row is the proof of what was sent and when, or why not.
 mail_outbox = Table(
@@ -296,5 +311,6 @@ SHOP_TABLES = (
     fulfillment_holds,
     withdrawal_rules,
     withdrawals,
+    withdrawal_links,
     mail_outbox,
 )

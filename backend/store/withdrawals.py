@@ -19,6 +19,7 @@ from backend.store.base import (
     Mail,
     MailState,
     WithdrawalEffect,
+    WithdrawalLink,
     WithdrawalRecord,
     WithdrawnItem,
 )
@@ -28,6 +29,7 @@ from backend.withdrawal.period import WithdrawalRule, country_set
 _RULE = schema.withdrawal_rules
 _WITHDRAWAL = schema.withdrawals
 _MAIL = schema.mail_outbox
+_LINK = schema.withdrawal_links
 
 
 def _withdrawal(row: RowMapping) -> WithdrawalRecord:
@@ -189,6 +191,46 @@ class WithdrawalRows(Database):
                 delete(_MAIL).where(_MAIL.c.id.in_(old)),
                 delete(_WITHDRAWAL).where(_WITHDRAWAL.c.submitted_at < before),
             ]
+        )
+
+    # Guests' one-time links ------------------------------------------------------------------
+
+    async def save_withdrawal_link(self, link: WithdrawalLink) -> None:
+        await self._write(
+            self._insert(_LINK).values(
+                token_hash=link.token_hash,
+                shop=link.shop,
+                order_id=link.order_id,
+                email=link.email,
+                created_at=link.created_at,
+                expires_at=link.expires_at,
+            )
+        )
+
+    async def get_withdrawal_link(self, token_hash: str) -> WithdrawalLink | None:
+        rows = await self._rows(select(_LINK).where(_LINK.c.token_hash == token_hash))
+        if not rows:
+            return None
+        row = rows[0]
+        return WithdrawalLink(
+            token_hash=row["token_hash"],
+            shop=row["shop"],
+            order_id=row["order_id"],
+            email=row["email"],
+            created_at=row["created_at"],
+            expires_at=row["expires_at"],
+            used_at=row["used_at"],
+        )
+
+    async def use_withdrawal_link(self, token_hash: str, *, at: datetime) -> bool:
+        return await self._wrote(
+            update(_LINK)
+            .where(
+                _LINK.c.token_hash == token_hash,
+                _LINK.c.used_at.is_(None),
+                _LINK.c.expires_at > at,
+            )
+            .values(used_at=at)
         )
 
     # The outbox ------------------------------------------------------------------------------

@@ -48,6 +48,17 @@ def upgrade() -> None:
     )
     op.create_index("withdrawals_by_shop", "withdrawals", ["shop", "submitted_at"])
     op.create_table(
+        "withdrawal_links",
+        sa.Column("token_hash", sa.Text, primary_key=True),
+        sa.Column("shop", sa.Text, nullable=False),
+        sa.Column("order_id", sa.Text, nullable=False),
+        sa.Column("email", sa.Text, nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("expires_at", UTCDateTime, nullable=False),
+        sa.Column("used_at", UTCDateTime),
+    )
+    op.create_index("withdrawal_links_by_expiry", "withdrawal_links", ["expires_at"])
+    op.create_table(
         "mail_outbox",
         sa.Column("id", RowId, primary_key=True, autoincrement=True),
         sa.Column("shop", sa.Text, nullable=False),
@@ -66,5 +77,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("mail_outbox")
+    op.drop_table("withdrawal_links")
     op.drop_table("withdrawals")
     op.drop_table("withdrawal_rules")
