@@ -46,8 +46,20 @@ WITHDRAW_BLOCK_DOCUMENTS: tuple[str, ...] = (
     " ...on WithdrawalReceived{acknowledgement} ...on WithdrawRefused{code}}}",
 )
 
+# extensions/shared/withdraw-core.js: WITHDRAWAL_QUERY and WITHDRAW_MUTATION (the block's own).
+UI_WITHDRAW_DOCUMENTS: tuple[str, ...] = (
+    "query($id:ID!){order(id:$id){id name withdrawal{available until}}}",
+    WITHDRAW_BLOCK_DOCUMENTS[1],
+)
+
 TRUSTED_HASHES: frozenset[str] = frozenset(
-    map(document_hash, THEME_BLOCK_DOCUMENTS + UI_EXTENSION_DOCUMENTS + WITHDRAW_BLOCK_DOCUMENTS)
+    map(
+        document_hash,
+        THEME_BLOCK_DOCUMENTS
+        + UI_EXTENSION_DOCUMENTS
+        + WITHDRAW_BLOCK_DOCUMENTS
+        + UI_WITHDRAW_DOCUMENTS,
+    )
 )
 
 

@@ -12,13 +12,18 @@ import pytest
 from graphql import parse, validate
 
 from backend.graphql.schema import build_schema
-from backend.graphql.trusted_documents import WITHDRAW_BLOCK_DOCUMENTS
+from backend.graphql.trusted_documents import UI_WITHDRAW_DOCUMENTS, WITHDRAW_BLOCK_DOCUMENTS
 from tests.backend.withdrawal.flows import place, turn_on
 from tests.conftest import graphql, running_stack
 
 ROOT = Path(__file__).parents[3]
 SCRIPT = ROOT / "extensions/cancel-button/assets/order-withdraw.js"
 LOCALES = ROOT / "extensions/cancel-button/locales"
+CORE = ROOT / "extensions/shared/withdraw-core.js"
+EXPORT = re.compile(
+    r"export const (?:WITHDRAWAL_QUERY|WITHDRAW_MUTATION) =\s*((?:'[^'\\]*'\s*\+?\s*)+);"
+)
+UI_EXTENSIONS = ("cancel-thank-you", "withdraw-order-action")
 CONSTANT = re.compile(r"const (?:OFFERED|WITHDRAW) =\s*((?:'[^'\\]*'\s*\+?\s*)+);")
 LITERAL = re.compile(r"'([^'\\]*)'")
 
@@ -65,6 +70,24 @@ def test_the_registry_holds_exactly_what_the_block_sends() -> None:
     assert found == list(WITHDRAW_BLOCK_DOCUMENTS)
     schema = build_schema(production=True)._schema
     for document in WITHDRAW_BLOCK_DOCUMENTS:
+        assert validate(schema, parse(document)) == []
+
+
+@pytest.mark.parametrize("extension", UI_EXTENSIONS)
+@pytest.mark.parametrize("language", sorted(LABELS))
+def test_the_ui_extensions_carry_both_labels_in_each_language(
+    extension: str, language: str
+) -> None:
+    name = "en.default.json" if language == "en" else f"{language}.json"
+    words = json.loads((ROOT / "extensions" / extension / "locales" / name).read_text())
+    assert (words["withdraw"]["open"], words["withdraw"]["confirm"]) == LABELS[language]
+
+
+def test_the_registry_holds_exactly_what_the_ui_extensions_send() -> None:
+    found = ["".join(LITERAL.findall(m.group(1))) for m in EXPORT.finditer(CORE.read_text())]
+    assert found == list(UI_WITHDRAW_DOCUMENTS)
+    schema = build_schema(production=True)._schema
+    for document in UI_WITHDRAW_DOCUMENTS:
         assert validate(schema, parse(document)) == []
 
 
