@@ -123,3 +123,35 @@ async def test_the_blocks_two_steps_run_with_only_trusted_documents(tmp_path: Pa
     assert listed["data"]["orders"][0]["withdrawal"]["available"] is True
     assert received["__typename"] == "WithdrawalReceived"
     assert "Herroepen: de hele bestelling" in received["acknowledgement"]
+
+
+async def test_the_thank_you_page_and_the_order_action_run_the_two_steps(tmp_path: Path) -> None:
+    """The UI extensions' documents behind a session token: a guest on the thank-you page with
+    the confirmation number, and a signed-in customer in the customer account."""
+    from devshop.seed import DemoOrders
+    from tests.backend.test_extensions_graphql import guest_proof, post, session_token
+
+    query, withdraw = UI_WITHDRAW_DOCUMENTS
+    async with running_stack(tmp_path, trusted_documents=True) as stack:
+        await turn_on(stack)
+        for order, token, guest in (
+            (DemoOrders.CANCELLABLE, session_token(sub=None), guest_proof(DemoOrders.CANCELLABLE)),
+            (DemoOrders.FULFILLED, session_token(), None),
+        ):
+            gid = f"gid://shopify/Order/{order}"
+            shown = await post(stack, query, {"id": gid}, token, guest=guest)
+            assert shown.json()["data"]["order"]["withdrawal"]["available"] is True
+            statement = {"orderId": gid, "name": "Ada", "email": "ada@example.com"}
+            review = await post(
+                stack, withdraw, {"input": {**statement, "step": "STATEMENT"}}, token, guest=guest
+            )
+            confirmation = review.json()["data"]["withdrawFromContract"]["confirmation"]
+            received = await post(
+                stack,
+                withdraw,
+                {"input": {**statement, "step": "CONFIRM", "confirmation": confirmation}},
+                token,
+                guest=guest,
+            )
+            result = received.json()["data"]["withdrawFromContract"]
+            assert result["__typename"] == "WithdrawalReceived", result
