@@ -43,6 +43,11 @@ def pages(devshop_url: str, backend_url: str) -> list[tuple[str, str]]:
             "Order action menu (UI extension)",
             f"{devshop_url}/extensions/order-action?order=5013&customer=1001",
         ),
+        (
+            "Withdrawal order action (UI extension)",
+            f"{devshop_url}/extensions/order-action?order=5002&customer=1001&action=withdraw",
+        ),
+        ("Guest withdrawal page (App Proxy)", f"{devshop_url}/apps/cancel/withdraw"),
         ("Webhooks devshop sent", f"{devshop_url}/_devshop/webhooks"),
         ("Mail devshop's SMTP server received", f"{devshop_url}/_devshop/mail"),
         ("Backend health", f"{backend_url}/healthz"),
