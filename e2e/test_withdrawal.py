@@ -17,6 +17,7 @@ from e2e.conftest import ADA, Servers, Shop, results_dir, start_servers
 from e2e.test_accessibility import serious_violations
 from e2e.test_keyboard import tab_to
 
+BLOCKS = "order-cancel,order-withdraw"
 TURN_ON = """
 mutation { saveWithdrawalRule(enabled: true, countries: ["NL", "DE", "BE"]) { __typename } }
 """
@@ -100,7 +101,8 @@ def sign_in(page: Page, shop: Shop, order_id: int, language: str) -> None:
             f"/account/login?customer={ADA}&return_url=/account/orders/{order_id}?locale={language}"
         )
     )
-    page.goto(shop.url(f"/account/orders/{order_id}?locale={language}"))
+    # The merchant added the withdrawal block to the "Apps" section, after the cancel block.
+    page.goto(shop.url(f"/account/orders/{order_id}?locale={language}&apps={BLOCKS}"))
 
 
 def test_in_dutch_before_shipping_a_withdrawal_cancels_with_a_full_refund(

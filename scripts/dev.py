@@ -34,6 +34,10 @@ def pages(devshop_url: str, backend_url: str) -> list[tuple[str, str]]:
     return [
         ("Storefront sign-in (demo customer Ada)", f"{devshop_url}/account/login"),
         ("An order to cancel (after signing in)", f"{devshop_url}/account/orders/5001"),
+        (
+            "The same with the withdrawal block",
+            f"{devshop_url}/account/orders/5001?apps=order-cancel,order-withdraw",
+        ),
         ("App Home in devshop's admin", f"{devshop_url}/admin"),
         (
             "Thank-you page (UI extension)",

@@ -8,7 +8,8 @@ GET  /account/orders/{token}     customers/order: one of the signed-in customer'
 GET  /cdn/shop/extensions/{name}/assets/{file}   the extension's assets, where `asset_url` points
 GET  /cdn/shop/t/devshop/assets/{file}           devshop's theme stylesheet
 
-Every page takes, for demos and tests: `?locale=nl` (kept in a cookie), `?block.<setting>=…`
+Every page takes, for demos and tests: `?apps=order-cancel,order-withdraw` (the app blocks on
+the page), `?locale=nl` (kept in a cookie), `?block.<setting>=…`
 (a block setting, typed by the schema), `?metafield.<namespace>.<key>=<json>` (an app-data
 metafield, as `app.metafields.<namespace>.<key>`) and `?design_mode=1` (the theme editor).
 `StorefrontConfig` holds the same for a whole run.
@@ -45,8 +46,6 @@ from devshop.world import Customer, Metafield, Shop, World
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 LOCALE_COOKIE = "devshop_locale"
 BLOCK_HANDLE = "order-cancel"
-# The merchant added these blocks to the "Apps" section, in this order (issue 15's second).
-BLOCK_HANDLES = ("order-cancel", "order-withdraw")
 DEFAULT_PROXY_PREFIX = "/apps/cancel"
 
 
@@ -59,6 +58,9 @@ class StorefrontConfig:
     app_metafields: dict[str, dict[str, object]] = field(default_factory=dict)
     design_mode: bool = False
     block_id: str = "AZk1Yb2xjRmN3V__cancel_button_order_cancel"
+    # The app blocks the merchant added to the "Apps" section, in order; `?apps=a,b` on a page
+    # overrides it (the withdrawal block, issue 15, is added by the tests and demos that show it).
+    blocks: tuple[str, ...] = (BLOCK_HANDLE,)
 
 
 class BadRequest(Exception):
@@ -219,7 +221,9 @@ class Storefront:
             apps = ""
             head = ""
             if template != "customers/login":
-                blocks = [extension.blocks[h] for h in BLOCK_HANDLES if h in extension.blocks]
+                chosen = request.query_params.get("apps")
+                handles = chosen.split(",") if chosen else self.config.blocks
+                blocks = [extension.blocks[h] for h in handles if h in extension.blocks]
                 apps = "".join(
                     self._render_block(request, extension, block, objects, design_mode)
                     for block in blocks
