@@ -4,7 +4,9 @@ recorded."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from backend.policy import RefundMethod, ShopPolicy
 from backend.store.base import EffectState, FlightState, MailState, WithdrawalEffect
@@ -18,7 +20,8 @@ from tests.backend.withdrawal.flows import (
     turn_on,
     withdraw,
 )
-from tests.conftest import BOB, Stack, cancel
+from tests.conftest import BOB, Stack, cancel, running_stack
+from tests.stores import postgres_store
 
 
 def gid(order_id: int) -> str:
@@ -248,3 +251,28 @@ async def test_the_acknowledgement_is_queued_with_the_withdrawal(stack: Stack) -
     mail = await stack.store.get_mail(record.mail_id)
     assert mail is not None and mail.state is MailState.QUEUED
     assert mail.attempts == 1 and "SMTP_URL" in (mail.last_error or "")
+
+
+async def test_concurrent_confirmations_withdraw_once_on_postgresql(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    async with running_stack(tmp_path, store=postgres_store(postgres_url)) as stack:
+        await turn_on(stack)
+        order = await place(stack)
+        async with stack.shopper() as ada:
+            review = await withdraw(ada, order)
+            confirmations = await asyncio.gather(
+                *(
+                    withdraw(ada, order, "CONFIRM", confirmation=review["confirmation"])
+                    for _ in range(5)
+                )
+            )
+        await later(stack, seconds=2)
+        withdrawals = await stack.store.withdrawals(SHOP)
+
+    assert {c["__typename"] for c in confirmations} == {"WithdrawalReceived"}
+    assert sorted(c["repeated"] for c in confirmations) == [False, True, True, True, True]
+    assert len({c["submittedAt"] for c in confirmations}) == 1
+    assert len(withdrawals) == 1
+    assert stack.admin_calls("orderCancel") == 1
+    assert order.cancelled_at is not None
