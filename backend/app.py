@@ -34,6 +34,7 @@ from backend.settings import Settings
 from backend.store.base import Store
 from backend.store.sql import SQLStore
 from backend.webhooks import receive_webhook
+from backend.withdrawal.pages import withdraw_link, withdraw_page
 
 
 def utc_now() -> datetime:
@@ -88,6 +89,10 @@ def create_app(
                     "cancellations": services.cancellations,
                     "partial": services.partial,
                     "edits": services.edits,
+                    "withdrawals": services.withdrawals,
+                    "guest_links": services.guest_links,
+                    "outbox": services.outbox,
+                    "services_clock": clock,
                     "limiter": rate_limiter,
                     "door": door,
                     "merchant_gateway": services.merchant_gateway,
@@ -133,6 +138,9 @@ def create_app(
                 )
             ),
         ),
+        # The EU withdrawal function's guest page and its one-time links (issue 15).
+        Route("/proxy/withdraw", withdraw_page, methods=["GET", "POST"]),
+        Route("/proxy/withdraw/{token}", withdraw_link, methods=["GET", "POST"]),
         *admin_routes(settings, clock),
     ]
     # Outermost first: every answer is logged and counted, the door's refusals included.

@@ -30,6 +30,7 @@ from backend.holds import HOLD, RELEASE, FulfillmentHolds
 from backend.jobs import Tasks, chores
 from backend.jobs.local import LocalRunner
 from backend.jobs.postgres import ProcrastinateRunner
+from backend.mail import SEND, Mailer, Outbox, SmtpServer
 from backend.orders import OrderSnapshot
 from backend.partial import PartialCancellations
 from backend.policy import ShopPolicy
@@ -44,8 +45,14 @@ from backend.shopify.transport import AdminOriginTransport
 from backend.store.engine import create_engine, database_url
 from backend.store.sql import SQLStore
 from backend.webhooks import HANDLE, RECONCILE, Webhooks
+from backend.withdrawal.evidence import EVERY as EVIDENCE_EVERY
+from backend.withdrawal.evidence import TASK as EVIDENCE
+from backend.withdrawal.evidence import Evidence
+from backend.withdrawal.gateway import WithdrawalGateway
+from backend.withdrawal.guest import GuestLinks
+from backend.withdrawal.withdrawing import EFFECT, Withdrawals
 
-CHORES = {RETENTION: RETENTION_EVERY, PRUNE: timedelta(hours=1)}
+CHORES = {RETENTION: RETENTION_EVERY, PRUNE: timedelta(hours=1), EVIDENCE: EVIDENCE_EVERY}
 
 Runner = LocalRunner | ProcrastinateRunner
 
@@ -89,6 +96,9 @@ class Services:
     edits: Edits
     approvals: Approvals
     flow: FlowTriggers
+    withdrawals: Withdrawals
+    guest_links: GuestLinks
+    outbox: Outbox
     webhooks: Webhooks
     runner: Runner
 
@@ -97,6 +107,11 @@ class Services:
 
         async def retain(args: dict[str, Any]) -> None:
             await retention.run(args)
+
+        evidence = Evidence(self.store, clock)
+
+        async def keep_evidence(args: dict[str, Any]) -> None:
+            await evidence.run(args)
 
         return {
             HANDLE: self.webhooks.handle,
@@ -111,6 +126,9 @@ class Services:
             SETTLE: self.edits.settle,
             AUTO_APPROVE: self.approvals.auto_approve,
             SEND_FLOW_TRIGGER: self.flow.send,
+            EFFECT: self.withdrawals.effect,
+            SEND: self.outbox.send,
+            EVIDENCE: keep_evidence,
         }
 
 
@@ -216,6 +234,19 @@ def _build(
         await approvals.after_read(shop, order, tz)
 
     mirror.on_read = after_read
+    mailer = (
+        Mailer(SmtpServer.from_url(settings.smtp_url), settings.mail_from or "")
+        if settings.smtp_url
+        else None
+    )
+    withdrawals = Withdrawals(
+        WithdrawalGateway(client),
+        admin,
+        store,
+        clock=clock,
+        secret=settings.api_secret,
+        wake_jobs=runner.wake,
+    )
     return Services(
         settings=settings,
         store=store,
@@ -239,6 +270,9 @@ def _build(
         ),
         approvals=approvals,
         flow=FlowTriggers(admin),
+        withdrawals=withdrawals,
+        guest_links=GuestLinks(client, store, clock=clock, wake_jobs=runner.wake),
+        outbox=Outbox(store, mailer, clock=clock, wake_jobs=runner.wake),
         webhooks=Webhooks(shopify, store, mirror, clock=clock, wake_jobs=runner.wake),
         runner=runner,
     )

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from backend.mail.smtp import SmtpServer, SmtpUrlError
 from backend.ratelimit.rules import RateLimits
 from backend.shopify import API_VERSION
 from backend.store.crypto import TokenCipher, development_key
@@ -90,6 +91,19 @@ def _switch(env: Mapping[str, str], name: str, default: str = "off") -> bool:
     return raw == "on"
 
 
+def _smtp_url(env: Mapping[str, str]) -> str | None:
+    url = env.get("SMTP_URL") or None
+    if url is None:
+        return None
+    if not env.get("MAIL_FROM"):
+        raise SettingsError("MAIL_FROM must be set with SMTP_URL")
+    try:
+        SmtpServer.from_url(url)
+    except SmtpUrlError as error:
+        raise SettingsError(str(error)) from error
+    return url
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     api_key: str
@@ -143,6 +157,11 @@ class Settings:
     metrics_token: str | None = None
     # prometheus-client's multiprocess folder (PROMETHEUS_MULTIPROC_DIR), shared by the workers.
     metrics_dir: Path | None = None
+    # The merchant's mail server for the withdrawal acknowledgements (backend/mail/):
+    # smtp://user:password@host:587 (STARTTLS) or smtps://host:465 (TLS); unset, nothing is sent
+    # and App Home says so. MAIL_FROM is the sender, "Shop <shop@example.com>".
+    smtp_url: str | None = None
+    mail_from: str | None = None
 
     @property
     def development(self) -> bool:
@@ -202,4 +221,6 @@ class Settings:
             metrics_dir=Path(env["PROMETHEUS_MULTIPROC_DIR"])
             if env.get("PROMETHEUS_MULTIPROC_DIR")
             else None,
+            smtp_url=_smtp_url(env),
+            mail_from=env.get("MAIL_FROM") or None,
         )

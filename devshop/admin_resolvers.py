@@ -52,6 +52,7 @@ from devshop.admin_order_edits import (
 from devshop.admin_order_edits import variant as product_variant
 from devshop.admin_order_update import order_update
 from devshop.admin_refunds import refund_create, refund_fields, suggested_refund
+from devshop.admin_returns import FulfillmentLineItemView, fulfillment_line_items, return_request
 from devshop.gids import gid, numeric_id
 from devshop.order_money import (
     ZERO,
@@ -65,6 +66,7 @@ from devshop.order_money import (
     refunded_shipping,
     subtotal,
 )
+from devshop.records import Return
 from devshop.world import (
     Customer,
     Fulfillment,
@@ -131,6 +133,8 @@ _TYPE_NAMES: dict[type, str] = {
     FulfillmentEvent: "FulfillmentEvent",
     Shop: "Shop",
     Job: "Job",
+    Return: "Return",
+    FulfillmentLineItemView: "FulfillmentLineItem",
     AppInstallation: "AppInstallation",
     Metafield: "Metafield",
     DeliveryProfile: "DeliveryProfile",
@@ -218,6 +222,21 @@ def _first(items: Sequence[Any], args: dict[str, Any]) -> list[Any]:
     return list(items if first is None else items[:first])
 
 
+def orders_by_name(ctx: AdminContext, args: dict[str, Any]) -> dict[str, Any]:
+    """`orders(first:, query: "name:#1001")`: the one search syntax devshop models (Shopify's
+    search also takes `name:1001`); any other query is an error rather than a guess."""
+    query = str(args.pop("query", "") or "")
+    if not query.startswith("name:"):
+        raise GraphQLError(f'devshop models only orders(query: "name:..."), not {query!r}')
+    wanted = query.removeprefix("name:").strip().strip('"').lstrip("#")
+    found = [
+        order
+        for order in ctx.world.orders.values()
+        if order.shop == ctx.shop.domain and order.name.lstrip("#") == wanted
+    ]
+    return connection(found, args)
+
+
 FIELDS: dict[str, dict[str, Resolver]] = {
     "QueryRoot": {
         "order": lambda _, ctx, args: ctx.order(args["id"]),
@@ -237,6 +256,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "deliveryProfiles": lambda _, ctx, args: connection(
             delivery_profiles(ctx), {k: v for k, v in args.items() if k != "merchantOwnedOnly"}
         ),
+        "orders": lambda _, ctx, args: orders_by_name(ctx, args),
     },
     "Mutation": {
         "orderCancel": lambda _, ctx, args: order_cancel(ctx, args),
@@ -244,6 +264,7 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "metafieldsSet": lambda _, ctx, args: metafields_set(ctx, args),
         "fulfillmentOrderHold": lambda _, ctx, args: fulfillment_order_hold(ctx, args),
         "flowTriggerReceive": lambda _, ctx, args: flow_trigger_receive(ctx, args),
+        "returnRequest": lambda _, ctx, args: return_request(ctx, args),
         "fulfillmentOrderReleaseHold": lambda _, ctx, args: fulfillment_order_release_hold(
             ctx, args
         ),
@@ -370,6 +391,23 @@ FIELDS: dict[str, dict[str, Resolver]] = {
             f.events[-1].created_at if f.events else f.created_at
         ),
         "events": lambda f, ctx, args: connection(f.events, args),
+        "deliveredAt": lambda f, ctx, args: datetime_value(f.delivered_at),
+        "fulfillmentLineItems": lambda f, ctx, args: connection(
+            fulfillment_line_items(ctx.world, ctx.world.orders[f.order_id], f), args
+        ),
+    },
+    "FulfillmentLineItem": {
+        "id": lambda fli, ctx, args: gid("FulfillmentLineItem", fli.id),
+        "quantity": lambda fli, ctx, args: fli.quantity,
+        "lineItem": lambda fli, ctx, args: fli.line_item,
+    },
+    "Return": {
+        "id": lambda r, ctx, args: gid("Return", r.id),
+        "status": lambda r, ctx, args: r.status,
+        "createdAt": lambda r, ctx, args: datetime_value(r.created_at),
+        "totalQuantity": lambda r, ctx, args: sum(q for _, _, q in r.lines),
+        "name": lambda r, ctx, args: f"R{r.id}",
+        "order": lambda r, ctx, args: ctx.world.orders[r.order_id],
     },
     "FulfillmentEvent": {
         "id": lambda e, ctx, args: gid("FulfillmentEvent", e.id),
@@ -398,10 +436,13 @@ FIELDS: dict[str, dict[str, Resolver]] = {
         "statusPageUrl": lambda o, ctx, args: _status_page_url(o, ctx),
         "tags": lambda o, ctx, args: o.tags,
         "customer": lambda o, ctx, args: ctx.customer(o.customer_id),
-        "email": lambda o, ctx, args: c.email if (c := ctx.customer(o.customer_id)) else None,
+        "email": lambda o, ctx, args: (
+            o.email or (c.email if (c := ctx.customer(o.customer_id)) else None)
+        ),
         "lineItems": lambda o, ctx, args: connection(o.line_items, args),
         "fulfillmentOrders": lambda o, ctx, args: connection(o.fulfillment_orders, args),
         "fulfillments": lambda o, ctx, args: _first(o.fulfillments, args),
+        "returns": lambda o, ctx, args: connection(o.returns, args),
         "shippingAddress": lambda o, ctx, args: (
             {**o.shipping_address, "countryCodeV2": o.shipping_country_code}
             if o.shipping_country_code

@@ -27,6 +27,7 @@ from devshop.control import control_routes
 from devshop.control_orders import order_routes
 from devshop.extension_host import extension_host_routes
 from devshop.faults import Faults
+from devshop.mailbox import Mailbox, mailbox_routes
 from devshop.oauth import TokenIssuer, oauth_routes
 from devshop.seed import seed
 from devshop.settings import DevshopSettings
@@ -76,14 +77,20 @@ def create_app(
             world.settle_jobs()
             await asyncio.sleep(TICK)
 
+    mailbox = Mailbox(settings.smtp_port) if settings.smtp_port else None
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with httpx.AsyncClient(transport=backend_transport, timeout=30.0) as client:
             http.append(client)
             ticking = asyncio.create_task(tick())
+            if mailbox is not None:
+                mailbox.start()
             try:
                 yield
             finally:
+                if mailbox is not None:
+                    mailbox.stop()
                 ticking.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await ticking
@@ -114,6 +121,7 @@ def create_app(
         *storefront_routes(world, settings, shop_for=storefront_shop, config=storefront),
         *extension_host_routes(world, settings),
         *admin_frame_routes(world, settings),
+        *(mailbox_routes(mailbox) if mailbox is not None else []),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.world = world

@@ -34,6 +34,7 @@ ASSETS = Path(__file__).with_name("extension_host_assets")
 EXTENSIONS = {
     "cancel-thank-you": {"ThankYouBlock.js"},
     "cancel-order-action": {"MenuItem.js", "CancelModal.js"},
+    "withdraw-order-action": {"MenuItem.js", "WithdrawModal.js"},
 }
 LOCALES = ("en", "nl", "de", "fr", "es")
 
@@ -86,11 +87,17 @@ def extension_host_routes(world: World, settings: DevshopSettings) -> list[BaseR
             return found
         _, name = found
         query = request.url.query
+        # `?action=withdraw`: the EU withdrawal's order action (issue 15) instead of the cancel.
+        extension, modal = (
+            ("withdraw-order-action", "WithdrawModal.js")
+            if request.query_params.get("action") == "withdraw"
+            else ("cancel-order-action", "CancelModal.js")
+        )
         return page(
             "order-action.html",
             name=html.escape(name),
-            menu=html.escape(f"/extensions/frame/cancel-order-action/MenuItem.js?{query}"),
-            modal=html.escape(f"/extensions/frame/cancel-order-action/CancelModal.js?{query}"),
+            menu=html.escape(f"/extensions/frame/{extension}/MenuItem.js?{query}"),
+            modal=html.escape(f"/extensions/frame/{extension}/{modal}?{query}"),
         )
 
     async def frame(request: Request) -> Response:

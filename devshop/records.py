@@ -158,6 +158,26 @@ class Fulfillment:
     line_items: dict[int, int]  # line item id -> quantity fulfilled here
     status: str = "SUCCESS"  # FulfillmentStatus
     events: list[FulfillmentEvent] = field(default_factory=list)
+    # line item id -> its FulfillmentLineItem's id, given on first read (devshop.admin_returns)
+    line_item_ids: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def delivered_at(self) -> datetime | None:
+        """When the carrier reported it delivered (Fulfillment.deliveredAt)."""
+        delivered = [e.happened_at for e in self.events if e.status == "DELIVERED"]
+        return max(delivered) if delivered else None
+
+
+@dataclass
+class Return:
+    """A return (`returnRequest`): REQUESTED until the merchant approves or declines it."""
+
+    id: int
+    order_id: int
+    created_at: datetime
+    lines: list[tuple[int, int, int]]  # (fulfillment line item id, line item id, quantity)
+    status: str = "REQUESTED"  # ReturnStatus
+    note: str | None = None
 
 
 @dataclass
@@ -175,6 +195,8 @@ class Order:
     tags: list[str] = field(default_factory=list)
     updated_at: datetime | None = None  # set by add_order; moved on by every change
     fulfillments: list[Fulfillment] = field(default_factory=list)
+    returns: list[Return] = field(default_factory=list)
+    email: str | None = None  # a guest's; a customer's order reads the customer's
     shipping_country_code: str | None = "NL"
     # The rest of the shipping address, as MailingAddress names its fields ("address1", "zip").
     shipping_address: dict[str, str] = field(default_factory=dict)

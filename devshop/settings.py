@@ -29,6 +29,8 @@ class DevshopSettings:
     proxy_prefix: str = "/apps/cancel"
     # The app's configuration: devshop sends the webhooks subscribed to there.
     app_config: Path = APP_CONFIG
+    # The merchant's mail server for the demo (devshop.mailbox): its SMTP port; None, none runs.
+    smtp_port: int | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> DevshopSettings:
@@ -41,4 +43,5 @@ class DevshopSettings:
             host=env.get("DEVSHOP_HOST") or "127.0.0.1",
             port=int(env.get("DEVSHOP_PORT") or 8001),
             app_config=Path(env.get("DEVSHOP_APP_CONFIG") or APP_CONFIG),
+            smtp_port=int(env["DEVSHOP_SMTP_PORT"]) if env.get("DEVSHOP_SMTP_PORT") else None,
         )

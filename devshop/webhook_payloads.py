@@ -28,7 +28,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from devshop.admin_returns import return_payload
 from devshop.gids import gid
+from devshop.records import Return
 from devshop.world import (
     Fulfillment,
     FulfillmentEvent,
@@ -92,6 +94,8 @@ def payload_for(world: World, event: WorldEvent) -> Payload | None:
             "fulfillment_order": _brief(subject, request_status=True),
             "message": extra.get("message"),
         }
+    if isinstance(subject, Return):
+        return return_payload(event.order, subject)
     if topic == "fulfillment_orders/cancelled":
         return {"fulfillment_order": _brief(subject), "replacement_fulfillment_order": None}
     if topic.startswith("fulfillment_orders/"):  # order_routing_complete, hold_released

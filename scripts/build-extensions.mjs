@@ -12,7 +12,7 @@ import { build, context } from 'esbuild';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const LIMIT = 64 * 1024;
-const EXTENSIONS = ['cancel-thank-you', 'cancel-order-action'];
+const EXTENSIONS = ['cancel-thank-you', 'cancel-order-action', 'withdraw-order-action'];
 
 // The `module = "./src/X.js"` lines of an extension's TOML: the entry points Shopify builds.
 function modules(extension) {

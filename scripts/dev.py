@@ -21,6 +21,7 @@ from devshop.processes import HOST, ROOT, Server, demo_env, running, spawn
 
 BACKEND_PORT = int(os.environ.get("PORT", "8000"))
 DEVSHOP_PORT = int(os.environ.get("DEVSHOP_PORT", "8001"))
+SMTP_PORT = int(os.environ.get("DEVSHOP_SMTP_PORT", "8025"))
 TRY_CANCEL = (
     'mutation { cancelOrder(input: {orderId: "5001", reason: "OTHER"}) { __typename '
     "... on CancelOrderSuccess { order { name status } } "
@@ -33,6 +34,10 @@ def pages(devshop_url: str, backend_url: str) -> list[tuple[str, str]]:
     return [
         ("Storefront sign-in (demo customer Ada)", f"{devshop_url}/account/login"),
         ("An order to cancel (after signing in)", f"{devshop_url}/account/orders/5001"),
+        (
+            "The same with the withdrawal block",
+            f"{devshop_url}/account/orders/5001?apps=order-cancel,order-withdraw",
+        ),
         ("App Home in devshop's admin", f"{devshop_url}/admin"),
         (
             "Thank-you page (UI extension)",
@@ -42,7 +47,13 @@ def pages(devshop_url: str, backend_url: str) -> list[tuple[str, str]]:
             "Order action menu (UI extension)",
             f"{devshop_url}/extensions/order-action?order=5013&customer=1001",
         ),
+        (
+            "Withdrawal order action (UI extension)",
+            f"{devshop_url}/extensions/order-action?order=5002&customer=1001&action=withdraw",
+        ),
+        ("Guest withdrawal page (App Proxy)", f"{devshop_url}/apps/cancel/withdraw"),
         ("Webhooks devshop sent", f"{devshop_url}/_devshop/webhooks"),
+        ("Mail devshop's SMTP server received", f"{devshop_url}/_devshop/mail"),
         ("Backend health", f"{backend_url}/healthz"),
     ]
 
@@ -87,6 +98,10 @@ def main() -> None:
         backend_port=BACKEND_PORT,
         devshop_port=DEVSHOP_PORT,
         sqlite_path=Path(os.environ.get("SQLITE_PATH") or ROOT / "var" / "dev.sqlite3"),
+        # devshop's SMTP server stands in for the merchant's (withdrawal acknowledgements).
+        DEVSHOP_SMTP_PORT=str(SMTP_PORT),
+        SMTP_URL=f"smtp://{HOST}:{SMTP_PORT}",
+        MAIL_FROM="Demo Shop <shop@demo-shop.example>",
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     watcher = build_extensions(watch=True)

@@ -51,13 +51,16 @@ from backend.admin.views import (
     page_context,
     rules_form,
 )
+from backend.admin.withdrawals import withdrawals_view
 from backend.auth.tokens import ShopTokens, TokenExchangeFailed
 from backend.graphql.admin.endpoint import AdminGraphQL, VerifiedAdminGraphQL
 from backend.graphql.admin.schema import build_admin_schema
+from backend.orders import legacy_id
 from backend.policy import ShopPolicy
 from backend.settings import Settings
 from backend.shopify.client import AdminError
 from backend.store.base import HoldState, RequestState, Store
+from backend.withdrawal.period import WithdrawalRule
 
 logger = logging.getLogger(__name__)
 
@@ -176,6 +179,15 @@ class AppHome:
                 merchant.shop, [RequestState.REQUESTED, RequestState.APPROVING]
             )
             requests = requests_view(waiting, policy, speaker, self.clock())
+        withdrawals = None
+        if "withdrawals" in screen.needs:
+            withdrawals = withdrawals_view(
+                await store.get_withdrawal_rule(merchant.shop) or WithdrawalRule(),
+                await store.withdrawals(merchant.shop),
+                speaker,
+                shop=merchant.shop,
+                id_token=merchant.id_token,
+            )
         # Shopify's headers for the page: frame-ancestors, and preloading its scripts.
         headers = dict(self._respond(result.response).headers)
         headers.pop("content-length", None)
@@ -198,6 +210,7 @@ class AppHome:
                 events=events,
                 holds=holds,
                 requests=requests,
+                withdrawals=withdrawals,
             ),
             headers={
                 **headers,
@@ -232,6 +245,31 @@ class AppHome:
             },
         )
 
+    async def acknowledgement(self, request: Request) -> Response:
+        """The acknowledgement a customer received (or should have), as a text file."""
+        merchant = verify_fetch(request.state.shopify, request, allow_query=True)
+        if merchant is None:
+            return Response(
+                "Unauthorized",
+                status_code=401,
+                headers={"X-Shopify-Retry-Invalid-Session-Request": "1"},
+            )
+        store: Store = request.state.store
+        order_id = request.query_params.get("order_id", "")
+        record = await store.get_withdrawal(merchant.shop, order_id)
+        if record is None:
+            return Response("Not found", status_code=404)
+        filename = f"withdrawal-{legacy_id(record.order_id)}.txt"
+        return Response(
+            record.acknowledgement,
+            media_type="text/plain; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
 
 def admin_routes(settings: Settings, clock: Callable[[], datetime]) -> list[BaseRoute]:
     load_catalogs()  # at start-up: a broken catalog stops the backend, not a merchant's page
@@ -246,5 +284,6 @@ def admin_routes(settings: Settings, clock: Callable[[], datetime]) -> list[Base
         Route(PATCH_ID_TOKEN_PATH, home.patch_id_token, methods=["GET"]),
         Route("/admin/graphql", VerifiedAdminGraphQL(graphql), methods=["POST"]),
         Route("/admin/insights.csv", home.insights_csv, methods=["GET"]),
+        Route("/admin/withdrawals/acknowledgement.txt", home.acknowledgement, methods=["GET"]),
         Mount("/admin/assets", StaticFiles(directory=ASSETS), name="admin-assets"),
     ]

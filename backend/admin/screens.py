@@ -34,7 +34,14 @@ SCREENS: Sequence[Screen] = (
     Screen("events", "/events", N_("Order events"), "events.html", frozenset({"events"})),
     Screen("holds", "/holds", N_("Holds"), "holds.html", frozenset({"holds"})),
     Screen("requests", "/requests", N_("Requests"), "requests.html", frozenset({"requests"})),
-    # To come, each one entry and one template: withdrawals, alerts.
+    Screen(
+        "withdrawals",
+        "/withdrawals",
+        N_("Withdrawals"),
+        "withdrawals.html",
+        frozenset({"withdrawals"}),
+    ),
+    # To come, each one entry and one template: alerts.
 )
 
 

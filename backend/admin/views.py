@@ -16,6 +16,7 @@ from backend.admin.insights import Insights, Note, reason_label
 from backend.admin.requests import RequestsView
 from backend.admin.rules import APPROVAL_LABELS, FINANCIAL_STATUSES
 from backend.admin.screens import HOME, SCREENS, Screen
+from backend.admin.withdrawals import WithdrawalsView
 from backend.edit.insights import EditInsights
 from backend.edit.rules import EditRules
 from backend.orders import legacy_id
@@ -337,6 +338,7 @@ def page_context(
     events: EventsView | None = None,
     holds: HoldsView | None = None,
     requests: RequestsView | None = None,
+    withdrawals: WithdrawalsView | None = None,
 ) -> dict[str, Any]:
     """Everything `layout.html` and a screen's template print."""
     return {
@@ -356,6 +358,7 @@ def page_context(
         "events": events,
         "holds": holds,
         "requests": requests,
+        "withdrawals": withdrawals,
     }
 
 

@@ -74,6 +74,7 @@ class StorefrontGraphQL(GraphQL[Context, None]):
             partial=state.partial,
             edits=state.edits,
             approvals=state.approvals,
+            withdrawals=state.withdrawals,
         )
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:

@@ -64,8 +64,28 @@ UI_EXTENSION_DOCUMENTS: tuple[str, ...] = (
     THEME_BLOCK_DOCUMENTS[2],
 )
 
+# extensions/cancel-button/assets/order-withdraw.js: OFFERED and WITHDRAW (issue 15).
+WITHDRAW_BLOCK_DOCUMENTS: tuple[str, ...] = (
+    "query($ids:[ID!]!){orders(ids:$ids){id withdrawal{available until}}}",
+    "mutation($input:WithdrawInput!){withdrawFromContract(input:$input){"
+    "__typename ...on WithdrawalReview{confirmation}"
+    " ...on WithdrawalReceived{acknowledgement} ...on WithdrawRefused{code}}}",
+)
+
+# extensions/shared/withdraw-core.js: WITHDRAWAL_QUERY and WITHDRAW_MUTATION (the block's own).
+UI_WITHDRAW_DOCUMENTS: tuple[str, ...] = (
+    "query($id:ID!){order(id:$id){id name withdrawal{available until}}}",
+    WITHDRAW_BLOCK_DOCUMENTS[1],
+)
+
 TRUSTED_HASHES: frozenset[str] = frozenset(
-    map(document_hash, THEME_BLOCK_DOCUMENTS + UI_EXTENSION_DOCUMENTS)
+    map(
+        document_hash,
+        THEME_BLOCK_DOCUMENTS
+        + UI_EXTENSION_DOCUMENTS
+        + WITHDRAW_BLOCK_DOCUMENTS
+        + UI_WITHDRAW_DOCUMENTS,
+    )
 )
 
 

@@ -83,8 +83,10 @@ class ProcrastinateRunner:
     async def drain(self, *, within: timedelta = timedelta(seconds=30)) -> None:
         """Wait until no job is due now or within `within`, nor running (tests)."""
         while True:
-            stats = await self._store.job_stats(now=self._clock())
+            # The waiting job first, then the running ones: a job a worker takes between the
+            # two reads is then seen running, where the other order missed it in both.
             next_at = await self._store.next_job_at()
+            stats = await self._store.job_stats(now=self._clock())
             soon = next_at is not None and next_at <= self._clock() + within
             if not stats.running and not soon:
                 return

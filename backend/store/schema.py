@@ -318,6 +318,77 @@ buy_again_orders = Table(
     PrimaryKeyConstraint("shop", "order_id", name="buy_again_orders_pkey"),
 )
 
+# The EU withdrawal function (issue 15). The merchant's rule: on or off, and the countries of
+# the shipping address where it is offered (EU and EEA by default).
+withdrawal_rules = Table(
+    "withdrawal_rules",
+    metadata,
+    Column("shop", Text, primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("countries", Text, nullable=False),  # space-separated ISO 3166 alpha-2 codes
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# One confirmed withdrawal per order: the consumer's statement as submitted, when, what it did
+# and whether its acknowledgement reached them. Legal evidence: kept for its own period
+# (backend/withdrawal/evidence.py), never cut short by RETENTION_DAYS.
+withdrawals = Table(
+    "withdrawals",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("shop", Text, nullable=False),
+    Column("order_id", Text, nullable=False),
+    Column("order_name", Text, nullable=False),
+    Column("customer_id", Text),
+    Column("name", Text, nullable=False),
+    Column("email", Text, nullable=False),
+    Column("items", Text, nullable=False),  # JSON: [{"lineItemId", "title", "quantity"}], [] = all
+    Column("submitted_at", UTCDateTime, nullable=False),
+    Column("effect", Text, nullable=False),  # CANCEL | RETURN
+    Column("effect_state", Text, nullable=False),  # PENDING | IN_FLIGHT | DONE | FAILED
+    Column("effect_ref", Text),  # the cancel job's or the return's GID
+    Column("effect_error", Text),
+    Column("acknowledgement", Text, nullable=False),  # the text sent, as the consumer sees it
+    Column("mail_id", BigInteger),  # its mail_outbox row
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("shop", "order_id", name="withdrawals_once_per_order"),
+)
+Index("withdrawals_by_shop", withdrawals.c.shop, withdrawals.c.submitted_at)
+
+# A guest's one-time link to the withdrawal page (issue 15): only the token's hash is kept;
+# bound to the order and the e-mail it was sent to, until it expires or is used once.
+withdrawal_links = Table(
+    "withdrawal_links",
+    metadata,
+    Column("token_hash", Text, primary_key=True),
+    Column("shop", Text, nullable=False),
+    Column("order_id", Text, nullable=False),
+    Column("email", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+)
+Index("withdrawal_links_by_expiry", withdrawal_links.c.expires_at)
+
+# Mail to send (backend/mail/): rendered once, sent by the `send_mail` job with retries. The
+# row is the proof of what was sent and when, or why not.
+mail_outbox = Table(
+    "mail_outbox",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("shop", Text, nullable=False),
+    Column("recipient", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("state", Text, nullable=False),  # QUEUED | SENT | FAILED
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+Index("mail_outbox_by_shop", mail_outbox.c.shop, mail_outbox.c.state)
+
 # Every table that holds a shop's data; erase_shop empties each of them for the shop.
 SHOP_TABLES = (
     policies,
@@ -333,4 +404,8 @@ SHOP_TABLES = (
     edits,
     cancel_requests,
     buy_again_orders,
+    withdrawal_rules,
+    withdrawals,
+    withdrawal_links,
+    mail_outbox,
 )

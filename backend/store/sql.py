@@ -60,6 +60,7 @@ from backend.store.jobs import JobRows
 from backend.store.mirror import MirrorRows
 from backend.store.refunds import RefundRows
 from backend.store.requests import RequestRows
+from backend.store.withdrawals import WithdrawalRows
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +104,15 @@ def _record(row: RowMapping) -> CancellationRecord:
 
 
 class SQLStore(
-    AttemptRows, MirrorRows, DeliveryRows, JobRows, HoldRows, RefundRows, EditRows, RequestRows
+    AttemptRows,
+    MirrorRows,
+    DeliveryRows,
+    JobRows,
+    HoldRows,
+    RefundRows,
+    EditRows,
+    RequestRows,
+    WithdrawalRows,
 ):
     """The `Store` on an async engine. `transaction()` yields one bound to a connection."""
 
@@ -312,13 +321,16 @@ class SQLStore(
                     .where(schema.edits.c.shop == shop, schema.edits.c.customer_id == customer_id)
                     .order_by(schema.edits.c.at, schema.edits.c.id)
                 )
-                return CustomerData(
+                data = CustomerData(
                     shop=shop,
                     customer_id=customer_id,
                     cancellations=[_record(row) for row in records.mappings()],
                     attempts=[attempt_from_row(row) for row in attempts.mappings()],
                     edits=[edit_from_row(row) for row in edits.mappings()],
                 )
+        # Withdrawals are legal evidence, kept past a redaction: the export shows them too.
+        data.withdrawals.extend(await self.customer_withdrawals(shop, customer_id))
+        return data
 
     async def delete_older_than(self, before: datetime, *, now: datetime) -> int:
         return await self._delete_all(

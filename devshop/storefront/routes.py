@@ -10,7 +10,8 @@ GET  /cdn/shop/t/devshop/assets/{file}           devshop's theme stylesheet
 GET  /cart/{items}, GET /cart, POST /cart/checkout   cart permalinks and the cart
                                  (`devshop.storefront.cart`)
 
-Every page takes, for demos and tests: `?locale=nl` (kept in a cookie), `?block.<setting>=…`
+Every page takes, for demos and tests: `?apps=order-cancel,order-withdraw` (the app blocks on
+the page), `?locale=nl` (kept in a cookie), `?block.<setting>=…`
 (a block setting, typed by the schema), `?metafield.<namespace>.<key>=<json>` (an app-data
 metafield, as `app.metafields.<namespace>.<key>`) and `?design_mode=1` (the theme editor).
 `StorefrontConfig` holds the same for a whole run.
@@ -61,6 +62,9 @@ class StorefrontConfig:
     app_metafields: dict[str, dict[str, object]] = field(default_factory=dict)
     design_mode: bool = False
     block_id: str = "AZk1Yb2xjRmN3V__cancel_button_order_cancel"
+    # The app blocks the merchant added to the "Apps" section, in order; `?apps=a,b` on a page
+    # overrides it (the withdrawal block, issue 15, is added by the tests and demos that show it).
+    blocks: tuple[str, ...] = (BLOCK_HANDLE,)
 
 
 class BadRequest(Exception):
@@ -283,9 +287,14 @@ class Storefront:
             apps = ""
             head = ""
             if template != "customers/login":
-                block = extension.blocks[BLOCK_HANDLE]
-                apps = self._render_block(request, extension, block, objects, design_mode)
-                head = _block_assets(extension, block)
+                chosen = request.query_params.get("apps")
+                handles = chosen.split(",") if chosen else self.config.blocks
+                blocks = [extension.blocks[h] for h in handles if h in extension.blocks]
+                apps = "".join(
+                    self._render_block(request, extension, block, objects, design_mode)
+                    for block in blocks
+                )
+                head = "".join(_block_assets(extension, block) for block in blocks)
         except BadRequest as error:
             return HTMLResponse(str(error), status_code=400)
         content = self.theme.get_template(template).render(**objects, apps=apps)
@@ -312,6 +321,8 @@ class Storefront:
     ) -> str:
         block_settings = self._block_settings(request, block)
         block_id = self.config.block_id
+        if block.handle != BLOCK_HANDLE:
+            block_id = f"{block_id.split('__')[0]}__cancel_button_{block.handle.replace('-', '_')}"
         env = block_environment(extension, lambda name: _asset_url(extension, name))
         return env.from_string(block.source, name=f"blocks/{block.handle}.liquid").render(
             **objects,
@@ -333,6 +344,11 @@ class Storefront:
         if self.settings.proxy_prefix != DEFAULT_PROXY_PREFIX:
             # The merchant renamed the proxy and told the block, as the setting's help asks.
             values["proxy_path"] = self.settings.proxy_prefix
+        ours = {setting["id"] for setting in block.settings}
+        if block.handle != BLOCK_HANDLE:
+            # The tests' and demos' settings are the cancel block's; this one keeps its own.
+            values.update({k: v for k, v in self.config.block_settings.items() if k in ours})
+            return values
         values.update(self.config.block_settings)
         for key, raw in request.query_params.multi_items():
             if key.startswith("block."):

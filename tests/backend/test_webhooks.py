@@ -250,7 +250,7 @@ async def test_customers_data_request_logs_what_we_hold_about_the_customer(
     assert delivery.status == 200
     [logged] = [r.getMessage() for r in caplog.records if "data_request 9999" in r.getMessage()]
     # Counts in the log, never the notes (issue 18); the export itself comes from the store.
-    assert logged.endswith("{'cancellations': 1, 'attempts': 2, 'edits': 0}")
+    assert logged.endswith("{'cancellations': 1, 'attempts': 2, 'edits': 0, 'withdrawals': 0}")
     assert "Wrong size" not in logged
     data = customer_export(await stack.store.customer_data(SHOP, ADA_GID))
     assert data["customer_id"] == ADA_GID

@@ -89,7 +89,7 @@ def build() -> Iterator[Build]:
 def test_shopify_app_build_succeeds_offline_and_leaves_the_tree_as_it_was(build: Build) -> None:
     output = build.output
     assert "Cancel Button built!" in output
-    for handle in ("cancel-thank-you", "cancel-order-action"):
+    for handle in ("cancel-thank-you", "cancel-order-action", "withdraw-order-action"):
         assert (ROOT / "extensions" / handle / "dist" / f"{handle}.js").is_file()
         assert (ROOT / "extensions" / handle / "manifest.json").is_file()
     # What the CLI writes (manifest.json, .shopify/, dist/) is ignored; nothing else changed.

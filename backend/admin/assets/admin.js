@@ -144,6 +144,75 @@
 
   if (requests) requests.addEventListener('submit', answerRequests);
 
+  // Withdrawals: the rule, "send again", and each acknowledgement as a file.
+  async function adminGraphQL(query, variables) {
+    try {
+      const response = await authorizedFetch(app.dataset.endpoint, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      return response.ok ? await response.json() : {};
+    } catch (error) {
+      return {};
+    }
+  }
+
+  const SAVE_WITHDRAWAL_RULE = `mutation Rule($enabled: Boolean!, $countries: [String!]!) {
+    saveWithdrawalRule(enabled: $enabled, countries: $countries) { __typename }
+  }`;
+  const SEND_AGAIN = `mutation Again($orderId: ID!) { sendAcknowledgementAgain(orderId: $orderId) }`;
+  const withdrawalRule = document.querySelector('form[data-withdrawal-rule]');
+  if (withdrawalRule) {
+    withdrawalRule.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const button = withdrawalRule.querySelector('button[type="submit"]');
+      const status = withdrawalRule.querySelector('[data-withdrawal-rule-status]');
+      button.disabled = true;
+      const body = await adminGraphQL(SAVE_WITHDRAWAL_RULE, {
+        enabled: withdrawalRule.elements.enabled.checked,
+        countries: withdrawalRule.elements.countries.value.split(/[\s,;]+/).filter(Boolean),
+      });
+      button.disabled = false;
+      const saved = body.data && body.data.saveWithdrawalRule.__typename === 'WithdrawalRuleSaved';
+      status.textContent = saved ? withdrawalRule.dataset.msgSaved : withdrawalRule.dataset.msgFailed;
+    });
+  }
+  const sendAgainStatus = document.querySelector('[data-send-again-status]');
+  const sendAgainWords = document.querySelector('[data-send-again-words]');
+  if (sendAgainStatus) {
+    document.addEventListener('submit', async (event) => {
+      const form = event.target.closest('form[data-send-again]');
+      if (!form) return;
+      event.preventDefault();
+      const button = form.querySelector('button');
+      button.disabled = true;
+      const body = await adminGraphQL(SEND_AGAIN, { orderId: form.elements.orderId.value });
+      const queued = Boolean(body.data && body.data.sendAcknowledgementAgain);
+      button.disabled = queued;
+      sendAgainStatus.textContent = queued
+        ? sendAgainWords.dataset.msgQueued : sendAgainWords.dataset.msgFailed;
+    });
+  }
+  document.querySelectorAll('a[data-acknowledgement]').forEach((link) => {
+    link.addEventListener('click', async (event) => {
+      event.preventDefault();
+      const href = new URL(link.href);
+      href.searchParams.delete('id_token');
+      const response = await authorizedFetch(href.toString());
+      if (!response.ok) {
+        window.location.assign(link.href);
+        return;
+      }
+      const url = URL.createObjectURL(await response.blob());
+      const anchor = document.createElement('a');
+      anchor.href = url;
+      anchor.download = 'withdrawal.txt';
+      anchor.click();
+      URL.revokeObjectURL(url);
+    });
+  });
+
   const form = document.getElementById('rules');
   if (!form) return;
   const words = form.dataset;

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -11,6 +13,7 @@ from backend.admin.auth import Merchant
 from backend.admin.gateway import MerchantGateway
 from backend.approvals.approving import Approvals
 from backend.holds import FulfillmentHolds
+from backend.mail import Outbox
 from backend.store.base import Store
 
 
@@ -23,3 +26,5 @@ class AdminContext:
     gateway: MerchantGateway
     holds: FulfillmentHolds
     approvals: Approvals
+    outbox: Outbox
+    clock: Callable[[], datetime]

@@ -33,6 +33,8 @@ class AdminGraphQL(GraphQL[AdminContext, None]):
             gateway=state.merchant_gateway,
             holds=state.holds,
             approvals=state.approvals,
+            outbox=state.outbox,
+            clock=state.services_clock,
         )
 
 

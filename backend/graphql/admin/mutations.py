@@ -23,6 +23,11 @@ from backend.holds import ReleaseWhy
 from backend.policy import ShopPolicy
 from backend.shopify.client import AdminError
 from backend.store.base import OPEN_HOLD_STATES
+from backend.withdrawal.admin_mutations import (
+    SaveWithdrawalRuleResult,
+    resolve_save_withdrawal_rule,
+    resolve_send_acknowledgement_again,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -152,4 +157,14 @@ class Mutation:
     decline_requests: list[RequestAnswer] = strawberry.mutation(
         resolver=resolve_decline_requests,
         description="Decline customers' requests to cancel; `message` is what they read.",
+    )
+    save_withdrawal_rule: SaveWithdrawalRuleResult = strawberry.mutation(
+        resolver=resolve_save_withdrawal_rule,
+        description="Turn the EU withdrawal function on or off, for orders shipping to "
+        "`countries` (two-letter codes).",
+    )
+    send_acknowledgement_again: bool = strawberry.mutation(
+        resolver=resolve_send_acknowledgement_again,
+        description="Queue again the acknowledgement of the order's withdrawal that every "
+        "retry failed to deliver (Withdrawals screen).",
     )

@@ -21,6 +21,8 @@ from backend.graphql.storefront.types import (
 )
 from backend.observability import observe
 from backend.partial import ItemsCancelled
+from backend.withdrawal.mutations import resolve_withdraw_from_contract
+from backend.withdrawal.types import WithdrawResult
 
 
 async def resolve_cancel_order(
@@ -85,4 +87,9 @@ class Mutation:
     edit_order: EditOrderResult = strawberry.mutation(
         resolver=resolve_edit_order,
         description="Change one of the viewer's orders instead of cancelling it.",
+    )
+    withdraw_from_contract: WithdrawResult = strawberry.mutation(
+        resolver=resolve_withdraw_from_contract,
+        description="The EU withdrawal function: step STATEMENT reviews the consumer's "
+        'statement, step CONFIRM ("confirm withdrawal") submits it.',
     )

@@ -20,6 +20,7 @@ from backend.partial.cancelling import ItemsView, line_gid, preview
 from backend.policy import CancelBlock as CancelBlockEnum
 from backend.policy import CancelReason
 from backend.store.base import RequestState as RequestStateEnum
+from backend.withdrawal.types import WithdrawalPeriod
 
 if TYPE_CHECKING:
     from backend.graphql.context import Context
@@ -213,6 +214,12 @@ def _ordered_lines(view: ItemsView) -> list[Any]:
     return [line for line in view.read.lines if line.ordered > 0]
 
 
+async def resolve_withdrawal(
+    root: OrderCancellation, info: strawberry.Info[Context, None]
+) -> WithdrawalPeriod:
+    return WithdrawalPeriod.of(await info.context.withdrawal_periods.load(str(root.id)))
+
+
 @strawberry.type(description="One of the viewer's orders and whether they may cancel it.")
 class OrderCancellation:
     id: strawberry.ID = strawberry.field(description="The Shopify GID.")
@@ -262,6 +269,10 @@ class OrderCancellation:
 
     edit_options: EditOptions = strawberry.field(
         description="What the customer may change instead of cancelling."
+    )
+    withdrawal: WithdrawalPeriod = strawberry.field(
+        resolver=resolve_withdrawal,
+        description="Whether and until when the EU withdrawal function applies.",
     )
 
     @classmethod

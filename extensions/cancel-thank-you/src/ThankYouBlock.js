@@ -5,6 +5,8 @@
 
 import { createClient, createFlow } from '../../shared/cancel-core.js';
 import { el, view } from '../../shared/cancel-ui.js';
+import { createWithdrawClient, createWithdrawFlow } from '../../shared/withdraw-core.js';
+import { withdrawView } from '../../shared/withdraw-ui.js';
 
 export default async () => {
   const { order, number } = shopify.orderConfirmation.value;
@@ -14,20 +16,35 @@ export default async () => {
     guest: { orderId: order.id, confirmationNumber: number },
   });
   const flow = createFlow({ client, orderId: order.id, onChange: render });
+  // The EU withdrawal function (issue 15): "withdraw from contract here", while the right lasts.
+  const withdrawal = createWithdrawFlow({
+    client: createWithdrawClient({
+      shopify,
+      surface: 'checkout',
+      guest: { orderId: order.id, confirmationNumber: number },
+    }),
+    orderId: order.id,
+    email: shopify.buyerIdentity?.email?.value ?? '',
+    onChange: render,
+  });
+
+  function section(heading, { body, actions }) {
+    return el('s-section', { heading },
+      el('s-stack', { gap: 'base' }, body,
+        el('s-stack', { direction: 'inline', gap: 'base' }, actions.primary, actions.secondary)));
+  }
 
   function render() {
-    if (flow.state.name === 'absent') {
-      document.body.replaceChildren();
-      return;
+    const sections = [];
+    if (flow.state.name !== 'absent') {
+      sections.push(section(shopify.i18n.translate('heading'), view(shopify, flow)));
     }
-    const { body, actions } = view(shopify, flow);
-    document.body.replaceChildren(
-      el('s-section', { heading: shopify.i18n.translate('heading') },
-        el('s-stack', { gap: 'base' }, body,
-          el('s-stack', { direction: 'inline', gap: 'base' }, actions.primary, actions.secondary))),
-    );
+    if (!['checking', 'hidden'].includes(withdrawal.state.name)) {
+      sections.push(section(shopify.i18n.translate('withdraw.heading'), withdrawView(shopify, withdrawal)));
+    }
+    document.body.replaceChildren(...sections);
   }
 
   render();
-  await flow.check();
+  await Promise.all([flow.check(), withdrawal.check()]);
 };

@@ -29,18 +29,26 @@ from backend.admin.views import (
     page_context,
     rules_form,
 )
+from backend.admin.withdrawals import WithdrawalsView, withdrawals_view
 from backend.policy import CancelBlock, CancelReason, ShopPolicy
 from backend.store.base import (
     Attempt,
     CancelRequest,
     DeliveryHealth,
+    EffectState,
     HoldRecord,
     HoldState,
     JobStats,
+    Mail,
+    MailState,
     Outcome,
     RequestKind,
     RequestState,
+    WithdrawalEffect,
+    WithdrawalRecord,
+    WithdrawnItem,
 )
+from backend.withdrawal.period import WithdrawalRule
 from tests.backend.admin.conftest import id_token
 from tests.backend.admin.markup import parse
 from tests.conftest import Stack
@@ -124,6 +132,44 @@ def requests_with(text: str) -> list[CancelRequest]:
     ]
 
 
+def withdrawals_with(text: str, speaker: Speaker) -> WithdrawalsView:
+    """A withdrawal whose statement, refusal and mail error all carry `text`, and its alerts."""
+
+    def record(n: int, effect: WithdrawalEffect, state: EffectState) -> WithdrawalRecord:
+        return WithdrawalRecord(
+            shop=text,
+            order_id=f"gid://shopify/Order/{n}{text}",
+            order_name=f"#{text}",
+            customer_id=None,
+            name=text,
+            email=text,
+            items=(WithdrawnItem(text, text, 1),),
+            submitted_at=NOW,
+            effect=effect,
+            effect_state=state,
+            acknowledgement=text,
+            updated_at=NOW,
+            id=n,
+            effect_error=text,
+            mail_id=n,
+        )
+
+    def mail(n: int, state: MailState) -> Mail:
+        return Mail(text, text, text, text, NOW, n, state, 3, text)
+
+    return withdrawals_view(
+        WithdrawalRule(enabled=True),
+        [
+            (record(1, WithdrawalEffect.RETURN, EffectState.FAILED), mail(1, MailState.FAILED)),
+            (record(2, WithdrawalEffect.MANUAL, EffectState.PENDING), mail(2, MailState.QUEUED)),
+            (record(3, WithdrawalEffect.CANCEL, EffectState.DONE), None),
+        ],
+        speaker,
+        shop=text,
+        id_token="header.payload.signature",
+    )
+
+
 def render(screen: Screen, text: str, language: str = "en") -> str:
     speaker = Speaker.for_locale(language)
     context = page_context(
@@ -141,6 +187,7 @@ def render(screen: Screen, text: str, language: str = "en") -> str:
         events=events_view(EVENTS, JOBS, speaker),
         holds=holds_view(*holds_with(text), speaker),
         requests=requests_view(requests_with(text), policy_with(text), speaker, NOW),
+        withdrawals=withdrawals_with(text, speaker),
     )
     return templates.get_template(screen.template).render(context)
 

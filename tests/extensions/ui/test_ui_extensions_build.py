@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 LIMIT = 64 * 1024
 LOCALES = ("en.default", "nl", "de", "fr", "es")
-EXTENSIONS = ("cancel-thank-you", "cancel-order-action")
+EXTENSIONS = ("cancel-thank-you", "cancel-order-action", "withdraw-order-action")
 
 
 def node() -> str:
