@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from backend.eu import EU_EEA, EU_MEMBER_STATES
+
 PERIOD_DAYS = 14
 
-# The 27 member states of the EU, then Iceland, Liechtenstein and Norway (EEA).
-EU = frozenset(
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()
-)
-EEA = EU | {"IS", "LI", "NO"}
+# The EU member states and Iceland, Liechtenstein and Norway: the one list the fee reads too.
+EU = EU_MEMBER_STATES
+EEA = EU_EEA
 
 
 def country_set(codes: Iterable[str]) -> frozenset[str]:
