@@ -588,12 +588,18 @@ class Cancellations:
                     later = now + timedelta(seconds=CONFIRM_FIRST)
                     await tx.defer_job(Job(CONFIRM, confirm, run_at=later), at=now)
                 reason = policy.reason(claim.reason_code)
+                # In the shop's money, as Flow shows it: the fee kept comes off the refund.
+                kept = fee_refund.fee_shop if isinstance(fee_refund, RefundRecord) else None
+                refund = order.total
+                if refund is not None and kept is not None:
+                    refund -= kept
                 facts = FlowFacts(
                     order_id=order.id,
                     reason_code=claim.reason_code,
                     reason_label=reason.label if reason else claim.reason_code,
                     note=claim.note,
-                    refund=order.total,
+                    refund=refund,
+                    fee=kept,
                 )
                 await defer_trigger(tx, shop, FlowEvent.CANCELLED, order.id, facts, at=now)
             self._wake_jobs()

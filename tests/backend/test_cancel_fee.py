@@ -49,6 +49,9 @@ async def test_the_cancel_keeps_the_fee_and_refunds_the_rest_once(stack: Stack) 
         RefundState.DONE,
         Decimal("2.50"),
     )
+    # Shopify Flow hears of it with the refund and the fee kept (issue 14's trigger).
+    [trigger] = [t for t in stack.world.flow_triggers if t.handle == "cancel-cancelled"]
+    assert (trigger.payload["Refund"], trigger.payload["Fee"]) == (47.45, 2.5)
 
 
 async def test_a_lost_answer_to_the_fee_refund_still_refunds_once(stack: Stack) -> None:
