@@ -41,7 +41,14 @@ from backend.orders import OrderSnapshot, legacy_id, order_gid
 from backend.policy import RefundMethod, ShopPolicy
 from backend.shopify.client import AmbiguousOutcome, ShopifyUnavailable
 from backend.shopify.gateway import STAFF_NOTE_LIMIT, AdminGateway
-from backend.store.base import EditAttempt, EditOutcome, FlightState, Job, Store
+from backend.store.base import (
+    OPEN_REQUEST_STATES,
+    EditAttempt,
+    EditOutcome,
+    FlightState,
+    Job,
+    Store,
+)
 from backend.store.edits import EDIT_FLIGHT
 
 logger = logging.getLogger(__name__)
@@ -339,6 +346,11 @@ class Edits:
             return await attempt.refuse(
                 EditBlock.ALREADY_CANCELLED if cancelled else EditBlock.CANCEL_UNDER_WAY
             )
+        request = await self._store.get_request(shop, gid)
+        if request is not None and request.state in OPEN_REQUEST_STATES:
+            # The customer asked the shop to cancel (issue 14): the order waits for its answer.
+            await self._store.drop_claim(shop, EDIT_FLIGHT, gid)
+            return await attempt.refuse(EditBlock.AWAITING_APPROVAL)
         return None
 
     # The address ----------------------------------------------------------------------------

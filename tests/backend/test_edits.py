@@ -14,7 +14,7 @@ import pytest
 
 from backend.cancellation import EDIT_UNDER_WAY
 from backend.edit.rules import EditRules
-from backend.policy import ShopPolicy
+from backend.policy import ApprovalMode, ShopPolicy
 from backend.store.base import EditOutcome
 from devshop.seed import DemoCustomers, DemoOrders
 from tests.backend.test_extensions_graphql import post, session_token
@@ -468,3 +468,19 @@ async def test_each_shopify_step_failing_once_then_a_retry_edits_once(
     assert second["__typename"] == "EditOrderSuccess"
     assert shipped_to(stack) == ("NL", "Prinsengracht 263")
     assert [a.outcome for a in attempts] == [EditOutcome.FAILED, EditOutcome.EDITED]
+
+
+async def test_an_order_waiting_for_the_shop_to_approve_its_cancel_cannot_be_changed(
+    stack: Stack,
+) -> None:
+    await allow(stack, approval=ApprovalMode.ALL)
+    async with stack.shopper() as ada:
+        asked = await cancel(ada, DemoOrders.CANCELLABLE)
+        offered = await options(ada, DemoOrders.CANCELLABLE)
+        refused = await edit(ada, DemoOrders.CANCELLABLE, AMSTERDAM)
+
+    assert asked["__typename"] == "CancelOrderRequested"
+    assert (offered["types"], offered["blockedBy"]) == ([], "AWAITING_APPROVAL")
+    assert refused["code"] == "AWAITING_APPROVAL"
+    assert updates(stack) == 0
+    assert stack.admin_calls("orderCancel") == 0
