@@ -261,7 +261,8 @@ def test_axe_finds_nothing_serious_in_the_size_panel(ada: Page, shop: Shop) -> N
 
 def test_wrong_size_from_the_thank_you_page(ada: Page, shop: Shop) -> None:
     subprocess.run(["node", "scripts/build-extensions.mjs"], cwd=ROOT, check=True, timeout=120)
-    ada.goto(shop.url(f"/extensions/thank-you?order=5011&customer={ADA}"))
+    # #1013, not #1011: the backend's mirror keeps #1011 as an earlier test left it (refunded).
+    ada.goto(shop.url(f"/extensions/thank-you?order=5013&customer={ADA}"))
     block = ada.frame_locator("iframe")
     block.get_by_role("button", name="Cancel this order").click()
     block.get_by_role("radio", name="Wrong size or colour").check()
@@ -273,7 +274,7 @@ def test_wrong_size_from_the_thank_you_page(ada: Page, shop: Shop) -> None:
     block.get_by_role("button", name="Change it").click()
 
     expect(block.get_by_role("status")).to_have_text(
-        "Order #1011 has been changed to the new size or colour."
+        "Order #1013 has been changed to the new size or colour."
     )
-    sizes = [(i["variant"] or {}).get("title") for i in shop.order(5011)["line_items"]]
+    sizes = [(i["variant"] or {}).get("title") for i in shop.order(5013)["line_items"]]
     assert sizes == ["S", "L"] and shop.cancels() == []

@@ -276,6 +276,10 @@ class AdminGateway:
                 field=str(field[-1]) if field else None,
                 message=str(first.get("message") or "Shopify did not update the order."),
             )
+        shown = payload["order"].get("shippingAddress") or {}
+        sent = (address.get("address1"), address.get("zip"), address.get("countryCode"))
+        if (shown.get("address1"), shown.get("zip"), shown.get("countryCodeV2")) != sent:
+            return UpdateRejected(field="shippingAddress", message="the address did not change")
         return None
 
     async def job_done(self, shop: str, job_id: str) -> bool:
