@@ -1,13 +1,26 @@
-"""The happy path: a signed-in customer cancels an order, with a reason, from its page."""
+"""The happy path: a signed-in customer cancels an order, with a reason, from its page.
+
+The module runs its own servers: the backend remembers a cancellation for the rest of its life,
+and later modules on the session's servers expect #1001 cancellable."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import Shop
+from e2e.conftest import Servers, Shop, results_dir, start_servers
+
+
+@pytest.fixture(scope="module")
+def servers(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[Servers]:
+    tmp = tmp_path_factory.mktemp("cancel")
+    yield from start_servers("cancel", tmp, results_dir(pytestconfig) / "logs")
+
 
 DONE = re.compile(r"Order #1001 has been cancelled|We're cancelling order #1001")
 

@@ -1,12 +1,24 @@
-"""However often the customer presses confirm, the order is cancelled once."""
+"""However often the customer presses confirm, the order is cancelled once.
+
+The module runs its own servers: the backend remembers the cancellations (#1013, #1014) for the
+rest of its life, and later modules on the session's servers expect #1013 cancellable."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import Shop, cancel_button, open_order
+from e2e.conftest import Servers, Shop, cancel_button, open_order, results_dir, start_servers
+
+
+@pytest.fixture(scope="module")
+def servers(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[Servers]:
+    tmp = tmp_path_factory.mktemp("once")
+    yield from start_servers("once", tmp, results_dir(pytestconfig) / "logs")
 
 
 def test_double_click_on_confirm_cancels_once(
@@ -31,8 +43,8 @@ def test_submitting_the_form_twice_at_once_cancels_once(ada: Page, shop: Shop) -
     dialog = ada.get_by_role("dialog", name="Cancel order #1014?")
     dialog.get_by_role("radio", name="I ordered by mistake").check()
     # Two submissions in the same task, before the first request can answer.
-    # The dialog's first form is the cancel's (the others change the order instead).
-    dialog.locator("form").first.evaluate(
+    # The cancel's own form (the dialog's others change the order instead).
+    dialog.locator("form[method=dialog]").evaluate(
         """form => {
             const confirm = form.querySelector('button[value="cancel"]');
             form.requestSubmit(confirm);

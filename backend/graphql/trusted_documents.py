@@ -4,8 +4,8 @@ With `TRUSTED_DOCUMENTS=on` the endpoint refuses any document whose SHA-256 is n
 registry below, before rate limits or Strawberry see it: a scripted client can then send only
 the exact requests our theme block sends, with its own variables.
 
-The registry holds the documents verbatim, as the theme block's script
-(`extensions/cancel-button/assets/order-cancel.js`) and the UI extensions' shared module
+The registry holds the documents verbatim, as the theme block's scripts
+(`extensions/cancel-button/assets/order-cancel*.js`) and the UI extensions' shared module
 (`extensions/shared/cancel-core.js`) send them; a test reads them out of both and fails when
 they differ, so a change to one without the other cannot ship. Hashes
 rather than texts are compared, so the registry could also be fed by a build step that emits
@@ -16,30 +16,31 @@ from __future__ import annotations
 
 import hashlib
 
-# extensions/cancel-button/assets/order-cancel.js, in the order the script sends them.
+# The theme block's scripts (tests/extensions/block_scripts.py), file by file in the order the
+# page runs them, each in the order it holds them.
 THEME_BLOCK_DOCUMENTS: tuple[str, ...] = (
+    # order-cancel.js: the orders' state, the cancel, and taking back a request (issue 14).
     "query($ids:[ID!]!,$locale:String){orders(ids:$ids){id cancellable blockedBy deadline status"
     " request{state requestedAt message} reasons(locale:$locale){code label}"
     " editOptions{types countryChange}}}",
-    # The dialog's items and refund preview (issue 11).
-    "query($id:ID!,$lines:[LineItemQuantityInput!]!){order(id:$id){partialCancel "
-    "lineItems{id title quantity cancellableQuantity}"
-    "refund{refund{amount currencyCode}total{amount}fee{amount}}"
-    "preview(lineItems:$lines){refund{amount currencyCode}total{amount}fee{amount}}}}",
-    # Edits (issue 13): the sizes in stock, and the change.
-    "query($id:ID!){order(id:$id){editOptions{items{id title variantTitle currencyCode"
-    " variants{id title price inStock}}}}}",
-    "mutation($input:EditOrderInput!){editOrder(input:$input){__typename "
-    "...on EditOrderRefused{code fieldErrors{field problem}}}}",
     "mutation($input:CancelOrderInput!){cancelOrder(input:$input){"
     "...on CancelOrderSuccess{order{status}refunded{amount currencyCode}}"
     "...on CancelOrderRequested{requestedAt}"
     "...on CancelOrderRefused{code}}}",
-    # "Buy again" (issue 11).
-    "query($id:ID!){order(id:$id){buyAgainUrl buyAgainUnavailable}}",
-    # The customer takes back a request to cancel (issue 14).
     "mutation($input:WithdrawCancelRequestInput!){withdrawCancelRequest(input:$input){"
     "...on CancelOrderRefused{code}}}",
+    # order-cancel-items.js: the dialog's items and refund preview (issue 11).
+    "query($id:ID!,$lines:[LineItemQuantityInput!]!){order(id:$id){partialCancel "
+    "lineItems{id title quantity cancellableQuantity}"
+    "refund{refund{amount currencyCode}total{amount}fee{amount}}"
+    "preview(lineItems:$lines){refund{amount currencyCode}total{amount}fee{amount}}}}",
+    # order-cancel-edit.js: edits (issue 13), the sizes in stock and the change.
+    "query($id:ID!){order(id:$id){editOptions{items{id title variantTitle currencyCode"
+    " variants{id title price inStock}}}}}",
+    "mutation($input:EditOrderInput!){editOrder(input:$input){__typename "
+    "...on EditOrderRefused{code fieldErrors{field problem}}}}",
+    # order-cancel-buy-again.js: "Buy again" (issue 11).
+    "query($id:ID!){order(id:$id){buyAgainUrl buyAgainUnavailable}}",
 )
 
 
@@ -58,10 +59,10 @@ UI_EXTENSION_DOCUMENTS: tuple[str, ...] = (
     "refunded{amount currencyCode}}"
     " ...on CancelOrderRequested{requestedAt}"
     " ...on CancelOrderRefused{code message}}}",
-    THEME_BLOCK_DOCUMENTS[1],
-    THEME_BLOCK_DOCUMENTS[5],
     THEME_BLOCK_DOCUMENTS[3],
-    THEME_BLOCK_DOCUMENTS[2],
+    THEME_BLOCK_DOCUMENTS[6],
+    THEME_BLOCK_DOCUMENTS[5],
+    THEME_BLOCK_DOCUMENTS[4],
 )
 
 # extensions/cancel-button/assets/order-withdraw.js: OFFERED and WITHDRAW (issue 15).

@@ -452,6 +452,36 @@ async def test_the_head_loads_the_blocks_stylesheet_and_script(ada: httpx.AsyncC
 
 
 @pytest.mark.parametrize(
+    ("url", "parts"),
+    [
+        (
+            f"/account/orders/{DemoOrders.CANCELLABLE}",
+            ["order-cancel-items", "order-cancel-edit", "order-cancel-buy-again"],
+        ),
+        ("/account", ["order-cancel-items", "order-cancel-edit"]),
+    ],
+)
+async def test_the_block_loads_the_scripts_of_its_parts(
+    ada: httpx.AsyncClient, url: str, parts: list[str]
+) -> None:
+    document = await page(ada, url)
+    # The block's own Liquid loads them, deferred, after the schema's script in the head.
+    scripts = [
+        s for s in document.find_all(tag("script")) if "/cancel-button/" in (s.attrs["src"] or "")
+    ]
+    names = [(s.attrs["src"] or "").split("/assets/")[1].split("?")[0] for s in scripts]
+    assert names == ["order-cancel.js"] + [f"{part}.js" for part in parts]
+    assert all("defer" in s.attrs for s in scripts)
+    for script, part in zip(scripts[1:], parts, strict=True):
+        javascript = await ada.get(script.attrs["src"] or "")
+        assert javascript.status_code == 200
+        assert javascript.headers["content-type"].startswith("text/javascript")
+        assert f"customElements.define('{part}'" in javascript.text
+    # The elements they define are in the rendered markup.
+    assert [bool(block(document).find_all(tag(part))) for part in parts[:2]] == [True, True]
+
+
+@pytest.mark.parametrize(
     "path",
     [
         "/cdn/shop/extensions/cancel-button/assets/nope.js",
