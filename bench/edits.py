@@ -9,7 +9,8 @@ orders of three shirts are edited once each through the App Proxy (`editOrder`):
 moved within the order's shipping zone, the quantity down to one (a refund by the `settle_edit`
 job) and up to four (a balance owed, its payment link read), and size S swapped for L (dearer:
 a balance owed). The Admin calls devshop executed
-between the first request and the last job are that kind's; requests and points are per edit.
+between the first request and the last job are that kind's; requests and points are per edit,
+the "edited" Shopify Flow trigger included (one `flowTriggerReceive` each, since issue 14).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Approvals (issue 14) in a real browser: the merchant turns approval on in App Home, the
 customer's cancel becomes a request ("Requested: the shop will confirm", on the theme block and
-in the order action extension), the customer withdraws one, and the merchant approves another
-on the Requests screen (axe clean), which cancels the order."""
+in the order action extension), the customer withdraws one (on the block, and in the order
+action extension), and the merchant approves another on the Requests screen (axe clean), which
+cancels the order."""
 
 from __future__ import annotations
 
@@ -106,3 +107,31 @@ def test_the_order_action_extension_shows_the_request(page: Page, shop: Shop) ->
     expect(modal.get_by_text(REQUESTED)).to_be_visible()
     assert shop.cancels() == []
     assert shop.order(5014)["cancelled_at"] is None
+
+
+def test_the_customer_withdraws_a_request_in_the_order_action_extension(
+    page: Page, shop: Shop
+) -> None:
+    turn_approval_on(page, shop)
+    # A seeded order no other test here asks about (this backend remembers requests).
+    page.goto(shop.url(f"/extensions/order-action?order=5011&customer={ADA}"))
+    menu = page.frame_locator("iframe.menu")
+    menu.get_by_role("button", name="Cancel order").click()
+    modal = page.frame_locator("dialog iframe")
+    modal.get_by_role("radio", name="Wrong size or colour").check()
+    modal.get_by_role("button", name="Cancel order").click()
+    expect(modal.get_by_text(REQUESTED)).to_be_visible()
+    modal.get_by_role("button", name="Close").click()
+
+    # Later, on the order page: the menu offers to take the request back.
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    menu.get_by_role("button", name="Withdraw cancel request").click()
+    expect(modal.get_by_text(REQUESTED)).to_be_visible()
+    modal.get_by_role("button", name="Withdraw request").click()
+
+    expect(modal.get_by_text("Your request to cancel has been withdrawn.")).to_be_visible()
+    modal.get_by_role("button", name="Close").click()
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    expect(menu.get_by_role("button", name="Cancel order")).to_be_visible()
+    assert shop.cancels() == []
+    assert shop.order(5011)["cancelled_at"] is None

@@ -8,7 +8,9 @@ the extension) will not get better by retrying: it is logged and dropped.
 
 The fields match `extensions/flow-*/shopify.extension.toml`: the order reference travels as
 `order_id` (the order's number, as Shopify's CLI names a reference field), the custom fields
-under their `key`. A test checks every payload against those files.
+under their `key`. The cancel's events share one set of fields (`FlowFacts`); an edit has its
+own (`EditFacts`: the change, the reason, what was refunded or is owed). A test checks every
+payload against those files.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class FlowEvent(enum.StrEnum):
     APPROVED = "approved"
     DECLINED = "declined"
     WITHDRAWN = "withdrawn"
+    EDITED = "edited"  # the customer changed the order instead of cancelling it (issue 13)
 
 
 # The extension handle (its folder is `extensions/flow-<event>`).
@@ -70,14 +73,45 @@ def payload(facts: FlowFacts) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class EditFacts:
+    """What the "edited" trigger tells: the order, the change, why, and what it cost."""
+
+    order_id: str  # the GID
+    change: str  # the EditType: ADDRESS, VARIANT or QUANTITY
+    reason_code: str | None  # the cancel reason the customer chose first, if any
+    reason_label: str | None
+    difference: Decimal | None  # positive: the customer owes it; negative: refunded
+
+
+def edit_payload(facts: EditFacts) -> dict[str, Any]:
+    difference = facts.difference or Decimal(0)
+    return {
+        "order_id": int(legacy_id(facts.order_id)),
+        "Change": facts.change,
+        "Reason code": facts.reason_code or "",
+        "Reason": facts.reason_label or "",
+        "Refund": float(max(-difference, Decimal(0))),
+        "Owed": float(max(difference, Decimal(0))),
+    }
+
+
 async def defer_trigger(
-    tx: Store, shop: str, event: FlowEvent, key: str, facts: FlowFacts, *, at: datetime
+    tx: Store,
+    shop: str,
+    event: FlowEvent,
+    key: str,
+    facts: FlowFacts | EditFacts,
+    *,
+    at: datetime,
 ) -> bool:
     """Queue the trigger for `event` unless one with this `key` was queued before."""
+    if (event is FlowEvent.EDITED) != isinstance(facts, EditFacts):
+        raise TypeError(f"{event} does not take {type(facts).__name__}")
     dedupe = f"{event.value}:{key}"
     if not await tx.claim_once(shop, "flow", dedupe, ttl=_ONCE, at=at):
         return False
-    body = payload(facts)
+    body = edit_payload(facts) if isinstance(facts, EditFacts) else payload(facts)
     await tx.defer_job(
         Job(SEND, {"shop": shop, "handle": HANDLES[event], "payload": body, "key": dedupe}),
         at=at,

@@ -16,6 +16,9 @@ the same transaction, whose refund plan (amount, payment, idempotency key from o
 saved before `refundCreate` is sent, so every retry sends the same refund with the same key and
 Shopify moves the money once. A commit whose answer was lost is recognised on the retry: the
 line item already has the quantity asked for and our record of that change is unsettled.
+
+Every edit that succeeds defers the "edited" Shopify Flow trigger in the transaction that
+records it, keyed on that record: one trigger per edit, however often its answer is retried.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from backend.approvals.flow import EditFacts, FlowEvent, defer_trigger
 from backend.auth.viewer import Viewer
 from backend.cancellation import STALE_FLIGHT, Cancellations, OrderView
 from backend.edit.address import Address, FieldError, FieldProblem, check_address
@@ -243,12 +247,21 @@ class _Try:
             block=None if block is None else block.value,
         )
 
-    async def end(self, outcome: EditOutcome, block: EditBlock | None = None, **more: Any) -> None:
+    async def end(
+        self,
+        outcome: EditOutcome,
+        block: EditBlock | None = None,
+        *,
+        tx: Store | None = None,
+        **more: Any,
+    ) -> int | None:
+        """Record how the attempt ended (through `tx` when given); the record's id."""
+        store = tx or self.store
         if self.row is None:
-            await self.store.record_edit(replace(self.attempt(outcome, block), **more))
-        else:
-            self.row = replace(self.row, outcome=outcome, block=block and block.value, **more)
-            await self.store.update_edit(self.row)
+            return await store.record_edit(replace(self.attempt(outcome, block), **more))
+        self.row = replace(self.row, outcome=outcome, block=block and block.value, **more)
+        await store.update_edit(self.row)
+        return self.row.id
 
     async def refuse(
         self, code: EditBlock, errors: tuple[FieldError, ...] = (), message: str | None = None
@@ -387,7 +400,12 @@ class Edits:
             if rejected is not None:
                 logger.info("Shopify refused the address of %s: %s", gid, rejected.message)
                 return await attempt.refuse(EditBlock.REJECTED_BY_SHOPIFY)
-            await attempt.end(EditOutcome.EDITED)
+            now = self._clock()
+            async with self._store.transaction() as tx:
+                edit_id = await attempt.end(EditOutcome.EDITED, tx=tx)
+                assert edit_id is not None
+                await _trigger(tx, attempt, edit_id, policy, None, at=now)
+            self._wake_jobs()
         finally:
             await self._store.drop_claim(shop, EDIT_FLIGHT, gid)
         view = await self._cancellations.view_of(shop, order, policy, tz)
@@ -548,7 +566,7 @@ class Edits:
         """The edit is committed: record it, and refund or ask for the difference."""
         row = attempt.row
         assert row is not None and row.id is not None and row.amount is not None
-        shop, gid = attempt.viewer.shop, attempt.order_id
+        shop, gid, edit_id = attempt.viewer.shop, attempt.order_id, row.id
         owed = row.amount < 0
         try:
             now = self._clock()
@@ -563,9 +581,10 @@ class Edits:
                 await tx.update_edit(row)
                 if owed:
                     await tx.defer_job(Job(SETTLE, {"edit": row.id}, run_at=now), at=now)
+                # Once per edit: a lost commit settled by the retry is the same record.
+                await _trigger(tx, attempt, edit_id, policy, row.amount, at=now)
             attempt.row = row
-            if owed:
-                self._wake_jobs()
+            self._wake_jobs()
             payment_url = None
             if row.amount is not None and row.amount > 0:
                 try:
@@ -622,6 +641,29 @@ class Edits:
         if rejected is not None:
             logger.warning("refund for edit %s refused: %s", row.id, rejected.message)
         await self._store.update_edit(replace(row, refund_state=state))
+
+
+async def _trigger(
+    tx: Store,
+    attempt: _Try,
+    edit_id: int,
+    policy: ShopPolicy,
+    difference: Decimal | None,
+    *,
+    at: datetime,
+) -> None:
+    """The "edited" Flow trigger, deferred with the record of the edit (issue 14)."""
+    assert attempt.kind is not None
+    reason = policy.reason(attempt.reason) if attempt.reason else None
+    facts = EditFacts(
+        order_id=attempt.order_id,
+        change=attempt.kind.value,
+        reason_code=attempt.reason,
+        reason_label=reason.label if reason else attempt.reason,
+        difference=difference,
+    )
+    key = f"{attempt.order_id}:{edit_id}"
+    await defer_trigger(tx, attempt.viewer.shop, FlowEvent.EDITED, key, facts, at=at)
 
 
 def _field(name: str) -> tuple[FieldError, ...]:

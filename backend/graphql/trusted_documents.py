@@ -49,7 +49,8 @@ def document_hash(document: str) -> str:
 
 
 # extensions/shared/cancel-core.js: ORDER_QUERY and CANCEL_MUTATION, then ITEMS_QUERY,
-# BUY_AGAIN_QUERY, EDIT_MUTATION and SIZES_QUERY (the same texts as the theme block's).
+# BUY_AGAIN_QUERY, EDIT_MUTATION and SIZES_QUERY (the same texts as the theme block's), then
+# WITHDRAW_MUTATION (issue 14; with `__typename` and the decline's words, unlike the block's).
 UI_EXTENSION_DOCUMENTS: tuple[str, ...] = (
     "query($id:ID!,$locale:String){order(id:$id){id name cancellable blockedBy deadline status"
     " request{state requestedAt message} reasons(locale:$locale){code label}"
@@ -63,6 +64,8 @@ UI_EXTENSION_DOCUMENTS: tuple[str, ...] = (
     THEME_BLOCK_DOCUMENTS[6],
     THEME_BLOCK_DOCUMENTS[5],
     THEME_BLOCK_DOCUMENTS[4],
+    "mutation($input:WithdrawCancelRequestInput!){withdrawCancelRequest(input:$input){__typename"
+    " ...on CancelOrderRefused{code message}}}",
 )
 
 # extensions/cancel-button/assets/order-withdraw.js: OFFERED and WITHDRAW (issue 15).

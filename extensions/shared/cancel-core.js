@@ -23,6 +23,10 @@ export const EDIT_MUTATION =
 export const SIZES_QUERY =
   'query($id:ID!){order(id:$id){editOptions{items{id title variantTitle currencyCode' +
   ' variants{id title price inStock}}}}}';
+// Taking a waiting request back (issue 14), as the theme block's "Withdraw request" does.
+export const WITHDRAW_MUTATION =
+  'mutation($input:WithdrawCancelRequestInput!){withdrawCancelRequest(input:$input){__typename' +
+  ' ...on CancelOrderRefused{code message}}}';
 
 // The address form's fields, as the backend's AddressInput names them (issue 13).
 export const ADDRESS_FIELDS = ['firstName', 'lastName', 'address1', 'address2', 'zip', 'city', 'countryCode'];
@@ -32,7 +36,7 @@ const EXPLAINED = new Set([
   'NOT_FOUND', 'ALREADY_CANCELLED', 'WINDOW_CLOSED', 'CUTOFF_PASSED', 'FULFILLMENT_STARTED',
   'EXCLUDED_PRODUCT', 'EXCLUDED_ORDER', 'PAYMENT_STATE', 'RISK_REVIEW', 'INVALID_REASON',
   'INVALID_NOTE', 'DISABLED', 'REJECTED_BY_SHOPIFY', 'TRY_AGAIN', 'PARTIAL_NOT_OFFERED',
-  'INVALID_LINE_ITEMS', 'AWAITING_APPROVAL', 'DECLINED_BY_SHOP',
+  'INVALID_LINE_ITEMS', 'AWAITING_APPROVAL', 'DECLINED_BY_SHOP', 'NO_REQUEST',
 ]);
 
 // Chosen quantities; null when every unit left is chosen: that is the whole order.
@@ -107,6 +111,9 @@ export function createClient({ shopify, surface = 'checkout', guest = null, fetc
       const input = { orderId, reason: 'WRONG_SIZE_OR_COLOUR', variant: { lineItemId, variantId } };
       return (await post(EDIT_MUTATION, { input })).editOrder;
     },
+    async withdraw(orderId) {
+      return (await post(WITHDRAW_MUTATION, { input: { orderId } })).withdrawCancelRequest;
+    },
     async edit(orderId, address, reason) {
       const given = Object.fromEntries(
         Object.entries(address).map(([k, v]) => [k, v.trim()]).filter(([, v]) => v),
@@ -134,7 +141,8 @@ function fromOrder(order) {
 // (retry goes back; after itemsCancelled the rest of the order may be cancelled: check again);
 // confirming, "wrong address" picked where the shop allows it -> editing -> saving -> edited |
 // editing (field errors) | refused | error; "wrong size or colour" -> sizing -> resizing ->
-// edited | refused | error (issue 13: change the order instead).
+// edited | refused | error (issue 13: change the order instead); requested -> withdrawing ->
+// withdrawn | refused | error (issue 14: the customer takes the request back; check again after).
 export function createFlow({ client, orderId, onChange = () => {} }) {
   let state = { name: 'checking' };
   const set = (next) => {
@@ -300,8 +308,28 @@ export function createFlow({ client, orderId, onChange = () => {} }) {
         return set({ name: 'error', retry: 'edit', asked, rateLimited: !!error.rateLimited });
       }
     },
+    async withdraw() {
+      if (state.name !== 'requested') return state;
+      const asked = state;
+      set({ ...asked, name: 'withdrawing' });
+      try {
+        const result = await client.withdraw(asked.order.id);
+        if (result.__typename === 'WithdrawCancelRequestSuccess') {
+          return set({ name: 'withdrawn', order: asked.order });
+        }
+        // Declined meanwhile: the shop's own words; otherwise the code's.
+        const message = result.code === 'DECLINED_BY_SHOP' ? result.message : null;
+        return set({ name: 'refused', order: asked.order, code: result.code, message });
+      } catch (error) {
+        return set({ name: 'error', retry: 'withdraw', asked, rateLimited: !!error.rateLimited });
+      }
+    },
     async retry() {
       if (state.name !== 'error') return state;
+      if (state.retry === 'withdraw') {
+        set(state.asked);
+        return flow.withdraw();
+      }
       if (state.retry === 'edit') {
         set(state.asked);
         return flow.saveAddress();

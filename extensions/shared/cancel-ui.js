@@ -165,8 +165,18 @@ export function view(shopify, flow, { done } = {}) {
       actions.primary = el('s-button', { onClick: () => (done ? done() : flow.check()) }, t('close'));
       break;
     case 'requested':
+    case 'withdrawing': {
+      const busy = state.name === 'withdrawing';
       body.push(el('s-banner', { tone: 'info', heading: t('status.requested', { time: deadline(shopify, state.at) }) }, text(t('blocked.awaiting_approval'))));
-      if (done) actions.primary = el('s-button', { onClick: () => done() }, t('close'));
+      if (busy) body.push(text(t('request.withdrawing')));
+      // Issue 14: the customer may take the request back, as on the theme block.
+      actions.primary = el('s-button', { loading: busy, disabled: busy, onClick: () => flow.withdraw() }, t('request.withdraw'));
+      if (done) actions.secondary.push(el('s-button', { disabled: busy, onClick: () => done() }, t('close')));
+      break;
+    }
+    case 'withdrawn':
+      body.push(el('s-banner', { tone: 'success', heading: t('request.withdrawn') }));
+      actions.primary = el('s-button', { onClick: () => (done ? done() : flow.check()) }, t('close'));
       break;
     case 'blocked':
     case 'refused':

@@ -12,11 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
+from backend.approvals.flow import HANDLES, FlowEvent
 from backend.cancellation import EDIT_UNDER_WAY
 from backend.edit.rules import EditRules
 from backend.policy import ApprovalMode, ShopPolicy
 from backend.store.base import EditOutcome
 from devshop import order_actions
+from devshop.admin_flow_triggers import payload_errors
 from devshop.seed import DemoCustomers, DemoOrders
 from tests.backend.test_extensions_graphql import post, session_token
 from tests.conftest import Stack, cancel, graphql, running_stack
@@ -88,6 +90,12 @@ def shipped_to(stack: Stack, order: int = DemoOrders.CANCELLABLE) -> tuple[str |
 
 def updates(stack: Stack) -> int:
     return stack.admin_calls("orderUpdate")
+
+
+def edited_triggers(stack: Stack) -> list[dict[str, Any]]:
+    """The "edited" Flow triggers devshop accepted (it checks each against the extension)."""
+    handle = HANDLES[FlowEvent.EDITED]
+    return [t.payload for t in stack.world.flow_triggers if t.handle == handle]
 
 
 # The address edit -------------------------------------------------------------------------
@@ -465,11 +473,13 @@ async def test_each_shopify_step_failing_once_then_a_retry_edits_once(
             first = await edit(ada, DemoOrders.CANCELLABLE, AMSTERDAM)
             second = await edit(ada, DemoOrders.CANCELLABLE, AMSTERDAM)
         attempts = await stack.store.edits(SHOP, since=stack.world.orders[5001].created_at)
+        await stack.settle()
 
     assert first["code"] == "TRY_AGAIN"
     assert second["__typename"] == "EditOrderSuccess"
     assert shipped_to(stack) == ("NL", "Prinsengracht 263")
     assert [a.outcome for a in attempts] == [EditOutcome.FAILED, EditOutcome.EDITED]
+    assert len(edited_triggers(stack)) == 1  # the failed try sent none
 
 
 async def test_an_order_waiting_for_the_shop_to_approve_its_cancel_cannot_be_changed(
@@ -508,3 +518,70 @@ async def test_an_address_shopify_did_not_keep_is_not_reported_as_changed(
     assert keep.shipping_address["address1"] == "Keizersgracht 123"
     [attempt] = await stack.store.edits(SHOP, since=keep.created_at)
     assert attempt.outcome is EditOutcome.REJECTED
+
+
+# Shopify Flow (issue 14) --------------------------------------------------------------------
+
+
+async def test_an_address_edit_sends_one_edited_flow_trigger(stack: Stack) -> None:
+    await allow(stack)
+    async with stack.shopper() as ada:
+        result = await edit(ada, DemoOrders.CANCELLABLE, AMSTERDAM, reason="WRONG_ADDRESS")
+    await stack.settle()
+    await stack.settle()
+
+    assert result["__typename"] == "EditOrderSuccess"
+    assert edited_triggers(stack) == [
+        {
+            "order_id": DemoOrders.CANCELLABLE,
+            "Change": "ADDRESS",
+            "Reason code": "WRONG_ADDRESS",
+            "Reason": "Wrong delivery address",
+            "Refund": 0,
+            "Owed": 0,
+        }
+    ]
+    assert payload_errors(HANDLES[FlowEvent.EDITED], edited_triggers(stack)[0]) == []
+
+
+async def test_a_quantity_edit_sends_one_edited_flow_trigger_with_what_is_owed(
+    stack: Stack,
+) -> None:
+    await allow(stack, EditRules(quantity=True))
+    order = stack.world.orders[DemoOrders.CANCELLABLE]  # one shirt at 49.95
+    change = {"lineItemId": f"gid://shopify/LineItem/{order.line_items[0].id}", "quantity": 2}
+    async with stack.shopper() as ada:
+        result = await edit(ada, order.id, None, quantity=change)
+    await stack.settle()
+    await stack.settle()
+
+    assert result["__typename"] == "EditOrderSuccess"
+    assert edited_triggers(stack) == [
+        {
+            "order_id": order.id,
+            "Change": "QUANTITY",
+            "Reason code": "",
+            "Reason": "",
+            "Refund": 0,
+            "Owed": 49.95,
+        }
+    ]
+
+
+async def test_a_failed_edit_sends_no_flow_trigger(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await allow(stack)
+
+    def kept(world: Any, order: Any, country: Any, address: Any) -> None:
+        world.touch(order)  # Shopify answers, but the address stays (see above)
+
+    monkeypatch.setattr(order_actions, "update_shipping_address", kept)
+    async with stack.shopper() as ada:
+        refused = await edit(ada, DemoOrders.CANCELLABLE, {**AMSTERDAM, "zip": "nope"})
+        rejected = await edit(ada, DemoOrders.CANCELLABLE, AMSTERDAM)
+    await stack.settle()
+
+    assert refused["code"] == "INVALID_ADDRESS"
+    assert rejected["code"] == "REJECTED_BY_SHOPIFY"
+    assert stack.world.flow_triggers == []

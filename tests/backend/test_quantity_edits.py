@@ -257,6 +257,8 @@ async def test_a_commit_whose_answer_is_lost_is_settled_by_the_retry(stack: Stac
     assert second["difference"]["amount"] == "-49.90"
     assert stack.admin_calls("orderEditCommit") == 1
     assert refunds(stack) == [Decimal("49.90")]
+    [trigger] = [t.payload for t in stack.world.flow_triggers if t.handle == "cancel-edited"]
+    assert (trigger["Change"], trigger["Refund"], trigger["Owed"]) == ("QUANTITY", 49.9, 0)
 
 
 @pytest.mark.parametrize("after_execute", [False, True], ids=["before", "answer-lost"])

@@ -121,6 +121,8 @@ async def test_a_dearer_size_is_owed_through_the_payment_link(stack: Stack) -> N
     }
     assert sizes_on(order) == [("S", 0), ("L", 2)]
     assert refunds(order) == []
+    [flow] = [t.payload for t in stack.world.flow_triggers if t.handle == "cancel-edited"]
+    assert (flow["Change"], flow["Refund"], flow["Owed"]) == ("VARIANT", 0, 10.0)
 
 
 async def test_a_cheaper_size_is_refunded_once(stack: Stack) -> None:

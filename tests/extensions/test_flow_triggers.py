@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 
-from backend.approvals.flow import HANDLES, FlowFacts, payload
+from backend.approvals.flow import HANDLES, EditFacts, FlowEvent, FlowFacts, edit_payload, payload
 from devshop.admin_flow_triggers import _TYPES, REFERENCES, payload_errors, trigger_fields
 
 EXTENSIONS = Path(__file__).resolve().parents[2] / "extensions"
@@ -53,5 +54,23 @@ def test_the_backends_payload_carries_exactly_each_triggers_fields() -> None:
             refund=None,
         )
     )
-    for handle in HANDLES.values():
-        assert payload_errors(handle, body) == []
+    for event, handle in HANDLES.items():
+        if event is not FlowEvent.EDITED:
+            assert payload_errors(handle, body) == []
+
+
+def test_the_edited_payload_carries_exactly_its_triggers_fields() -> None:
+    handle = HANDLES[FlowEvent.EDITED]
+    for difference in (None, Decimal("-49.90"), Decimal("5.00")):
+        for reason in (None, "WRONG_ADDRESS"):
+            body = edit_payload(
+                EditFacts(
+                    order_id="gid://shopify/Order/5001",
+                    change="QUANTITY",
+                    reason_code=reason,
+                    reason_label=reason and "Wrong delivery address",
+                    difference=difference,
+                )
+            )
+            assert payload_errors(handle, body) == [], body
+    assert (body["Refund"], body["Owed"]) == (0, 5.0)

@@ -42,7 +42,16 @@ def shopify_app_build() -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CI": "1", "SHOPIFY_CLI_NO_ANALYTICS": "1", "NO_COLOR": "1"}
     try:
         return subprocess.run(
-            [str(SHOPIFY), "app", "build", "--skip-dependencies-installation", "--path", str(ROOT)],
+            # --verbose: the CLI then names each extension it loaded and counts them by type.
+            [
+                str(SHOPIFY),
+                "app",
+                "build",
+                "--skip-dependencies-installation",
+                "--verbose",
+                "--path",
+                str(ROOT),
+            ],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -92,6 +101,15 @@ def test_shopify_app_build_succeeds_offline_and_leaves_the_tree_as_it_was(build:
     for handle in ("cancel-thank-you", "cancel-order-action", "withdraw-order-action"):
         assert (ROOT / "extensions" / handle / "dist" / f"{handle}.js").is_file()
         assert (ROOT / "extensions" / handle / "manifest.json").is_file()
+    # The Flow triggers (issue 14) have nothing to bundle: the CLI validates and counts them.
+    triggers = sorted(ROOT.glob("extensions/flow-*/shopify.extension.toml"))
+    assert {p.parent.name for p in triggers} == {
+        f"flow-{event}"
+        for event in ("cancelled", "requested", "approved", "declined", "withdrawn", "edited")
+    }
+    for path in triggers:
+        assert f"extensions/{path.parent.name}/shopify.extension.toml" in output
+    assert f'\\"flow_trigger\\":{len(triggers)}' in output
     # What the CLI writes (manifest.json, .shopify/, dist/) is ignored; nothing else changed.
     assert build.status_after == build.status_before
 

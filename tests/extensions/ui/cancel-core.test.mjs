@@ -331,3 +331,76 @@ test('wrong size offers the sizes in stock and sends the one picked', async () =
     variant: { lineItemId: 'gid://shopify/LineItem/1', variantId: 'gid://shopify/ProductVariant/2' },
   });
 });
+
+// Withdrawing a waiting request (issue 14) ------------------------------------------------------
+
+const WAITING = {
+  ...ORDER, cancellable: false, status: 'REQUESTED', blockedBy: 'AWAITING_APPROVAL',
+  request: { state: 'REQUESTED', requestedAt: '2026-11-26T11:10:00Z', message: null },
+};
+
+test('a waiting request is withdrawn with withdrawCancelRequest, then checked again', async () => {
+  const backend = fakeBackend(
+    { body: { data: { order: WAITING } } },
+    { body: { data: { withdrawCancelRequest: { __typename: 'WithdrawCancelRequestSuccess' } } } },
+    { body: { data: { order: ORDER } } },
+  );
+  const { flow, seen } = flowWith(backend);
+  await flow.check();
+  const state = await flow.withdraw();
+  assert.deepEqual(seen, ['checking', 'requested', 'withdrawing', 'withdrawn']);
+  assert.equal(state.order.id, ORDER.id);
+  const { query, variables } = backend.requests[1].body;
+  assert.match(query, /^mutation\(\$input:WithdrawCancelRequestInput!\)\{withdrawCancelRequest/);
+  assert.deepEqual(variables, { input: { orderId: ORDER.id } });
+  assert.equal((await flow.check()).name, 'cancellable'); // the customer may ask again
+});
+
+test('withdraw does nothing unless a request waits', async () => {
+  const backend = fakeBackend({ body: { data: { order: ORDER } } });
+  const { flow } = flowWith(backend);
+  await flow.check();
+  assert.equal((await flow.withdraw()).name, 'cancellable');
+  assert.equal(backend.requests.length, 1);
+});
+
+test('a request the shop answered meanwhile cannot be withdrawn: told by code or in its words', async () => {
+  const refused = (code, message) => ({
+    body: { data: { withdrawCancelRequest: { __typename: 'CancelOrderRefused', code, message } } },
+  });
+  const backend = fakeBackend(
+    { body: { data: { order: WAITING } } },
+    refused('DECLINED_BY_SHOP', 'Made to measure.'),
+    { body: { data: { order: WAITING } } },
+    refused('NO_REQUEST', 'There is no request to cancel this order waiting for the shop.'),
+  );
+  const { flow } = flowWith(backend);
+  await flow.check();
+  const declined = await flow.withdraw();
+  assert.equal(declined.name, 'refused');
+  assert.equal(declined.message, 'Made to measure.');
+  await flow.check();
+  const gone = await flow.withdraw();
+  assert.equal(gone.name, 'refused');
+  assert.equal(gone.message, null); // the backend's English stays out; the key translates
+  assert.equal(messageKey(gone.code), 'blocked.no_request');
+});
+
+test('a withdrawal that failed on the network is retried as a withdrawal', async () => {
+  const backend = fakeBackend(
+    { body: { data: { order: WAITING } } },
+    new TypeError('offline'),
+    { status: 429, body: {} },
+    { body: { data: { withdrawCancelRequest: { __typename: 'WithdrawCancelRequestSuccess' } } } },
+  );
+  const { flow } = flowWith(backend);
+  await flow.check();
+  const failed = await flow.withdraw();
+  assert.equal(failed.name, 'error');
+  assert.equal(failed.rateLimited, false);
+  const limited = await flow.retry();
+  assert.equal(limited.name, 'error');
+  assert.equal(limited.rateLimited, true);
+  assert.equal((await flow.retry()).name, 'withdrawn');
+  assert.equal(backend.requests.filter((r) => /withdrawCancelRequest/.test(r.body.query)).length, 3);
+});
