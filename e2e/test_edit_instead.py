@@ -278,3 +278,123 @@ def test_wrong_size_from_the_thank_you_page(ada: Page, shop: Shop) -> None:
     )
     sizes = [(i["variant"] or {}).get("title") for i in shop.order(5013)["line_items"]]
     assert sizes == ["S", "L"] and shop.cancels() == []
+
+
+# The quantity, and "Edit order" without a cancel reason ----------------------------------------
+
+
+@pytest.fixture
+def quantities(ada: Page, shop: Shop) -> Page:
+    """Ada, on a shop whose merchant also lets customers change quantities and added the reason
+    "I ordered too many" (code ORDERED_TOO_MANY: not one of the default reasons)."""
+    ada.goto(shop.url("/admin"))
+    admin = ada.frame_locator('iframe[title="Cancel button"]')
+    admin.get_by_label("Let customers change quantities").check()
+    if admin.locator("[data-reasons] input[name=code][value=ORDERED_TOO_MANY]").count() == 0:
+        admin.get_by_role("button", name="Add a reason").click()
+        admin.get_by_role("textbox", name="Code").last.fill("ORDERED_TOO_MANY")
+        admin.get_by_role("textbox", name="Label").last.fill("I ordered too many")
+    admin.get_by_role("button", name="Save rules").click()
+    expect(admin.get_by_role("status").filter(has_text="Rules saved")).to_be_visible()
+    ada.goto(shop.url(f"/account/login?customer={ADA}&return_url=/account"))
+    return ada
+
+
+def two_shirts(shop: Shop) -> tuple[int, str]:
+    """A new order of Ada's: two linen shirts in S, at 24.95 each."""
+    response = shop.http.post("/_devshop/orders", json={"quantities": [2]})
+    response.raise_for_status()
+    order_id: int = response.json()["ids"][0]
+    return order_id, shop.order(order_id)["name"]
+
+
+def test_ordered_too_many_leads_to_a_lower_quantity_and_a_refund(
+    quantities: Page, shop: Shop, snap: Callable[[str], None]
+) -> None:
+    order_id, name = two_shirts(shop)
+    open_order(quantities, shop, order_id)
+    cancel_button(quantities).click()
+    dialog = quantities.get_by_role("dialog", name=f"Cancel order {name}?")
+    offer = dialog.get_by_role("button", name="Change the quantity instead")
+    expect(offer).to_be_hidden()
+    dialog.get_by_role("radio", name="I ordered too many").check()
+    expect(dialog).to_contain_text("You can change the quantity instead of cancelling.")
+    offer.click()
+
+    panel = quantities.get_by_role("dialog", name="Change the quantity")
+    expect(panel.get_by_role("heading", name="Change the quantity")).to_be_focused()
+    field = panel.get_by_role("spinbutton", name="Linen shirt – S")
+    expect(field).to_have_value("2")
+    field.fill("1")
+    expect(panel).to_contain_text("You will be refunded €24.95.")
+    snap("quantity")
+    assert serious_violations(quantities) == []
+    panel.get_by_role("button", name="Change the quantity", exact=True).click()
+
+    expect(panel).to_be_hidden()
+    expect(quantities.get_by_role("status").filter(has_text=name)).to_have_text(
+        f"The quantity of order {name} has been changed. €24.95 will be refunded."
+    )
+    assert shop.order(order_id)["line_items"][0]["current_quantity"] == 1
+    quantities.reload()
+    expect(quantities.locator(".order-details tbody td").nth(1)).to_have_text("1")
+    snap("order-page")
+    assert shop.cancels() == []
+
+
+def test_edit_order_changes_the_address_without_a_cancel_reason(
+    quantities: Page, shop: Shop, snap: Callable[[str], None]
+) -> None:
+    order_id = shop.create_order()
+    name = shop.order(order_id)["name"]
+    open_order(quantities, shop, order_id)
+    tab_to(quantities, "order-cancel [data-edit-open]")
+    quantities.keyboard.press("Enter")
+
+    dialog = quantities.get_by_role("dialog", name=f"Edit order {name}")
+    expect(dialog.get_by_role("heading", name=f"Edit order {name}")).to_be_focused()
+    expect(dialog.get_by_role("button")).to_have_text(
+        ["Change the address", "Choose another size or colour", "Change the quantity", "Keep my order"]
+    )
+    expect(dialog.get_by_role("radio")).to_have_count(0)  # no cancel reason is asked for
+    snap("edit-order")
+    assert serious_violations(quantities) == []
+    quantities.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="Change the address")).to_be_focused()
+    quantities.keyboard.press("Enter")
+
+    panel = quantities.get_by_role("dialog", name="New delivery address")
+    expect(panel.get_by_role("heading", name="New delivery address")).to_be_focused()
+    for text in ["", "Lovelace", "Singel 1", "", "1012 VC", "Amsterdam"]:
+        quantities.keyboard.press("Tab")
+        if text:
+            quantities.keyboard.type(text)
+    quantities.keyboard.press("Tab")
+    expect(panel.get_by_role("button", name="Save the address")).to_be_focused()
+    quantities.keyboard.press("Enter")
+
+    expect(panel).to_be_hidden()
+    expect(quantities.get_by_role("status").filter(has_text=name)).to_have_text(
+        f"The delivery address of order {name} has been changed."
+    )
+    expect(quantities.locator("order-cancel [data-edit-open]")).to_be_focused()
+    assert shop.order(order_id)["shipping_address"]["address1"] == "Singel 1"
+    assert shop.cancels() == []
+
+
+def test_edit_order_goes_back_to_its_choices_and_escape_closes_it(
+    quantities: Page, shop: Shop
+) -> None:
+    order_id = shop.create_order()
+    open_order(quantities, shop, order_id)
+    quantities.locator("order-cancel [data-edit-open]").click()
+    name = shop.order(order_id)["name"]
+    dialog = quantities.get_by_role("dialog", name=f"Edit order {name}")
+    dialog.get_by_role("button", name="Change the quantity").click()
+    panel = quantities.get_by_role("dialog", name="Change the quantity")
+    expect(panel.get_by_role("spinbutton", name="Linen shirt – S")).to_have_value("1")
+    panel.get_by_role("button", name="Back").click()
+    expect(dialog.get_by_role("heading", name=f"Edit order {name}")).to_be_focused()
+    quantities.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(quantities.locator("order-cancel [data-edit-open]")).to_be_focused()
