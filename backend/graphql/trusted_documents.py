@@ -55,11 +55,12 @@ def document_hash(document: str) -> str:
 
 
 # extensions/shared/cancel-core.js: ORDER_QUERY and CANCEL_MUTATION, then ITEMS_QUERY,
-# BUY_AGAIN_QUERY, EDIT_MUTATION and SIZES_QUERY (the same texts as the theme block's).
+# BUY_AGAIN_QUERY, EDIT_MUTATION, SIZES_QUERY, QUANTITY_QUERY and QUANTITY_MUTATION (the same
+# texts as the theme block's).
 UI_EXTENSION_DOCUMENTS: tuple[str, ...] = (
     "query($id:ID!,$locale:String){order(id:$id){id name cancellable blockedBy deadline status"
     " request{state requestedAt message} reasons(locale:$locale){code label}"
-    " editOptions{types countryChange}}}",
+    " editOptions{types blockedBy countryChange}}}",
     "mutation($input:CancelOrderInput!){cancelOrder(input:$input){__typename"
     " ...on CancelOrderSuccess{order{id name cancellable blockedBy deadline status}"
     "refunded{amount currencyCode}}"
@@ -69,6 +70,8 @@ UI_EXTENSION_DOCUMENTS: tuple[str, ...] = (
     THEME_BLOCK_DOCUMENTS[8],
     THEME_BLOCK_DOCUMENTS[5],
     THEME_BLOCK_DOCUMENTS[4],
+    THEME_BLOCK_DOCUMENTS[6],
+    THEME_BLOCK_DOCUMENTS[7],
 )
 
 # extensions/cancel-button/assets/order-withdraw.js: OFFERED and WITHDRAW (issue 15).

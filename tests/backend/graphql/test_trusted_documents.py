@@ -16,7 +16,10 @@ from tests.conftest import ORDER_QUERY, Stack, graphql, running_stack
 from tests.extensions.block_scripts import block_javascript
 
 CORE = Path(__file__).parents[3] / "extensions/shared/cancel-core.js"
-EXPORTED = "ORDER_QUERY|CANCEL_MUTATION|ITEMS_QUERY|BUY_AGAIN_QUERY|EDIT_MUTATION|SIZES_QUERY"
+EXPORTED = (
+    "ORDER_QUERY|CANCEL_MUTATION|ITEMS_QUERY|BUY_AGAIN_QUERY|EDIT_MUTATION|SIZES_QUERY"
+    "|QUANTITY_QUERY|QUANTITY_MUTATION"
+)
 EXPORT = re.compile(rf"export const (?:{EXPORTED}) =\s*((?:'[^'\\]*'\s*\+?\s*)+);")
 # `.post(` (the block's own `this.post(`, or its parts' `block.post(`) followed by one or more
 # single-quoted literals joined with `+`: the form the scripts use. Anything else (a template
