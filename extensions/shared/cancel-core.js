@@ -168,8 +168,8 @@ function fromOrder(order) {
 // edited | refused | error (issue 13: change the order instead); "ordered too many" (a reason
 // coded ORDERED_TOO_MANY) -> quantities -> requantifying -> edited (kind quantity, with the
 // difference: refunded, or owed with Shopify's payment link) | refused | error.
-// "Edit order" without a cancel reason: cancellable | blocked (where the order may still be
-// changed) -> choosing -> editing | sizing | quantities, whose back() returns to choosing.
+// "Edit order" without a cancel reason: cancellable | blocked | confirming (where the order may
+// still be changed) -> choosing -> editing | sizing | quantities, whose back() returns to choosing.
 export function createFlow({ client, orderId, onChange = () => {} }) {
   let state = { name: 'checking' };
   const set = (next) => {
@@ -266,7 +266,7 @@ export function createFlow({ client, orderId, onChange = () => {} }) {
       return options ? options.types : [];
     },
     startEdit() {
-      if ((state.name === 'cancellable' || state.name === 'blocked') && flow.editTypes.length) {
+      if (['cancellable', 'blocked', 'confirming'].includes(state.name) && flow.editTypes.length) {
         set({ name: 'choosing', order: state.order, types: flow.editTypes, back: state });
       }
       return state;
