@@ -398,3 +398,24 @@ def test_edit_order_goes_back_to_its_choices_and_escape_closes_it(
     quantities.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     expect(quantities.locator("order-cancel [data-edit-open]")).to_be_focused()
+
+
+def test_edit_order_lowers_the_quantity_from_the_thank_you_page(quantities: Page, shop: Shop) -> None:
+    subprocess.run(["node", "scripts/build-extensions.mjs"], cwd=ROOT, check=True, timeout=120)
+    order_id, name = two_shirts(shop)
+    quantities.goto(shop.url(f"/extensions/thank-you?order={order_id}&customer={ADA}"))
+    block = quantities.frame_locator("iframe")
+    block.get_by_role("button", name="Edit order").click()
+    expect(block.get_by_role("heading", name=f"Edit order {name}")).to_be_visible()
+    block.get_by_role("button", name="Change the quantity", exact=True).click()
+
+    field = block.get_by_role("spinbutton", name="Linen shirt – S")
+    expect(field).to_have_value("2")
+    field.fill("1")
+    field.press("Tab")
+    expect(block.get_by_text("You will be refunded €24.95.")).to_be_visible()
+    block.get_by_role("button", name="Change the quantity", exact=True).click()
+
+    expect(block.get_by_text(f"The quantity of order {name} has been changed.")).to_be_visible()
+    assert shop.order(order_id)["line_items"][0]["current_quantity"] == 1
+    assert shop.cancels() == []
