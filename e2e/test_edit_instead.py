@@ -354,7 +354,12 @@ def test_edit_order_changes_the_address_without_a_cancel_reason(
     dialog = quantities.get_by_role("dialog", name=f"Edit order {name}")
     expect(dialog.get_by_role("heading", name=f"Edit order {name}")).to_be_focused()
     expect(dialog.get_by_role("button")).to_have_text(
-        ["Change the address", "Choose another size or colour", "Change the quantity", "Keep my order"]
+        [
+            "Change the address",
+            "Choose another size or colour",
+            "Change the quantity",
+            "Keep my order",
+        ]
     )
     expect(dialog.get_by_role("radio")).to_have_count(0)  # no cancel reason is asked for
     snap("edit-order")
@@ -400,7 +405,9 @@ def test_edit_order_goes_back_to_its_choices_and_escape_closes_it(
     expect(quantities.locator("order-cancel [data-edit-open]")).to_be_focused()
 
 
-def test_edit_order_lowers_the_quantity_from_the_thank_you_page(quantities: Page, shop: Shop) -> None:
+def test_edit_order_lowers_the_quantity_from_the_thank_you_page(
+    quantities: Page, shop: Shop
+) -> None:
     subprocess.run(["node", "scripts/build-extensions.mjs"], cwd=ROOT, check=True, timeout=120)
     order_id, name = two_shirts(shop)
     quantities.goto(shop.url(f"/extensions/thank-you?order={order_id}&customer={ADA}"))
