@@ -7,6 +7,7 @@ The module runs its own servers: it saves rules, which would change every later 
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Callable, Iterator
 
@@ -300,9 +301,9 @@ def quantities(ada: Page, shop: Shop) -> Page:
     return ada
 
 
-def two_shirts(shop: Shop) -> tuple[int, str]:
-    """A new order of Ada's: two linen shirts in S, at 24.95 each."""
-    response = shop.http.post("/_devshop/orders", json={"quantities": [2]})
+def shirts(shop: Shop, quantity: int) -> tuple[int, str]:
+    """A new order of Ada's: linen shirts in S, at 24.95 each."""
+    response = shop.http.post("/_devshop/orders", json={"quantities": [quantity]})
     response.raise_for_status()
     order_id: int = response.json()["ids"][0]
     return order_id, shop.order(order_id)["name"]
@@ -311,7 +312,7 @@ def two_shirts(shop: Shop) -> tuple[int, str]:
 def test_ordered_too_many_leads_to_a_lower_quantity_and_a_refund(
     quantities: Page, shop: Shop, snap: Callable[[str], None]
 ) -> None:
-    order_id, name = two_shirts(shop)
+    order_id, name = shirts(shop, 2)
     open_order(quantities, shop, order_id)
     cancel_button(quantities).click()
     dialog = quantities.get_by_role("dialog", name=f"Cancel order {name}?")
@@ -409,7 +410,7 @@ def test_edit_order_lowers_the_quantity_from_the_thank_you_page(
     quantities: Page, shop: Shop
 ) -> None:
     subprocess.run(["node", "scripts/build-extensions.mjs"], cwd=ROOT, check=True, timeout=120)
-    order_id, name = two_shirts(shop)
+    order_id, name = shirts(shop, 2)
     quantities.goto(shop.url(f"/extensions/thank-you?order={order_id}&customer={ADA}"))
     block = quantities.frame_locator("iframe")
     block.get_by_role("button", name="Edit order").click()
@@ -426,3 +427,37 @@ def test_edit_order_lowers_the_quantity_from_the_thank_you_page(
     expect(block.get_by_text(f"The quantity of order {name} has been changed.")).to_be_visible()
     assert shop.order(order_id)["line_items"][0]["current_quantity"] == 1
     assert shop.cancels() == []
+
+
+def test_a_higher_quantity_shows_the_link_to_pay_the_difference(
+    quantities: Page, shop: Shop, snap: Callable[[str], None]
+) -> None:
+    order_id, name = shirts(shop, 1)
+    open_order(quantities, shop, order_id)
+    tab_to(quantities, "order-cancel [data-edit-open]")
+    quantities.keyboard.press("Enter")
+    dialog = quantities.get_by_role("dialog", name=f"Edit order {name}")
+    for _ in range(3):
+        quantities.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="Change the quantity")).to_be_focused()
+    quantities.keyboard.press("Enter")
+
+    panel = quantities.get_by_role("dialog", name="Change the quantity")
+    field = panel.get_by_role("spinbutton", name="Linen shirt – S")
+    expect(field).to_have_value("1")
+    quantities.keyboard.press("Tab")
+    expect(field).to_be_focused()
+    quantities.keyboard.press("ArrowUp")
+    expect(field).to_have_value("2")
+    expect(panel).to_contain_text("You will pay €24.95 more.")
+    quantities.keyboard.press("Enter")
+
+    pay = panel.get_by_role("link", name="Pay the difference")
+    expect(pay).to_be_focused()
+    expect(pay).to_have_attribute("href", re.compile(rf"/orders/{order_id}/pay$"))
+    expect(panel.get_by_role("status").first).to_have_text(
+        f"The quantity of order {name} has been changed. Please pay the difference of €24.95."
+    )
+    snap("owed")
+    assert serious_violations(quantities) == []
+    assert shop.order(order_id)["line_items"][0]["current_quantity"] == 2
