@@ -461,3 +461,23 @@ def test_a_higher_quantity_shows_the_link_to_pay_the_difference(
     snap("owed")
     assert serious_violations(quantities) == []
     assert shop.order(order_id)["line_items"][0]["current_quantity"] == 2
+
+
+def test_edit_order_from_the_customer_accounts_order_action(quantities: Page, shop: Shop) -> None:
+    subprocess.run(["node", "scripts/build-extensions.mjs"], cwd=ROOT, check=True, timeout=120)
+    order_id, name = shirts(shop, 2)
+    quantities.goto(shop.url(f"/extensions/order-action?order={order_id}&customer={ADA}"))
+    quantities.frame_locator("iframe.menu").get_by_role("button", name="Cancel order").click()
+    modal = quantities.frame_locator("dialog iframe")
+    modal.get_by_role("button", name="Edit order").click()
+    expect(modal.get_by_role("heading", name=f"Edit order {name}")).to_be_visible()
+    modal.get_by_role("button", name="Change the quantity", exact=True).click()
+    field = modal.get_by_role("spinbutton", name="Linen shirt – S")
+    field.fill("1")
+    field.press("Tab")
+    expect(modal.get_by_text("You will be refunded €24.95.")).to_be_visible()
+    modal.get_by_role("button", name="Change the quantity", exact=True).click()
+
+    expect(modal.get_by_text(f"The quantity of order {name} has been changed.")).to_be_visible()
+    assert shop.order(order_id)["line_items"][0]["current_quantity"] == 1
+    assert shop.cancels() == []
