@@ -1,9 +1,10 @@
 // <order-cancel-edit> lets the customer fix the order instead of cancelling it (issue 13): it
-// holds the dialog's address and size panels and the "Edit order" choice ([data-choose]), and owns
-// the offers in the cancel form (the quantity panel is <order-cancel-quantity>'s)
-// ([data-instead], shown for the reason they answer, where the shop allows that change) and the
-// [data-go] buttons that switch panels. <order-cancel> calls panel('') when its dialog opens;
-// this element uses that element's post(), set(), m, row and report().
+// holds the dialog's address and size panels, and owns the offers for them in the cancel form
+// ([data-instead], shown for the reason they answer, where the shop allows that change), the
+// "Edit order" choices ([data-choose]) and the [data-go] buttons that switch panels (the
+// quantity panel is <order-cancel-quantity>'s). <order-cancel> calls panel('') when its dialog
+// opens, panel('choose') from "Edit order"; this element uses that element's post(), set(), m,
+// row, editing and report().
 customElements.get('order-cancel-edit') || customElements.define('order-cancel-edit', class extends HTMLElement {
   connectedCallback() {
     const { signal } = (this.ac = new AbortController());

@@ -1,8 +1,8 @@
 // <order-cancel> enhances the block's markup: rows with data-order are checked in ONE request
 // to the app proxy; every string comes from its <template data-messages>. The dialog's items
 // (<order-cancel-items>), its edit panels (<order-cancel-edit>, <order-cancel-quantity>) and
-// "Buy again" (<order-cancel-buy-again>) are elements of their own, loaded by the block; they reach this
-// one through closest('order-cancel') and use post(), set(), m and row.
+// "Buy again" (<order-cancel-buy-again>) are elements of their own, loaded by the block; they
+// reach this one through closest('order-cancel') and use post(), set(), m and row.
 customElements.get('order-cancel') || customElements.define('order-cancel', class extends HTMLElement {
   connectedCallback() {
     const { signal } = (this.ac = new AbortController());
@@ -181,7 +181,7 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
       const payment = this.q('[data-payment]', row)?.textContent ?? '';
       const text = requestedAt ? m.requested.replace('%s', this.time(requestedAt))
         : done ? `${done.replace('%s', row.dataset.name)} ${payment}` : this.why(code);
-      this.q('[data-open]', row).hidden = true;
+      this.q('[data-open]', row).hidden = this.q('[data-edit-open]', row).hidden = true;
       this.q('[data-withdraw]', row).hidden = !requestedAt;
       this.set('info', text, row);
       this.dialog.close();
