@@ -481,3 +481,19 @@ def test_edit_order_from_the_customer_accounts_order_action(quantities: Page, sh
     expect(modal.get_by_text(f"The quantity of order {name} has been changed.")).to_be_visible()
     assert shop.order(order_id)["line_items"][0]["current_quantity"] == 1
     assert shop.cancels() == []
+
+
+def test_edit_order_and_the_quantity_in_dutch(quantities: Page, shop: Shop) -> None:
+    order_id, name = shirts(shop, 2)
+    open_order(quantities, shop, order_id, "?locale=nl")
+    quantities.get_by_role("button", name="Bestelling wijzigen").click()
+    dialog = quantities.get_by_role("dialog", name=f"Bestelling {name} wijzigen")
+    expect(dialog.get_by_text("Wat wilt u wijzigen?")).to_be_visible()
+    dialog.get_by_role("button", name="Aantal wijzigen").click()
+    panel = quantities.get_by_role("dialog", name="Aantal wijzigen")
+    panel.get_by_role("spinbutton", name="Linen shirt – S").fill("1")
+    expect(panel).to_contain_text("U krijgt € 24,95 terug.")
+    panel.get_by_role("button", name="Aantal wijzigen", exact=True).click()
+    expect(quantities.get_by_role("status").filter(has_text=name)).to_have_text(
+        f"Het aantal van bestelling {name} is gewijzigd. U krijgt € 24,95 terug."
+    )
