@@ -1,7 +1,9 @@
 """Edit instead of cancel (issue 13): the merchant lets customers fix the address and the size; a
 customer who picks "Wrong delivery address" or "Wrong size or colour" changes it instead, and
-devshop's order page shows the change. In English and Dutch, with the keyboard alone, with field
-messages, and axe finds nothing serious.
+devshop's order page shows the change. With quantities allowed and the reason "I ordered too
+many" added, that reason leads to fewer items and a refund; "Edit order" opens the changes
+without a cancel reason (theme block, thank-you page, order action). In English and Dutch, with
+the keyboard alone, with field messages, and axe finds nothing serious.
 
 The module runs its own servers: it saves rules, which would change every later storefront."""
 
