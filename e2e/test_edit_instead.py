@@ -1,12 +1,15 @@
 """Edit instead of cancel (issue 13): the merchant lets customers fix the address and the size; a
 customer who picks "Wrong delivery address" or "Wrong size or colour" changes it instead, and
-devshop's order page shows the change. In English and Dutch, with the keyboard alone, with field
-messages, and axe finds nothing serious.
+devshop's order page shows the change. With quantities allowed and the reason "I ordered too
+many" added, that reason leads to fewer items and a refund; "Edit order" opens the changes
+without a cancel reason (theme block, thank-you page, order action). In English and Dutch, with
+the keyboard alone, with field messages, and axe finds nothing serious.
 
 The module runs its own servers: it saves rules, which would change every later storefront."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Callable, Iterator
 
@@ -278,3 +281,221 @@ def test_wrong_size_from_the_thank_you_page(ada: Page, shop: Shop) -> None:
     )
     sizes = [(i["variant"] or {}).get("title") for i in shop.order(5013)["line_items"]]
     assert sizes == ["S", "L"] and shop.cancels() == []
+
+
+# The quantity, and "Edit order" without a cancel reason ----------------------------------------
+
+
+@pytest.fixture
+def quantities(ada: Page, shop: Shop) -> Page:
+    """Ada, on a shop whose merchant also lets customers change quantities and added the reason
+    "I ordered too many" (code ORDERED_TOO_MANY: not one of the default reasons)."""
+    ada.goto(shop.url("/admin"))
+    admin = ada.frame_locator('iframe[title="Cancel button"]')
+    admin.get_by_label("Let customers change quantities").check()
+    if admin.locator("[data-reasons] input[name=code][value=ORDERED_TOO_MANY]").count() == 0:
+        admin.get_by_role("button", name="Add a reason").click()
+        admin.get_by_role("textbox", name="Code").last.fill("ORDERED_TOO_MANY")
+        admin.get_by_role("textbox", name="Label").last.fill("I ordered too many")
+    admin.get_by_role("button", name="Save rules").click()
+    expect(admin.get_by_role("status").filter(has_text="Rules saved")).to_be_visible()
+    ada.goto(shop.url(f"/account/login?customer={ADA}&return_url=/account"))
+    return ada
+
+
+def shirts(shop: Shop, quantity: int) -> tuple[int, str]:
+    """A new order of Ada's: linen shirts in S, at 24.95 each."""
+    response = shop.http.post("/_devshop/orders", json={"quantities": [quantity]})
+    response.raise_for_status()
+    order_id: int = response.json()["ids"][0]
+    return order_id, shop.order(order_id)["name"]
+
+
+def test_ordered_too_many_leads_to_a_lower_quantity_and_a_refund(
+    quantities: Page, shop: Shop, snap: Callable[[str], None]
+) -> None:
+    order_id, name = shirts(shop, 2)
+    open_order(quantities, shop, order_id)
+    cancel_button(quantities).click()
+    dialog = quantities.get_by_role("dialog", name=f"Cancel order {name}?")
+    offer = dialog.get_by_role("button", name="Change the quantity instead")
+    expect(offer).to_be_hidden()
+    dialog.get_by_role("radio", name="I ordered too many").check()
+    expect(dialog).to_contain_text("You can change the quantity instead of cancelling.")
+    offer.click()
+
+    panel = quantities.get_by_role("dialog", name="Change the quantity")
+    expect(panel.get_by_role("heading", name="Change the quantity")).to_be_focused()
+    field = panel.get_by_role("spinbutton", name="Linen shirt – S")
+    expect(field).to_have_value("2")
+    field.fill("1")
+    expect(panel).to_contain_text("You will be refunded €24.95.")
+    snap("quantity")
+    assert serious_violations(quantities) == []
+    panel.get_by_role("button", name="Change the quantity", exact=True).click()
+
+    expect(panel).to_be_hidden()
+    expect(quantities.get_by_role("status").filter(has_text=name)).to_have_text(
+        f"The quantity of order {name} has been changed. €24.95 will be refunded."
+    )
+    assert shop.order(order_id)["line_items"][0]["current_quantity"] == 1
+    quantities.reload()
+    expect(quantities.locator(".order-details tbody td").nth(1)).to_have_text("1")
+    snap("order-page")
+    assert shop.cancels() == []
+
+
+def test_edit_order_changes_the_address_without_a_cancel_reason(
+    quantities: Page, shop: Shop, snap: Callable[[str], None]
+) -> None:
+    order_id = shop.create_order()
+    name = shop.order(order_id)["name"]
+    open_order(quantities, shop, order_id)
+    tab_to(quantities, "order-cancel [data-edit-open]")
+    quantities.keyboard.press("Enter")
+
+    dialog = quantities.get_by_role("dialog", name=f"Edit order {name}")
+    expect(dialog.get_by_role("heading", name=f"Edit order {name}")).to_be_focused()
+    expect(dialog.get_by_role("button")).to_have_text(
+        [
+            "Change the address",
+            "Choose another size or colour",
+            "Change the quantity",
+            "Keep my order",
+        ]
+    )
+    expect(dialog.get_by_role("radio")).to_have_count(0)  # no cancel reason is asked for
+    snap("edit-order")
+    assert serious_violations(quantities) == []
+    quantities.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="Change the address")).to_be_focused()
+    quantities.keyboard.press("Enter")
+
+    panel = quantities.get_by_role("dialog", name="New delivery address")
+    expect(panel.get_by_role("heading", name="New delivery address")).to_be_focused()
+    for text in ["", "Lovelace", "Singel 1", "", "1012 VC", "Amsterdam"]:
+        quantities.keyboard.press("Tab")
+        if text:
+            quantities.keyboard.type(text)
+    quantities.keyboard.press("Tab")
+    expect(panel.get_by_role("button", name="Save the address")).to_be_focused()
+    quantities.keyboard.press("Enter")
+
+    expect(panel).to_be_hidden()
+    expect(quantities.get_by_role("status").filter(has_text=name)).to_have_text(
+        f"The delivery address of order {name} has been changed."
+    )
+    expect(quantities.locator("order-cancel [data-edit-open]")).to_be_focused()
+    assert shop.order(order_id)["shipping_address"]["address1"] == "Singel 1"
+    assert shop.cancels() == []
+
+
+def test_edit_order_goes_back_to_its_choices_and_escape_closes_it(
+    quantities: Page, shop: Shop
+) -> None:
+    order_id = shop.create_order()
+    open_order(quantities, shop, order_id)
+    quantities.locator("order-cancel [data-edit-open]").click()
+    name = shop.order(order_id)["name"]
+    dialog = quantities.get_by_role("dialog", name=f"Edit order {name}")
+    dialog.get_by_role("button", name="Change the quantity").click()
+    panel = quantities.get_by_role("dialog", name="Change the quantity")
+    expect(panel.get_by_role("spinbutton", name="Linen shirt – S")).to_have_value("1")
+    panel.get_by_role("button", name="Back").click()
+    expect(dialog.get_by_role("heading", name=f"Edit order {name}")).to_be_focused()
+    quantities.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(quantities.locator("order-cancel [data-edit-open]")).to_be_focused()
+
+
+def test_edit_order_lowers_the_quantity_from_the_thank_you_page(
+    quantities: Page, shop: Shop
+) -> None:
+    subprocess.run(["node", "scripts/build-extensions.mjs"], cwd=ROOT, check=True, timeout=120)
+    order_id, name = shirts(shop, 2)
+    quantities.goto(shop.url(f"/extensions/thank-you?order={order_id}&customer={ADA}"))
+    block = quantities.frame_locator("iframe")
+    block.get_by_role("button", name="Edit order").click()
+    expect(block.get_by_role("heading", name=f"Edit order {name}")).to_be_visible()
+    block.get_by_role("button", name="Change the quantity", exact=True).click()
+
+    field = block.get_by_role("spinbutton", name="Linen shirt – S")
+    expect(field).to_have_value("2")
+    field.fill("1")
+    field.press("Tab")
+    expect(block.get_by_text("You will be refunded €24.95.")).to_be_visible()
+    block.get_by_role("button", name="Change the quantity", exact=True).click()
+
+    expect(block.get_by_text(f"The quantity of order {name} has been changed.")).to_be_visible()
+    assert shop.order(order_id)["line_items"][0]["current_quantity"] == 1
+    assert shop.cancels() == []
+
+
+def test_a_higher_quantity_shows_the_link_to_pay_the_difference(
+    quantities: Page, shop: Shop, snap: Callable[[str], None]
+) -> None:
+    order_id, name = shirts(shop, 1)
+    open_order(quantities, shop, order_id)
+    tab_to(quantities, "order-cancel [data-edit-open]")
+    quantities.keyboard.press("Enter")
+    dialog = quantities.get_by_role("dialog", name=f"Edit order {name}")
+    for _ in range(3):
+        quantities.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="Change the quantity")).to_be_focused()
+    quantities.keyboard.press("Enter")
+
+    panel = quantities.get_by_role("dialog", name="Change the quantity")
+    field = panel.get_by_role("spinbutton", name="Linen shirt – S")
+    expect(field).to_have_value("1")
+    quantities.keyboard.press("Tab")
+    expect(field).to_be_focused()
+    quantities.keyboard.press("ArrowUp")
+    expect(field).to_have_value("2")
+    expect(panel).to_contain_text("You will pay €24.95 more.")
+    quantities.keyboard.press("Enter")
+
+    pay = panel.get_by_role("link", name="Pay the difference")
+    expect(pay).to_be_focused()
+    expect(pay).to_have_attribute("href", re.compile(rf"/orders/{order_id}/pay$"))
+    expect(panel.get_by_role("status").first).to_have_text(
+        f"The quantity of order {name} has been changed. Please pay the difference of €24.95."
+    )
+    snap("owed")
+    assert serious_violations(quantities) == []
+    assert shop.order(order_id)["line_items"][0]["current_quantity"] == 2
+
+
+def test_edit_order_from_the_customer_accounts_order_action(quantities: Page, shop: Shop) -> None:
+    subprocess.run(["node", "scripts/build-extensions.mjs"], cwd=ROOT, check=True, timeout=120)
+    order_id, name = shirts(shop, 2)
+    quantities.goto(shop.url(f"/extensions/order-action?order={order_id}&customer={ADA}"))
+    quantities.frame_locator("iframe.menu").get_by_role("button", name="Cancel order").click()
+    modal = quantities.frame_locator("dialog iframe")
+    modal.get_by_role("button", name="Edit order").click()
+    expect(modal.get_by_role("heading", name=f"Edit order {name}")).to_be_visible()
+    modal.get_by_role("button", name="Change the quantity", exact=True).click()
+    field = modal.get_by_role("spinbutton", name="Linen shirt – S")
+    field.fill("1")
+    field.press("Tab")
+    expect(modal.get_by_text("You will be refunded €24.95.")).to_be_visible()
+    modal.get_by_role("button", name="Change the quantity", exact=True).click()
+
+    expect(modal.get_by_text(f"The quantity of order {name} has been changed.")).to_be_visible()
+    assert shop.order(order_id)["line_items"][0]["current_quantity"] == 1
+    assert shop.cancels() == []
+
+
+def test_edit_order_and_the_quantity_in_dutch(quantities: Page, shop: Shop) -> None:
+    order_id, name = shirts(shop, 2)
+    open_order(quantities, shop, order_id, "?locale=nl")
+    quantities.get_by_role("button", name="Bestelling wijzigen").click()
+    dialog = quantities.get_by_role("dialog", name=f"Bestelling {name} wijzigen")
+    expect(dialog.get_by_text("Wat wilt u wijzigen?")).to_be_visible()
+    dialog.get_by_role("button", name="Aantal wijzigen").click()
+    panel = quantities.get_by_role("dialog", name="Aantal wijzigen")
+    panel.get_by_role("spinbutton", name="Linen shirt – S").fill("1")
+    expect(panel).to_contain_text("U krijgt € 24,95 terug.")
+    panel.get_by_role("button", name="Aantal wijzigen", exact=True).click()
+    expect(quantities.get_by_role("status").filter(has_text=name)).to_have_text(
+        f"Het aantal van bestelling {name} is gewijzigd. U krijgt € 24,95 terug."
+    )

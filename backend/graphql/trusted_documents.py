@@ -22,7 +22,7 @@ THEME_BLOCK_DOCUMENTS: tuple[str, ...] = (
     # order-cancel.js: the orders' state, the cancel, and taking back a request (issue 14).
     "query($ids:[ID!]!,$locale:String){orders(ids:$ids){id cancellable blockedBy deadline status"
     " request{state requestedAt message} reasons(locale:$locale){code label}"
-    " editOptions{types countryChange}}}",
+    " editOptions{types blockedBy countryChange}}}",
     "mutation($input:CancelOrderInput!){cancelOrder(input:$input){"
     "...on CancelOrderSuccess{order{status}refunded{amount currencyCode}}"
     "...on CancelOrderRequested{requestedAt}"
@@ -39,6 +39,12 @@ THEME_BLOCK_DOCUMENTS: tuple[str, ...] = (
     " variants{id title price inStock}}}}}",
     "mutation($input:EditOrderInput!){editOrder(input:$input){__typename "
     "...on EditOrderRefused{code fieldErrors{field problem}}}}",
+    # order-cancel-quantity.js: the quantity change (issue 13), its items and the change.
+    "query($id:ID!){order(id:$id){editOptions{items{id title variantTitle quantity unitPrice"
+    " currencyCode maxQuantity}}}}",
+    "mutation($input:EditOrderInput!){editOrder(input:$input){__typename "
+    "...on EditOrderSuccess{difference{amount currencyCode paymentUrl}}"
+    "...on EditOrderRefused{code}}}",
     # order-cancel-buy-again.js: "Buy again" (issue 11).
     "query($id:ID!){order(id:$id){buyAgainUrl buyAgainUnavailable}}",
 )
@@ -50,22 +56,25 @@ def document_hash(document: str) -> str:
 
 # extensions/shared/cancel-core.js: ORDER_QUERY and CANCEL_MUTATION, then ITEMS_QUERY,
 # BUY_AGAIN_QUERY, EDIT_MUTATION and SIZES_QUERY (the same texts as the theme block's), then
-# WITHDRAW_MUTATION (issue 14; with `__typename` and the decline's words, unlike the block's).
+# WITHDRAW_MUTATION (issue 14; with `__typename` and the decline's words, unlike the block's),
+# QUANTITY_QUERY and QUANTITY_MUTATION (the block's texts again).
 UI_EXTENSION_DOCUMENTS: tuple[str, ...] = (
     "query($id:ID!,$locale:String){order(id:$id){id name cancellable blockedBy deadline status"
     " request{state requestedAt message} reasons(locale:$locale){code label}"
-    " editOptions{types countryChange}}}",
+    " editOptions{types blockedBy countryChange}}}",
     "mutation($input:CancelOrderInput!){cancelOrder(input:$input){__typename"
     " ...on CancelOrderSuccess{order{id name cancellable blockedBy deadline status}"
     "refunded{amount currencyCode}}"
     " ...on CancelOrderRequested{requestedAt}"
     " ...on CancelOrderRefused{code message}}}",
     THEME_BLOCK_DOCUMENTS[3],
-    THEME_BLOCK_DOCUMENTS[6],
+    THEME_BLOCK_DOCUMENTS[8],
     THEME_BLOCK_DOCUMENTS[5],
     THEME_BLOCK_DOCUMENTS[4],
     "mutation($input:WithdrawCancelRequestInput!){withdrawCancelRequest(input:$input){__typename"
     " ...on CancelOrderRefused{code message}}}",
+    THEME_BLOCK_DOCUMENTS[6],
+    THEME_BLOCK_DOCUMENTS[7],
 )
 
 # extensions/cancel-button/assets/order-withdraw.js: OFFERED and WITHDRAW (issue 15).

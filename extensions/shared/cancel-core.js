@@ -5,7 +5,7 @@ import { APP_URL } from './config.js';
 
 export const ORDER_QUERY =
   'query($id:ID!,$locale:String){order(id:$id){id name cancellable blockedBy deadline status' +
-  ' request{state requestedAt message} reasons(locale:$locale){code label} editOptions{types countryChange}}}';
+  ' request{state requestedAt message} reasons(locale:$locale){code label} editOptions{types blockedBy countryChange}}}';
 export const CANCEL_MUTATION =
   'mutation($input:CancelOrderInput!){cancelOrder(input:$input){__typename' +
   ' ...on CancelOrderSuccess{order{id name cancellable blockedBy deadline status}refunded{amount currencyCode}}' +
@@ -27,6 +27,20 @@ export const SIZES_QUERY =
 export const WITHDRAW_MUTATION =
   'mutation($input:WithdrawCancelRequestInput!){withdrawCancelRequest(input:$input){__typename' +
   ' ...on CancelOrderRefused{code message}}}';
+
+// The quantity change (issue 13): the items with their prices and stock, and the change's cost.
+export const QUANTITY_QUERY =
+  'query($id:ID!){order(id:$id){editOptions{items{id title variantTitle quantity unitPrice' +
+  ' currencyCode maxQuantity}}}}';
+export const QUANTITY_MUTATION =
+  'mutation($input:EditOrderInput!){editOrder(input:$input){__typename ' +
+  '...on EditOrderSuccess{difference{amount currencyCode paymentUrl}}...on EditOrderRefused{code}}}';
+
+// What new quantities cost (more than 0) or give back (less than 0), from the unit prices.
+export function quantityDifference(items) {
+  const cents = (items ?? []).reduce((sum, i) => sum + (i.value - i.quantity) * Math.round(Number(i.unitPrice) * 100), 0);
+  return (cents / 100).toFixed(2);
+}
 
 // The address form's fields, as the backend's AddressInput names them (issue 13).
 export const ADDRESS_FIELDS = ['firstName', 'lastName', 'address1', 'address2', 'zip', 'city', 'countryCode'];
@@ -106,13 +120,30 @@ export function createClient({ shopify, surface = 'checkout', guest = null, fetc
           })),
       );
     },
-    async editVariant(orderId, choice) {
+    async editVariant(orderId, choice, reason = 'WRONG_SIZE_OR_COLOUR') {
       const [lineItemId, variantId] = choice.split(' ');
-      const input = { orderId, reason: 'WRONG_SIZE_OR_COLOUR', variant: { lineItemId, variantId } };
+      const input = { orderId, reason, variant: { lineItemId, variantId } };
       return (await post(EDIT_MUTATION, { input })).editOrder;
     },
     async withdraw(orderId) {
       return (await post(WITHDRAW_MUTATION, { input: { orderId } })).withdrawCancelRequest;
+    },
+    // Each item with its quantity, what stock allows and its unit price; `value` is the pick.
+    async quantities(id) {
+      const { order } = await post(QUANTITY_QUERY, { id });
+      return (order?.editOptions.items ?? []).map((i) => ({
+        id: i.id,
+        title: i.variantTitle ? `${i.title} – ${i.variantTitle}` : i.title,
+        quantity: i.quantity,
+        max: Math.max(i.maxQuantity, 1),
+        unitPrice: i.unitPrice,
+        currencyCode: i.currencyCode,
+        value: i.quantity,
+      }));
+    },
+    async editQuantity(orderId, lineItemId, quantity, reason = null) {
+      const input = { orderId, reason, quantity: { lineItemId, quantity } };
+      return (await post(QUANTITY_MUTATION, { input })).editOrder;
     },
     async edit(orderId, address, reason) {
       const given = Object.fromEntries(
@@ -141,8 +172,13 @@ function fromOrder(order) {
 // (retry goes back; after itemsCancelled the rest of the order may be cancelled: check again);
 // confirming, "wrong address" picked where the shop allows it -> editing -> saving -> edited |
 // editing (field errors) | refused | error; "wrong size or colour" -> sizing -> resizing ->
-// edited | refused | error (issue 13: change the order instead); requested -> withdrawing ->
-// withdrawn | refused | error (issue 14: the customer takes the request back; check again after).
+// edited | refused | error (issue 13: change the order instead); "ordered too many" (a reason
+// coded ORDERED_TOO_MANY) -> quantities -> requantifying -> edited (kind quantity, with the
+// difference: refunded, or owed with Shopify's payment link) | refused | error.
+// "Edit order" without a cancel reason: cancellable | blocked | confirming (where the order may
+// still be changed) -> choosing -> editing | sizing | quantities, whose back() returns to choosing.
+// requested -> withdrawing -> withdrawn | refused | error (issue 14: the customer takes the
+// request back; check again after).
 export function createFlow({ client, orderId, onChange = () => {} }) {
   let state = { name: 'checking' };
   const set = (next) => {
@@ -232,9 +268,22 @@ export function createFlow({ client, orderId, onChange = () => {} }) {
         return set({ name: 'error', retry: 'cancel', asked, rateLimited: !!error.rateLimited });
       }
     },
+    // "Edit order": the changes the shop offers for this order now, whatever cancelling allows.
+    get editTypes() {
+      const order = state.order;
+      const options = order?.status === 'NONE' && !order.editOptions?.blockedBy && order.editOptions;
+      return options ? options.types : [];
+    },
+    startEdit() {
+      if (['cancellable', 'blocked', 'confirming'].includes(state.name) && flow.editTypes.length) {
+        set({ name: 'choosing', order: state.order, types: flow.editTypes, back: state });
+      }
+      return state;
+    },
     // Whether the picked reason is "wrong address" and the shop lets the customer fix it.
     get offersAddress() {
       return (
+        (state.name === 'choosing' && state.types.includes('ADDRESS')) ||
         state.name === 'confirming' &&
         state.reason === 'WRONG_ADDRESS' &&
         !!state.order.editOptions?.types.includes('ADDRESS')
@@ -242,10 +291,63 @@ export function createFlow({ client, orderId, onChange = () => {} }) {
     },
     get offersSize() {
       return (
+        (state.name === 'choosing' && state.types.includes('VARIANT')) ||
         state.name === 'confirming' &&
         state.reason === 'WRONG_SIZE_OR_COLOUR' &&
         !!state.order.editOptions?.types.includes('VARIANT')
       );
+    },
+    get offersQuantity() {
+      return (
+        (state.name === 'choosing' && state.types.includes('QUANTITY')) ||
+        (state.name === 'confirming' &&
+          state.reason === 'ORDERED_TOO_MANY' &&
+          !!state.order.editOptions?.types.includes('QUANTITY'))
+      );
+    },
+    async editQuantity() {
+      if (!flow.offersQuantity) return state;
+      const back = state;
+      set({ name: 'quantities', order: back.order, back, items: null, difference: '0.00', unchanged: false });
+      try {
+        const items = await client.quantities(back.order.id);
+        return set({ ...state, items });
+      } catch (error) {
+        return set({ name: 'error', retry: 'quantities', asked: back, rateLimited: !!error.rateLimited });
+      }
+    },
+    setQuantity(id, value) {
+      if (state.name !== 'quantities' || !state.items) return state;
+      const n = value === '' ? NaN : Math.trunc(Number(value));
+      const clamp = (i) => Math.max(1, Math.min(i.max, Number.isNaN(n) ? i.quantity : n));
+      const items = state.items.map((i) => (i.id === id ? { ...i, value: clamp(i) } : i));
+      return set({ ...state, items, difference: quantityDifference(items), unchanged: false });
+    },
+    // One editOrder per changed item; the differences add up.
+    async saveQuantity() {
+      if (state.name !== 'quantities' || !state.items) return state;
+      const changed = state.items.filter((i) => i.value !== i.quantity);
+      if (!changed.length) return set({ ...state, unchanged: true });
+      const asked = state;
+      set({ ...asked, name: 'requantifying' });
+      let cents = 0;
+      let currencyCode = changed[0].currencyCode;
+      let paymentUrl = null;
+      try {
+        for (const item of changed) {
+          const result = await client.editQuantity(asked.order.id, item.id, item.value, asked.back.reason ?? null);
+          if (result.__typename !== 'EditOrderSuccess') {
+            return set({ name: 'refused', order: asked.order, code: result.code, edit: true });
+          }
+          cents += Math.round(Number(result.difference?.amount ?? 0) * 100);
+          currencyCode = result.difference?.currencyCode ?? currencyCode;
+          paymentUrl = result.difference?.paymentUrl ?? paymentUrl;
+        }
+      } catch (error) {
+        return set({ name: 'error', retry: 'quantity', asked, rateLimited: !!error.rateLimited });
+      }
+      const difference = { amount: (cents / 100).toFixed(2), currencyCode, paymentUrl };
+      return set({ name: 'edited', order: asked.order, kind: 'quantity', difference });
     },
     async editSize() {
       if (!flow.offersSize) return state;
@@ -267,7 +369,7 @@ export function createFlow({ client, orderId, onChange = () => {} }) {
       const asked = state;
       set({ ...asked, name: 'resizing' });
       try {
-        const result = await client.editVariant(asked.order.id, asked.picked);
+        const result = await client.editVariant(asked.order.id, asked.picked, asked.back.reason ?? null);
         if (result.__typename === 'EditOrderSuccess') {
           return set({ name: 'edited', order: asked.order, kind: 'size' });
         }
@@ -287,7 +389,7 @@ export function createFlow({ client, orderId, onChange = () => {} }) {
       return state;
     },
     back() {
-      if (state.name === 'editing' || state.name === 'sizing') set(state.back);
+      if (['editing', 'sizing', 'quantities', 'choosing'].includes(state.name)) set(state.back);
       return state;
     },
     async saveAddress() {
@@ -295,7 +397,7 @@ export function createFlow({ client, orderId, onChange = () => {} }) {
       const asked = state;
       set({ ...asked, name: 'saving' });
       try {
-        const result = await client.edit(asked.order.id, asked.address, 'WRONG_ADDRESS');
+        const result = await client.edit(asked.order.id, asked.address, asked.back.reason ?? null);
         if (result.__typename === 'EditOrderSuccess') {
           return set({ name: 'edited', order: asked.order, kind: 'address' });
         }
@@ -337,6 +439,14 @@ export function createFlow({ client, orderId, onChange = () => {} }) {
       if (state.retry === 'size') {
         set(state.asked);
         return flow.saveSize();
+      }
+      if (state.retry === 'quantity') {
+        set(state.asked);
+        return flow.saveQuantity();
+      }
+      if (state.retry === 'quantities') {
+        set(state.asked);
+        return flow.editQuantity();
       }
       if (state.retry === 'sizes') {
         set(state.asked);

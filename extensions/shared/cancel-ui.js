@@ -47,6 +47,8 @@ export function view(shopify, flow, { done } = {}) {
   const body = [];
   const actions = { primary: null, secondary: [] };
   const retry = () => el('s-button', { onClick: () => flow.retry() }, t('errors.retry'));
+  // "Edit order" (issue 13): the changes the shop offers, without a cancel reason.
+  const editOrder = () => flow.editTypes.length && actions.secondary.push(el('s-button', { onClick: () => flow.startEdit() }, t('edit_order.open')));
 
   switch (state.name) {
     case 'checking':
@@ -57,6 +59,7 @@ export function view(shopify, flow, { done } = {}) {
     case 'cancellable':
       body.push(text(order.deadline ? t('status.deadline', { time: deadline(shopify, order.deadline) }) : t('status.cancellable')));
       actions.primary = el('s-button', { onClick: () => flow.open() && flow.load(true) }, t('offer'));
+      editOrder();
       break;
     case 'confirming':
     case 'cancelling': {
@@ -102,9 +105,58 @@ export function view(shopify, flow, { done } = {}) {
         body.push(el('s-banner', { tone: 'info' }, text(t('size.offer')),
           el('s-button', { disabled: busy, onClick: () => flow.editSize() }, t('size.open'))));
       }
+      if (flow.offersQuantity) {
+        body.push(el('s-banner', { tone: 'info' }, text(t('quantity.offer')),
+          el('s-button', { disabled: busy, onClick: () => flow.editQuantity() }, t('quantity.open'))));
+      }
       if (busy) body.push(text(t('dialog.cancelling')));
       actions.primary = el('s-button', { variant: 'primary', tone: 'critical', loading: busy, disabled: busy, onClick: () => flow.submit() }, t('dialog.confirm'));
       actions.secondary.push(el('s-button', { disabled: busy, onClick: () => (done ? done() : flow.close()) }, t('dialog.keep')));
+      if (!busy) editOrder();
+      break;
+    }
+    case 'choosing': {
+      body.push(el('s-heading', {}, t('edit_order.title', { name })));
+      body.push(text(t('edit_order.intro')));
+      const offers = [
+        [flow.offersAddress, () => flow.editAddress(), 'edit_order.address'],
+        [flow.offersSize, () => flow.editSize(), 'edit_order.size'],
+        [flow.offersQuantity, () => flow.editQuantity(), 'edit_order.quantity'],
+      ];
+      body.push(el('s-stack', { direction: 'inline', gap: 'base' },
+        offers.filter(([offered]) => offered).map(([, go, key]) => el('s-button', { onClick: go }, t(key)))));
+      actions.secondary.push(el('s-button', { onClick: () => flow.back() }, t('edit.back')));
+      break;
+    }
+    case 'quantities':
+    case 'requantifying': {
+      const busy = state.name === 'requantifying';
+      body.push(el('s-heading', {}, t('quantity.title')));
+      if (!state.items) body.push(el('s-spinner', { accessibilityLabel: t('status.checking') }));
+      for (const item of state.items || []) {
+        body.push(el('s-number-field', {
+          label: item.title,
+          name: item.id,
+          value: String(item.value),
+          min: 1,
+          max: item.max,
+          step: 1,
+          disabled: busy,
+          onChange: (event) => flow.setQuantity(item.id, event.currentTarget.value),
+        }));
+      }
+      const difference = Number(state.difference);
+      const currency = state.items?.[0]?.currencyCode;
+      if (difference) {
+        const amount = money(shopify, { amount: Math.abs(difference) }, currency);
+        body.push(text(t(difference < 0 ? 'quantity.refund' : 'quantity.pay', { amount })));
+      }
+      if (state.unchanged) body.push(el('s-banner', { tone: 'info' }, text(t('quantity.same'))));
+      if (busy) body.push(text(t('quantity.saving')));
+      if (state.items) {
+        actions.primary = el('s-button', { variant: 'primary', loading: busy, disabled: busy, onClick: () => flow.saveQuantity() }, t('quantity.save'));
+      }
+      actions.secondary.push(el('s-button', { disabled: busy, onClick: () => flow.back() }, t('edit.back')));
       break;
     }
     case 'editing':
@@ -152,10 +204,19 @@ export function view(shopify, flow, { done } = {}) {
       actions.secondary.push(el('s-button', { disabled: busy, onClick: () => flow.back() }, t('edit.back')));
       break;
     }
-    case 'edited':
-      body.push(el('s-banner', { tone: 'success', heading: t(state.kind === 'size' ? 'size.done' : 'edit.done', { name }) }));
+    case 'edited': {
+      const difference = state.difference;
+      if (state.kind === 'quantity') {
+        const amount = money(shopify, { amount: Math.abs(Number(difference.amount)) }, difference.currencyCode);
+        const owed = Number(difference.amount) > 0 && difference.paymentUrl;
+        body.push(el('s-banner', { tone: 'success', heading: t(owed ? 'quantity.done_pay' : 'quantity.done_refund', { name, amount }) },
+          owed ? el('s-link', { href: difference.paymentUrl, target: '_blank' }, t('quantity.pay_link')) : null));
+      } else {
+        body.push(el('s-banner', { tone: 'success', heading: t(state.kind === 'size' ? 'size.done' : 'edit.done', { name }) }));
+      }
       if (done) actions.primary = el('s-button', { onClick: () => done() }, t('close'));
       break;
+    }
     case 'cancelled':
       body.push(el('s-banner', { tone: 'success', heading: state.justNow ? t(state.pending ? 'done.pending' : 'done.cancelled', { name }) : t(state.pending ? 'status.pending' : 'status.cancelled') }, text(t('payment.general'))));
       if (done) actions.primary = el('s-button', { onClick: () => done() }, t('close'));
@@ -179,10 +240,14 @@ export function view(shopify, flow, { done } = {}) {
       actions.primary = el('s-button', { onClick: () => (done ? done() : flow.check()) }, t('close'));
       break;
     case 'blocked':
-    case 'refused':
-      body.push(el('s-banner', { tone: state.name === 'refused' ? 'critical' : 'info' }, text(state.message || t(messageKey(state.code)))));
+    case 'refused': {
+      // A refused quantity change is explained as one, not as a cancel.
+      const edit = state.edit && (state.code === 'OUT_OF_STOCK' ? 'quantity.out_of_stock' : 'quantity.failed');
+      body.push(el('s-banner', { tone: state.name === 'refused' ? 'critical' : 'info' }, text(state.message || t(edit || messageKey(state.code)))));
       if (done) actions.primary = el('s-button', { onClick: () => done() }, t('close'));
+      if (state.name === 'blocked') editOrder();
       break;
+    }
     case 'error':
       body.push(el('s-banner', { tone: 'critical' }, text(t(state.rateLimited ? 'errors.rate_limited' : 'errors.network'))));
       actions.primary = retry();

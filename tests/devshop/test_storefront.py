@@ -198,12 +198,17 @@ async def test_order_page_renders_the_block_for_that_order(ada: httpx.AsyncClien
     # Rendered before the script runs: the checking text and a button kept hidden until asked.
     assert row.one(has("data-info")).words == "Checking whether this order can be cancelled…"
     assert "hidden" in row.one(has("data-open")).attrs
-    cancel_heading, edit_heading, size_heading = document.one(tag("dialog")).find_all(tag("h2"))
+    headings = document.one(tag("dialog")).find_all(tag("h2"))
+    cancel_heading, choose_heading, edit_heading, size_heading, quantity_heading = headings
     assert cancel_heading.words == "Cancel order #1001?"
-    # Issue 13: the address panel waits, hidden, with the order's country known.
+    # Issue 13: the panels wait, hidden, with the order's country known; "Edit order" too.
+    assert choose_heading.words == "Edit order #1001"
     assert edit_heading.words == "New delivery address"
     assert size_heading.words == "Another size or colour"
-    assert "hidden" in document.one(has("data-edit")).attrs
+    assert quantity_heading.words == "Change the quantity"
+    for panel in ("data-choose", "data-edit", "data-size", "data-quantity"):
+        assert "hidden" in document.one(has(panel)).attrs
+    assert "hidden" in row.one(has("data-edit-open")).attrs
     assert row.attrs["data-country"] == "NL"
 
 
@@ -329,7 +334,8 @@ async def test_block_settings_can_be_set_per_request(ada: httpx.AsyncClient) -> 
     assert not element.find_all(tag("textarea"))
     assert element.attrs["data-endpoint"] == "/a/cancel/graphql"
     assert element.attrs["data-reason-codes"] == "WRONG_ADDRESS,OTHER"
-    assert element.one(has("class", "order-cancel__text")).words == "Sure?"
+    confirmation, _choose_intro = element.find_all(has("class", "order-cancel__text"))
+    assert confirmation.words == "Sure?"
 
 
 async def test_a_merchants_text_is_escaped(ada: httpx.AsyncClient) -> None:
@@ -456,9 +462,14 @@ async def test_the_head_loads_the_blocks_stylesheet_and_script(ada: httpx.AsyncC
     [
         (
             f"/account/orders/{DemoOrders.CANCELLABLE}",
-            ["order-cancel-items", "order-cancel-edit", "order-cancel-buy-again"],
+            [
+                "order-cancel-items",
+                "order-cancel-edit",
+                "order-cancel-quantity",
+                "order-cancel-buy-again",
+            ],
         ),
-        ("/account", ["order-cancel-items", "order-cancel-edit"]),
+        ("/account", ["order-cancel-items", "order-cancel-edit", "order-cancel-quantity"]),
     ],
 )
 async def test_the_block_loads_the_scripts_of_its_parts(

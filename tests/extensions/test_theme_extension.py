@@ -191,7 +191,7 @@ def test_the_scripts_queries_are_valid_against_the_backends_schema() -> None:
         "".join(re.findall(r"'([^']*)'", match))
         for match in re.findall(r"'(?:query|mutation)\(.*?'\s*,", source, re.DOTALL)
     ]
-    assert len(documents) == 7, documents
+    assert len(documents) == 9, documents
     schema = graphql.build_schema(sdl())
     for document in documents:
         assert graphql.validate(schema, graphql.parse(document)) == [], document

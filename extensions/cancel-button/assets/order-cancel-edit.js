@@ -1,8 +1,10 @@
 // <order-cancel-edit> lets the customer fix the order instead of cancelling it (issue 13): it
 // holds the dialog's address and size panels, and owns the offers for them in the cancel form
-// ([data-instead], shown for the reason they answer, where the shop allows that change) and the
-// [data-go] buttons that switch panels. <order-cancel> calls panel('') when its dialog opens;
-// this element uses that element's post(), set(), m, row and report().
+// ([data-instead], shown for the reason they answer, where the shop allows that change), the
+// "Edit order" choices ([data-choose]) and the [data-go] buttons that switch panels (the
+// quantity panel is <order-cancel-quantity>'s). <order-cancel> calls panel('') when its dialog
+// opens, panel('choose') from "Edit order"; this element uses that element's post(), set(), m,
+// row, editing and report().
 customElements.get('order-cancel-edit') || customElements.define('order-cancel-edit', class extends HTMLElement {
   connectedCallback() {
     const { signal } = (this.ac = new AbortController());
@@ -29,21 +31,31 @@ customElements.get('order-cancel-edit') || customElements.define('order-cancel-e
     return root.querySelector(sel);
   }
 
-  // The address ('edit') or size panel, or ('') the cancel form.
+  // The address ('edit'), size or quantity panel, the changes offered ('choose', "Edit order"),
+  // or ('') the cancel form; "Edit order" goes back to 'choose' rather than to the cancel form.
   panel(name) {
     const { dialog, block } = this;
     const edit = this.q('[data-edit]');
-    const shown = this.q(name ? `[data-${name}]` : 'form', name ? this : dialog);
+    name ||= block.editing ? 'choose' : '';
+    const shown = this.q(name ? `[data-${name}]` : 'form', dialog);
     for (const f of dialog.querySelectorAll('form,[data-instead]')) f.hidden = f != shown;
     dialog.setAttribute('aria-labelledby', this.q('h2', shown).id);
     if (!name) return;
     shown.reset();
     this.q('h2', shown).focus();
+    if (name == 'choose') return this.choose(shown);
+    if (name == 'quantity') return this.q('order-cancel-quantity', dialog)?.open?.();
     if (name == 'size') return this.sizes(shown);
     this.fields({});
     const country = edit.elements.countryCode;
     country.value = block.row.dataset.country || '';
     this.q('[data-field=countryCode]', edit).hidden = !block.row.order.editOptions.countryChange && !!country.value;
+  }
+
+  choose(form) {
+    const { row, m } = this.block;
+    this.q('h2', form).textContent = m.editTitle.replace('%s', row.dataset.name);
+    for (const b of form.querySelectorAll('[data-type]')) b.hidden = !row.order.editOptions.types.includes(b.dataset.type);
   }
 
   async sizes(form) {
@@ -84,9 +96,11 @@ customElements.get('order-cancel-edit') || customElements.define('order-cancel-e
     if (form.ariaBusy) return;
     const set = (p, t = '') => { block.set(name + '-progress', p, form); block.set(name + '-problem', t, form); };
     const [lineItemId, variantId] = (form.elements.choice?.value || '').split(' ');
+    // The reason picked before changing instead; none from "Edit order".
+    const reason = this.q('[name=reason]:checked', this.dialog)?.value ?? null;
     const change = size
-      ? { reason: 'WRONG_SIZE_OR_COLOUR', variant: { lineItemId, variantId } }
-      : { reason: 'WRONG_ADDRESS', address: Object.fromEntries([...new FormData(form)].filter(([, v]) => v.trim())) };
+      ? { reason, variant: { lineItemId, variantId } }
+      : { reason, address: Object.fromEntries([...new FormData(form)].filter(([, v]) => v.trim())) };
     form.ariaBusy = true;
     set(m.saving);
     try {

@@ -1,8 +1,8 @@
 // <order-cancel> enhances the block's markup: rows with data-order are checked in ONE request
 // to the app proxy; every string comes from its <template data-messages>. The dialog's items
-// (<order-cancel-items>), its edit panels (<order-cancel-edit>) and "Buy again"
-// (<order-cancel-buy-again>) are elements of their own, loaded by the block; they reach this
-// one through closest('order-cancel') and use post(), set(), m and row.
+// (<order-cancel-items>), its edit panels (<order-cancel-edit>, <order-cancel-quantity>) and
+// "Buy again" (<order-cancel-buy-again>) are elements of their own, loaded by the block; they
+// reach this one through closest('order-cancel') and use post(), set(), m and row.
 customElements.get('order-cancel') || customElements.define('order-cancel', class extends HTMLElement {
   connectedCallback() {
     const { signal } = (this.ac = new AbortController());
@@ -12,6 +12,7 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
     for (const p of this.q('[data-messages]').content.children) this.m[p.dataset.m] = p.textContent;
     on(this.q('[data-retry]'), 'click', () => this.check());
     for (const b of this.querySelectorAll('[data-open]')) on(b, 'click', () => this.open(b));
+    for (const b of this.querySelectorAll('[data-edit-open]')) on(b, 'click', () => this.open(b, true));
     for (const b of this.querySelectorAll('[data-withdraw]')) on(b, 'click', () => this.withdraw(b));
     on(dialog, 'submit', (e) => this.submit(e));
     // The form fills the dialog: a click on the dialog itself is on its backdrop.
@@ -34,7 +35,8 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
 
   // To the button if still offered, else to the words that replaced it.
   refocus(root) {
-    (this.q('[data-open]:not([hidden])', root) || this.q('[data-info]', root)).focus();
+    const button = this.editing ? '[data-edit-open]:not([hidden])' : '[data-open]:not([hidden])';
+    (this.q(button, root) || this.q('[data-open]:not([hidden])', root) || this.q('[data-info]', root)).focus();
   }
 
   // Throws a message's name; anything else thrown is the network failing.
@@ -61,7 +63,7 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
     try {
       const { orders } = await this.post(
         'query($ids:[ID!]!,$locale:String){orders(ids:$ids){id cancellable blockedBy deadline status' +
-          ' request{state requestedAt message} reasons(locale:$locale){code label} editOptions{types countryChange}}}',
+          ' request{state requestedAt message} reasons(locale:$locale){code label} editOptions{types blockedBy countryChange}}}',
         { ids: rows.map((row) => row.dataset.order), locale: this.dataset.locale },
       );
       rows.forEach((row) => this.show(row, orders.find((o) => o.id == row.dataset.order)));
@@ -86,6 +88,9 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
     row.order = order;
     this.q('[data-open]', row).hidden = !can;
     this.q('[data-withdraw]', row).hidden = order?.status != 'REQUESTED';
+    // "Edit order": where the shop offers a change and the order still allows one.
+    const edits = order?.status == 'NONE' && !order.editOptions?.blockedBy && order.editOptions?.types;
+    this.q('[data-edit-open]', row).hidden = !edits?.length;
     this.set('info',
       !order ? this.why('NOT_FOUND')
       : order.status == 'CANCELLED' ? m.cancelled
@@ -109,7 +114,8 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
     return new Intl.NumberFormat(this.dataset.locale || [], { style: 'currency', currency }).format(x.amount);
   }
 
-  open(opener) {
+  // The cancel form, or (edit) the changes the shop offers, with no cancel reason.
+  open(opener, edit = false) {
     const { m, dialog } = this;
     const row = (this.row = opener.closest('[data-order]'));
     const { reasons } = row.order;
@@ -126,9 +132,10 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
     }));
     this.say('');
     // Each part starts over for this order (?.: unless its script failed to load).
-    this.q('order-cancel-edit')?.panel?.('');
+    this.editing = edit;
+    this.q('order-cancel-edit')?.panel?.(edit ? 'choose' : '');
     dialog.showModal();
-    this.items?.open?.(row);
+    edit || this.items?.open?.(row);
   }
 
   get items() {
@@ -174,7 +181,7 @@ customElements.get('order-cancel') || customElements.define('order-cancel', clas
       const payment = this.q('[data-payment]', row)?.textContent ?? '';
       const text = requestedAt ? m.requested.replace('%s', this.time(requestedAt))
         : done ? `${done.replace('%s', row.dataset.name)} ${payment}` : this.why(code);
-      this.q('[data-open]', row).hidden = true;
+      this.q('[data-open]', row).hidden = this.q('[data-edit-open]', row).hidden = true;
       this.q('[data-withdraw]', row).hidden = !requestedAt;
       this.set('info', text, row);
       this.dialog.close();

@@ -19,6 +19,7 @@ CORE = Path(__file__).parents[3] / "extensions/shared/cancel-core.js"
 EXPORTED = (
     "ORDER_QUERY|CANCEL_MUTATION|ITEMS_QUERY|BUY_AGAIN_QUERY|EDIT_MUTATION|SIZES_QUERY"
     "|WITHDRAW_MUTATION"
+    "|QUANTITY_QUERY|QUANTITY_MUTATION"
 )
 EXPORT = re.compile(rf"export const (?:{EXPORTED}) =\s*((?:'[^'\\]*'\s*\+?\s*)+);")
 # `.post(` (the block's own `this.post(`, or its parts' `block.post(`) followed by one or more
@@ -58,7 +59,7 @@ async def trusted(tmp_path: Path) -> AsyncIterator[Stack]:
 
 
 async def test_the_blocks_own_documents_run(trusted: Stack) -> None:
-    listing, cancel, _withdraw, _items, _sizes, _edit, _buy_again = THEME_BLOCK_DOCUMENTS
+    listing, cancel, *_others = THEME_BLOCK_DOCUMENTS
     async with trusted.shopper() as ada:
         orders = await graphql(ada, listing, {"ids": ["5001"]})
         cancelled = await graphql(

@@ -404,3 +404,116 @@ test('a withdrawal that failed on the network is retried as a withdrawal', async
   assert.equal((await flow.retry()).name, 'withdrawn');
   assert.equal(backend.requests.filter((r) => /withdrawCancelRequest/.test(r.body.query)).length, 3);
 });
+
+// The quantity change and "Edit order" (issue 13) ------------------------------------------------
+
+const SHIRTS = [{
+  id: 'gid://shopify/LineItem/1', title: 'Linen shirt', variantTitle: 'S', quantity: 2,
+  unitPrice: '24.95', currencyCode: 'EUR', maxQuantity: 12,
+}];
+const QUANTITIES = { ...ORDER, editOptions: { types: ['QUANTITY', 'ADDRESS'], blockedBy: null, countryChange: false } };
+
+test('ordered too many offers the quantities, previews the refund and sends the change', async () => {
+  const backend = fakeBackend(
+    { body: { data: { order: QUANTITIES } } },
+    { body: { data: { order: { editOptions: { items: SHIRTS } } } } },
+    { body: { data: { editOrder: { __typename: 'EditOrderSuccess', difference: { amount: '-24.95', currencyCode: 'EUR', paymentUrl: null } } } } },
+  );
+  const { flow, seen } = flowWith(backend);
+  await flow.check();
+  flow.open();
+  flow.choose('OTHER');
+  assert.equal(flow.offersQuantity, false);
+  flow.choose('ORDERED_TOO_MANY');
+  assert.equal(flow.offersQuantity, true);
+  const panel = await flow.editQuantity();
+  assert.equal(panel.name, 'quantities');
+  assert.deepEqual(panel.items, [{
+    id: 'gid://shopify/LineItem/1', title: 'Linen shirt – S', quantity: 2, max: 12,
+    unitPrice: '24.95', currencyCode: 'EUR', value: 2,
+  }]);
+  assert.equal(flow.setQuantity('gid://shopify/LineItem/1', '0').items[0].value, 1); // at least 1
+  assert.equal(flow.setQuantity('gid://shopify/LineItem/1', 99).items[0].value, 12); // stock
+  assert.equal(flow.state.difference, '249.50');
+  assert.equal(flow.setQuantity('gid://shopify/LineItem/1', 1).difference, '-24.95');
+  const done = await flow.saveQuantity();
+  assert.equal(done.name, 'edited');
+  assert.equal(done.kind, 'quantity');
+  assert.deepEqual(done.difference, { amount: '-24.95', currencyCode: 'EUR', paymentUrl: null });
+  assert.deepEqual(backend.requests[2].body.variables.input, {
+    orderId: ORDER.id,
+    reason: 'ORDERED_TOO_MANY',
+    quantity: { lineItemId: 'gid://shopify/LineItem/1', quantity: 1 },
+  });
+  assert.deepEqual(seen.slice(-2), ['requantifying', 'edited']);
+});
+
+test('a higher quantity ends with what is owed and the payment link', async () => {
+  const owed = { amount: '24.95', currencyCode: 'EUR', paymentUrl: 'https://shop.example/pay/1' };
+  const backend = fakeBackend(
+    { body: { data: { order: QUANTITIES } } },
+    { body: { data: { order: { editOptions: { items: SHIRTS } } } } },
+    { body: { data: { editOrder: { __typename: 'EditOrderSuccess', difference: owed } } } },
+  );
+  const { flow } = flowWith(backend);
+  await flow.check();
+  flow.startEdit();
+  await flow.editQuantity();
+  flow.setQuantity('gid://shopify/LineItem/1', 3);
+  const done = await flow.saveQuantity();
+  assert.deepEqual(done.difference, owed);
+  assert.equal(backend.requests[2].body.variables.input.reason, null); // from "Edit order"
+});
+
+test('an unchanged quantity is not sent; a refusal and a lost request are told apart', async () => {
+  const backend = fakeBackend(
+    { body: { data: { order: QUANTITIES } } },
+    { body: { data: { order: { editOptions: { items: SHIRTS } } } } },
+    new Error('offline'),
+    { body: { data: { editOrder: { __typename: 'EditOrderRefused', code: 'OUT_OF_STOCK' } } } },
+  );
+  const { flow } = flowWith(backend);
+  await flow.check();
+  flow.startEdit();
+  await flow.editQuantity();
+  assert.equal((await flow.saveQuantity()).unchanged, true);
+  assert.equal(backend.requests.length, 2);
+  flow.setQuantity('gid://shopify/LineItem/1', 5);
+  const lost = await flow.saveQuantity();
+  assert.equal(lost.name, 'error');
+  assert.equal(lost.retry, 'quantity');
+  const refused = await flow.retry();
+  assert.equal(refused.name, 'refused');
+  assert.equal(refused.code, 'OUT_OF_STOCK');
+});
+
+test('Edit order offers the changes the shop allows, without a reason; back returns to them', async () => {
+  const backend = fakeBackend(
+    { body: { data: { order: QUANTITIES } } },
+    { body: { data: { editOrder: { __typename: 'EditOrderSuccess' } } } },
+  );
+  const { flow } = flowWith(backend);
+  await flow.check();
+  assert.deepEqual(flow.editTypes, ['QUANTITY', 'ADDRESS']);
+  const choosing = flow.startEdit();
+  assert.equal(choosing.name, 'choosing');
+  assert.equal(flow.offersAddress, true);
+  assert.equal(flow.offersSize, false);
+  assert.equal(flow.offersQuantity, true);
+  assert.equal(flow.editAddress().name, 'editing');
+  assert.equal(flow.back().name, 'choosing');
+  flow.editAddress();
+  flow.type('lastName', 'Lovelace');
+  const done = await flow.saveAddress();
+  assert.equal(done.name, 'edited');
+  assert.equal(backend.requests[1].body.variables.input.reason, null);
+  assert.equal(backend.requests[1].body.variables.input.address.lastName, 'Lovelace');
+});
+
+test('Edit order is not offered where the order may no longer be changed', async () => {
+  const blocked = { ...QUANTITIES, editOptions: { ...QUANTITIES.editOptions, blockedBy: 'FULFILLMENT_STARTED' } };
+  const { flow } = flowWith(fakeBackend({ body: { data: { order: blocked } } }));
+  await flow.check();
+  assert.deepEqual(flow.editTypes, []);
+  assert.equal(flow.startEdit().name, 'cancellable');
+});
