@@ -43,8 +43,9 @@ def test_submitting_the_form_twice_at_once_cancels_once(ada: Page, shop: Shop) -
     dialog = ada.get_by_role("dialog", name="Cancel order #1014?")
     dialog.get_by_role("radio", name="I ordered by mistake").check()
     # Two submissions in the same task, before the first request can answer.
-    # The cancel's own form (the dialog's others change the order instead).
-    dialog.locator("form[method=dialog]").evaluate(
+    # The cancel's own form, the one with the cancel button (the dialog's others change the
+    # order instead).
+    dialog.locator('form:has(button[value="cancel"])').evaluate(
         """form => {
             const confirm = form.querySelector('button[value="cancel"]');
             form.requestSubmit(confirm);
