@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from backend.policy import CancelBlock, ShopPolicy
+from backend.partial.cancelling import APPROVAL_FIRST
+from backend.policy import ApprovalMode, CancelBlock, ShopPolicy
 from backend.store.base import RefundKind, RefundRecord, RefundState
 from devshop.seed import DemoCustomers, DemoProducts
 from devshop.world import Order, Product
@@ -395,3 +396,29 @@ async def test_a_refund_recorded_by_a_process_that_died_is_sent_by_its_job(stack
     assert record.seq == claimed.seq and record.state is RefundState.DONE
     assert order.line_items[0].current_quantity == 2
     assert stack.admin_calls("refundCreate") == 1
+
+
+async def test_where_the_shop_approves_first_only_the_whole_order_may_be_asked_for(
+    stack: Stack,
+) -> None:
+    await offer_partial(stack, approval=ApprovalMode.ABOVE_TOTAL, approval_above=Decimal("50"))
+    large = shirts_and_a_tote(stack, shirts=3)  # 3 × 24.95 + 15.00 + 4.95: above 50
+    small = shirts_and_a_tote(stack, shirts=1)  # 24.95 + 15.00 + 4.95: not above 50
+
+    async with stack.shopper() as ada:
+        shown = {
+            order.id: (await graphql(ada, ITEMS_QUERY, {"id": str(order.id), "chosen": []})).json()[
+                "data"
+            ]["order"]["partialCancel"]
+            for order in (large, small)
+        }
+        refused = await cancel_items(ada, large, {large.line_items[0].id: 1})
+
+    assert shown == {large.id: False, small.id: True}
+    assert refused == {
+        "__typename": "CancelOrderRefused",
+        "code": CancelBlock.PARTIAL_NOT_OFFERED.value,
+        "message": APPROVAL_FIRST,
+    }
+    assert stack.admin_calls("refundCreate") == 0
+    assert large.cancelled_at is None and not large.refunds
