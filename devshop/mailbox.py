@@ -9,7 +9,6 @@ again on the same port is a server that was down and came back.
 from __future__ import annotations
 
 import html
-import socket
 import ssl
 import threading
 from dataclasses import dataclass
@@ -23,11 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from devshop.processes import free_port
 
 
 @dataclass(frozen=True)
